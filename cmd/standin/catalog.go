@@ -1,0 +1,230 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/standin-dev/standin/emulator"
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/payload"
+	"github.com/standin-dev/standin/schemas"
+)
+
+func newEventsCmd() *cobra.Command {
+	var vendor string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "events [--vendor V] [--json]",
+		Short: "List every event standin can send",
+		Long: `List the catalog: every event of every vendor, with its slug (the name's
+file- and URL-friendly form, accepted wherever an event name is) and its
+documented variants.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			evs := catalog.All()
+			if vendor != "" {
+				var err error
+				if evs, err = catalog.ForVendor(vendor); err != nil {
+					return usageErr(err)
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return writeJSON(out, evs)
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VENDOR\tEVENT\tSLUG\tVARIANTS")
+			for _, e := range evs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Vendor, e.Name, e.Slug, strings.Join(e.Variants, ","))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&vendor, "vendor", "", "only this vendor's events (cutover, rocketlane, flexdeploy)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print a JSON array of {"vendor","event","slug","variants"}`)
+	return cmd
+}
+
+func newSampleCmd() *cobra.Command {
+	var (
+		seed    uint64
+		variant string
+		quirks  bool
+		start   string
+	)
+	cmd := &cobra.Command{
+		Use:   "sample VENDOR EVENT [--seed N]",
+		Short: "Print one generated payload of an event, as pretty JSON",
+		Long: `Print one payload of VENDOR's EVENT as the vendor would send it. EVENT is the
+vendor's name ("Release Started", TASK_CREATED, task.created) or its slug
+(release-started). The same seed always gives the same bytes.`,
+		Example: `  standin sample cutover integrations.failed
+  standin sample flexdeploy "Workflow Completed" --variant test --seed 7
+  standin sample rocketlane task-updated --variant assignee`,
+		Args: exactArgs(2, "VENDOR EVENT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var at time.Time
+			if start != "" {
+				t, err := time.Parse(time.RFC3339, start)
+				if err != nil {
+					return usageErr(fmt.Errorf("--start %q: want an RFC 3339 time such as 2026-03-02T08:00:00Z", start))
+				}
+				at = t
+			}
+			e, err := catalog.Lookup(args[0], args[1])
+			if err != nil {
+				return usageErr(err)
+			}
+			if _, err := payload.Variant(nil, e, variant); err != nil && variant != "" {
+				return usageErr(err)
+			}
+			b, _, err := emulator.Sample(e.Vendor, e.Name, seed, at, payload.Options{Variant: variant, Quirks: quirks})
+			if err != nil {
+				return err
+			}
+			pretty, err := payload.Indent(b)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s\n", pretty)
+			return err
+		},
+	}
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated values")
+	cmd.Flags().StringVar(&variant, "variant", "", "one of the event's documented variants (see 'standin events'); default: chosen by the seed")
+	cmd.Flags().BoolVar(&quirks, "quirks", false, "reproduce the vendor's documented output bugs (FlexDeploy: minutes in the month position of timestamps)")
+	cmd.Flags().StringVar(&start, "start", "", "virtual time the payload's clock starts at (RFC 3339); default: a seeded time in 2026")
+	return cmd
+}
+
+func newValidateCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "validate VENDOR [EVENT] FILE|-",
+		Short: "Check a payload against the vendor's schema",
+		Long: `Validate a payload (a file, or - for standard input) against the JSON Schema
+of VENDOR's EVENT. Without EVENT, the event is read from the payload itself
+(Cutover attributes.type, Rocketlane and FlexDeploy eventType). Every
+violation is printed with its JSON pointer and what was expected.
+
+Exit status: 0 valid, 1 invalid, 2 usage error.`,
+		Example: `  standin validate flexdeploy payload.json
+  standin validate cutover task.created payload.json
+  curl -s https://… | standin validate rocketlane -`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 || len(args) > 3 {
+				return usageErr(fmt.Errorf("validate takes VENDOR [EVENT] FILE|- (got %d arguments)", len(args)))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			vendor, file := args[0], args[len(args)-1]
+			v, err := catalog.LookupVendor(vendor)
+			if err != nil {
+				return usageErr(err)
+			}
+			body, name, err := readInput(cmd.InOrStdin(), file)
+			if err != nil {
+				return usageErr(err)
+			}
+			var e catalog.Event
+			if len(args) == 3 {
+				e, err = catalog.Lookup(v, args[1])
+				if err != nil {
+					return usageErr(err)
+				}
+			} else if e, err = emulator.EventOf(v, body); err != nil {
+				return report(cmd.OutOrStdout(), asJSON, name, catalog.Event{Vendor: v}, nil, err)
+			}
+			return report(cmd.OutOrStdout(), asJSON, name, e, schemas.Validate(e.Vendor, e.Slug, body), nil)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"valid","vendor","event","violations":[{"pointer","message"}]}`)
+	return cmd
+}
+
+// report prints validate's verdict and returns the error that sets the exit
+// status: nil when valid, a failedErr otherwise.
+func report(out io.Writer, asJSON bool, file string, e catalog.Event, verr, nameErr error) error {
+	type violation struct {
+		Pointer string `json:"pointer"`
+		Message string `json:"message"`
+	}
+	var vs []violation
+	if nameErr != nil {
+		vs = append(vs, violation{Pointer: "", Message: nameErr.Error()})
+	}
+	if se, ok := verr.(*schemas.Error); ok {
+		if se.Syntax != nil {
+			vs = append(vs, violation{Pointer: "", Message: fmt.Sprintf("%s:%d:%d: %s", file, se.Syntax.Line, se.Syntax.Column, se.Syntax.Error())})
+		}
+		for _, v := range se.Violations {
+			vs = append(vs, violation{Pointer: v.Pointer, Message: v.Message})
+		}
+	} else if verr != nil {
+		return verr
+	}
+	if asJSON {
+		if err := writeJSON(out, struct {
+			Valid      bool        `json:"valid"`
+			Vendor     string      `json:"vendor"`
+			Event      string      `json:"event,omitempty"`
+			Violations []violation `json:"violations"`
+		}{len(vs) == 0, e.Vendor, e.Name, append([]violation{}, vs...)}); err != nil {
+			return err
+		}
+	} else if len(vs) == 0 {
+		fmt.Fprintf(out, "%s: valid %s %s payload\n", file, e.Vendor, e.Name)
+	} else {
+		what := e.Vendor + " " + e.Name
+		fmt.Fprintf(out, "%s: invalid %s payload (%d problems):\n", file, strings.TrimSpace(what), len(vs))
+		for _, v := range vs {
+			p := v.Pointer
+			if p == "" {
+				p = "/"
+			}
+			fmt.Fprintf(out, "  %s: %s\n", p, v.Message)
+		}
+	}
+	if len(vs) > 0 {
+		return failedErr(fmt.Errorf(""))
+	}
+	return nil
+}
+
+// readInput reads file, or standard input for "-", and returns the name to
+// show in messages.
+func readInput(stdin io.Reader, file string) ([]byte, string, error) {
+	if file == "-" {
+		b, err := io.ReadAll(stdin)
+		return b, "<stdin>", err
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, file, fmt.Errorf("read payload: %w", err)
+	}
+	return b, file, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// exactArgs is cobra.ExactArgs with a usage error that names the arguments.
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr(fmt.Errorf("%s takes %s (got %d arguments)", cmd.Name(), names, len(args)))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,152 @@
+// Command standin is a stand-in for the vendors that send webhooks
+// (Cutover, Rocketlane, FlexDeploy): it lists their events, generates
+// vendor-accurate payloads and validates payloads against the vendors'
+// schemas.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+// Exit codes shared by every command.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // the thing checked is not right: an invalid payload, a failed delivery
+	exitUsage   = 2 // bad input: unknown command, flag, vendor or event; unreadable file
+	envPrefix   = "STANDIN_"
+	programName = "standin"
+)
+
+// exitError carries an exit code up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(err error) error  { return &exitError{code: exitUsage, err: err} }
+func failedErr(err error) error { return &exitError{code: exitFailed, err: err} }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes the CLI with args and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	started := false // set once arguments and flags were accepted
+	pre := root.PersistentPreRunE
+	root.PersistentPreRunE = func(cmd *cobra.Command, a []string) error {
+		if err := pre(cmd, a); err != nil {
+			return err
+		}
+		started = true
+		return nil
+	}
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintf(stderr, "%s: %v\n", programName, ee.err)
+		}
+		return ee.code
+	}
+	if started {
+		// A command that failed while doing its work.
+		fmt.Fprintf(stderr, "%s: %v\n", programName, err)
+		return exitFailed
+	}
+	// cobra's own errors: unknown command or flag, wrong argument count.
+	fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", programName, err, programName)
+	return exitUsage
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   programName,
+		Short: "A stand-in for the vendors that send webhooks: Cutover, Rocketlane, FlexDeploy",
+		Long: `standin emulates the webhooks of Cutover, Rocketlane and FlexDeploy: every
+payload has the vendor's field names, nesting, ID and timestamp formats, and
+is valid against a strict JSON Schema built from the vendor's documentation.
+
+Every flag can also be set in the environment as STANDIN_<FLAG>, for example
+STANDIN_SEED=7 (dashes become underscores: --time-scale is STANDIN_TIME_SCALE).`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Version:           buildVersion(),
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return flagsFromEnv(cmd) },
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.AddCommand(
+		newEventsCmd(),
+		newSampleCmd(),
+		newValidateCmd(),
+		newVersionCmd(),
+	)
+	return root
+}
+
+// flagsFromEnv sets every flag not given on the command line from
+// STANDIN_<FLAG>, if that variable is set.
+func flagsFromEnv(cmd *cobra.Command) error {
+	var errs []error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed || f.Name == "help" || f.Name == "version" {
+			return
+		}
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		val, ok := os.LookupEnv(name)
+		if !ok {
+			return
+		}
+		if err := cmd.Flags().Set(f.Name, val); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", name, val, err))
+		}
+	})
+	if len(errs) > 0 {
+		return usageErr(errors.Join(errs...))
+	}
+	return nil
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print standin's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "standin %s\n", buildVersion())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,260 @@
+// Package flexdeploy generates FlexDeploy webhook events: the envelope
+// (eventType, actor, object, timestamp, payload) and the payloads of the 18
+// events FlexDeploy documents samples for, with the samples' field order,
+// types and nulls.
+//
+// The pieces compose: constructors draw entities from a fake.Source
+// (NewRelease, NewPipeline, NewEnvironments, NewSnapshot, NewApprovalTask,
+// NewWorkflowExecution, NewComment, ...), methods move them on (Task.Decide,
+// Comment.Edit, PipelineExecution.NextStage, StageExecution.Complete), and
+// builders wrap them into events (ReleaseEvent, TaskEvent,
+// WorkflowCompletedEvent, ...). A scenario keeps its entities and builds
+// every event from them; Generate is the one-shot use of the same pieces.
+//
+// Every time is printed by Timestamp through a Style: the server's zone
+// and, on request, the minute-in-month bug of the documented samples.
+package flexdeploy
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/payload"
+)
+
+// Generate returns the payload of event e as compact JSON, built from src.
+// opts.Variant picks Workflow Completed's variant (deploy or test; "" lets
+// src choose) and opts.Quirks prints timestamps with FlexDeploy's
+// minute-in-month bug. The event happens at src.Now(); everything it
+// refers to happened before.
+func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {
+	if e.Vendor != "" && e.Vendor != catalog.FlexDeploy {
+		return nil, fmt.Errorf("flexdeploy: cannot generate %s", e)
+	}
+	variant, err := payload.Variant(src, e, opts.Variant)
+	if err != nil {
+		return nil, err
+	}
+	g := &oneShot{src: src, st: NewStyle(src, opts.Quirks), at: src.Now()}
+	g.ids = NewIDs(src)
+	ev, err := g.event(e.Name, variant)
+	if err != nil {
+		return nil, err
+	}
+	return ev.JSON()
+}
+
+// oneShot makes one event about freshly drawn entities, at time at.
+type oneShot struct {
+	src *fake.Source
+	st  Style
+	ids *IDs
+	at  time.Time
+}
+
+func (g *oneShot) before(lo, hi time.Duration) time.Time { return g.src.Before(g.at, lo, hi) }
+
+func (g *oneShot) event(name, variant string) (Event, error) {
+	src, st, at := g.src, g.st, g.at
+	switch name {
+	case CommentAdded, CommentUpdated, CommentDeleted:
+		return g.comment(name)
+
+	case PackageCreated:
+		by := NewUserName(src)
+		return PackageEvent(st, name, NewPackage(src, g.ids, st, NewProject(src), by, at), by, at)
+	case PackageStatusUpdated:
+		p := NewPackage(src, g.ids, st, NewProject(src), NewUserName(src), g.before(time.Hour, 60*24*time.Hour))
+		status := fake.Pick(src, []string{"COMPLETED", "COMPLETED", "INACTIVE", "INACTIVE", "ACTIVE"})
+		by := NewUserName(src)
+		return PackageEvent(st, name, p.SetStatus(st, status, by, at), by, at)
+
+	case PipelineStageCompleted:
+		return g.stageCompleted(), nil
+
+	case ReleaseStarted, ReleaseEnded:
+		return g.release(name)
+
+	case SnapshotCompleted:
+		rel := NewRelease(src)
+		by := NewUserName(src)
+		created := g.before(20*time.Second, 20*time.Minute)
+		snap := NewSnapshot(g.ids, st, rel, created.Add(src.Duration(0, 3*time.Second)))
+		p := SnapshotPayload{Audit: st.Audit(by, created).Touch(st, CompletedSnapshotsMonitor, at), Snapshot: snap}
+		return SnapshotCompletedEvent(p, by), nil
+
+	case TagAssigned, TagUnassigned:
+		assigned := at
+		if name == TagUnassigned {
+			assigned = g.before(10*time.Second, 30*24*time.Hour)
+		}
+		by := NewUserName(src)
+		a := NewTagAssignment(g.ids, st, NewTag(src), src.ID(10_000, 999_999), fake.Pick(src, TagObjectTypes), by, assigned)
+		if name == TagUnassigned && src.Chance(0.5) {
+			by = NewUserName(src)
+		}
+		return TagEvent(st, name, a, by, at)
+
+	case TaskCreated, TaskApproved, TaskRejected:
+		return g.task(name)
+
+	case UserCreated:
+		by := Admin
+		if src.Chance(0.3) {
+			by = src.Person("").UserName
+		}
+		return UserCreatedEvent(st, NewUser(src, st, by, at), by, at), nil
+
+	case WorkflowCompleted:
+		return g.workflow(variant), nil
+
+	case WorkItemCreated, WorkItemUpdated:
+		return g.workItem(name)
+	}
+	return Event{}, fmt.Errorf("flexdeploy: unknown event %q", name)
+}
+
+func (g *oneShot) comment(name string) (Event, error) {
+	src, st, at := g.src, g.st, g.at
+	author := NewUserName(src)
+	workItem := src.ID(1_000, 99_999)
+	if name == CommentAdded {
+		c := NewComment(src, st, workItem, "WORK_ITEM", NewCommentText(src), author, at)
+		return CommentEvent(st, name, c, author, at)
+	}
+	text := NewCommentText(src)
+	c := NewComment(src, st, workItem, "WORK_ITEM", text, author, g.before(time.Minute, 72*time.Hour))
+	actor := author
+	if src.Chance(0.2) {
+		actor = Admin
+	}
+	if name == CommentUpdated {
+		return CommentEvent(st, name, c.Edit(st, NewCommentText(src, text), actor, at), actor, at)
+	}
+	return CommentEvent(st, name, c.Delete(), actor, at)
+}
+
+func (g *oneShot) stageCompleted() Event {
+	src, st, at := g.src, g.st, g.at
+	rel, pipe := NewRelease(src), NewPipeline(src)
+	env := NewEnvironment(src, "")
+	start := g.before(20*time.Second, 2*time.Hour)
+	snap := NewSnapshot(g.ids, st, rel, src.Before(start, time.Second, 72*time.Hour))
+	pe := NewPipelineExecution(g.ids, pipe, env, src.ID(10_000, 99_999))
+	status := "SUCCESS"
+	if src.Chance(0.3) {
+		status = "FAILED"
+	}
+	p := StagePayload{
+		PipelineStageExecution: pe.ActiveStageExecution.Complete(st, status, start, at),
+		Pipeline:               pipe,
+		Environment:            env,
+		Release:                rel.Ref(),
+		Snapshot:               snap,
+	}
+	if src.Chance(0.7) {
+		p.PipelineExecutionID = ptr(pe.PipelineExecutionID)
+	}
+	return PipelineStageCompletedEvent(st, p, BuildMonitorWorker, at)
+}
+
+func (g *oneShot) release(name string) (Event, error) {
+	src, st, at := g.src, g.st, g.at
+	rel, pipe := NewRelease(src), NewPipeline(src)
+	dev := NewEnvironment(src, "DEV")
+	start := at
+	if name == ReleaseEnded {
+		start = g.before(7*24*time.Hour, 90*24*time.Hour)
+	}
+	p := ReleasePayload{
+		Release:   rel,
+		StartDate: st.DatePtr(start),
+		Projects:  NewReleaseProjects(src, 1+src.IntN(4), &dev),
+		Pipeline:  pipe,
+	}
+	if src.Chance(0.4) {
+		p.EndDate = st.DatePtr(start.Add(src.Duration(14*24*time.Hour, 90*24*time.Hour)))
+	}
+	return ReleaseEvent(st, name, p, NewUserName(src), at)
+}
+
+func (g *oneShot) task(name string) (Event, error) {
+	src, st, at := g.src, g.st, g.at
+	rel, pipe := NewRelease(src), NewPipeline(src)
+	env := NewEnvironment(src, "")
+	created := at
+	if name != TaskCreated {
+		created = g.before(time.Minute, 48*time.Hour)
+	}
+	snap := NewSnapshot(g.ids, st, rel, src.Before(created, time.Minute, 24*time.Hour))
+	pe := NewPipelineExecution(g.ids, pipe, env, src.ID(10_000, 99_999))
+	creator := fake.Pick(src, []string{CompletedSnapshotsMonitor, ReleaseEventProcessor})
+	t := NewApprovalTask(src, g.ids, st, rel, env, pe, snap.SnapshotID, creator, created)
+	if name == TaskCreated {
+		return TaskEvent(st, name, t, creator, at)
+	}
+	approver := NewUserName(src)
+	notes := fake.Pick(src, approvalNotes[:5])
+	if name == TaskRejected {
+		notes = fake.Pick(src, append([]string{""}, approvalNotes[5:]...))
+	}
+	return TaskEvent(st, name, t.Decide(st, name == TaskApproved, notes, approver, at), approver, at)
+}
+
+func (g *oneShot) workflow(variant string) Event {
+	src, st, at := g.src, g.st, g.at
+	wfType := "DEPLOY"
+	if variant == "test" {
+		wfType = "TEST"
+	}
+	project := NewReleaseProjects(src, 1, nil)[0]
+	start := g.before(10*time.Second, 40*time.Minute)
+	run := WorkflowRun{
+		Workflow:    NewWorkflow(src, wfType),
+		Project:     project,
+		Instance:    NewInstance(src),
+		Environment: NewEnvironment(src, ""),
+		Status:      "SUCCESS",
+		RequestedBy: NewUserName(src),
+		Start:       start,
+		End:         at,
+	}
+	if src.Chance(0.25) {
+		run.Status = "FAILED"
+	}
+	if wfType == "DEPLOY" {
+		run.PackageName = NewPackageName(src, project.ProjectName)
+	}
+	if src.Chance(0.5) {
+		rel := NewRelease(src)
+		snap := NewSnapshot(g.ids, st, rel, src.Before(start, time.Minute, 24*time.Hour))
+		run.Release, run.Snapshot = &rel, &snap
+	}
+	w := NewWorkflowExecution(src, g.ids, st, run)
+	// The TEST sample shows failed results with their messages: make sure
+	// one-shot payloads carry one too.
+	failOne(src, w.TestSuiteExec)
+	return WorkflowCompletedEvent(st, w, run.RequestedBy, at)
+}
+
+func (g *oneShot) workItem(name string) (Event, error) {
+	src, st, at := g.src, g.st, g.at
+	by := NewUserName(src)
+	if name == WorkItemCreated {
+		return WorkItemEvent(st, name, NewWorkItem(src, st, NewWorkItemUser(src), by, at), by, at)
+	}
+	w := NewWorkItem(src, st, NewWorkItemUser(src), by, g.before(time.Minute, 30*24*time.Hour))
+	var changes []WorkItemChange
+	switch src.IntN(3) {
+	case 0:
+		changes = []WorkItemChange{{"Description", "Updated " + w.Description}}
+	case 1:
+		changes = []WorkItemChange{{"Status", fake.Pick(src, WorkItemStatuses[1:]).Name}}
+	default:
+		changes = []WorkItemChange{{"Status", "IN_PROGRESS"}, {"PRIORITY", "Priority" + fmt.Sprint(1+src.IntN(4))}}
+	}
+	editor := NewUserName(src)
+	return WorkItemEvent(st, name, w.Update(st, editor, at, changes...), editor, at)
+}

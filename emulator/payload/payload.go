@@ -1,0 +1,188 @@
+// Package payload holds what every vendor's generator shares: the options of
+// one generated payload, the JSON encoding vendors use, and the comparison of
+// a payload's shape with a vendor's documented sample.
+package payload
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
+)
+
+// Options tune one generated payload.
+type Options struct {
+	// Variant picks one of the event's documented variants (catalog.Event
+	// Variants); "" lets the seed choose.
+	Variant string
+	// Quirks reproduces the vendor's own documented output bugs, for
+	// receivers that must cope with them (FlexDeploy: the minutes printed
+	// where the month belongs in timestamps).
+	Quirks bool
+}
+
+// Variant resolves the requested variant of e: "" picks one with src (or
+// returns "" when e has no variants); an unknown one is an error listing the
+// valid ones.
+func Variant(src *fake.Source, e catalog.Event, requested string) (string, error) {
+	if len(e.Variants) == 0 {
+		if requested != "" {
+			return "", fmt.Errorf("%s has no variants (asked for %q)", e, requested)
+		}
+		return "", nil
+	}
+	if requested == "" {
+		return fake.Pick(src, e.Variants), nil
+	}
+	want := strings.ToLower(requested)
+	if slices.Contains(e.Variants, want) {
+		return want, nil
+	}
+	return "", fmt.Errorf("%s has no variant %q; valid: %s", e, requested, strings.Join(e.Variants, ", "))
+}
+
+// Marshal encodes v as compact JSON the way the vendors send it: struct
+// field order kept, no HTML escaping of <, > and &.
+func Marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// Indent returns compact JSON re-encoded with two-space indentation.
+func Indent(compact []byte) ([]byte, error) {
+	var b bytes.Buffer
+	if err := json.Indent(&b, compact, "", "  "); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Shape maps every path of a JSON document ("/payload/projects/[]/projectId",
+// array indices folded into "[]") to the set of JSON types seen there:
+// object, array, string, number, boolean, null.
+type Shape map[string]map[string]bool
+
+// ShapeOf decodes doc and returns its shape.
+func ShapeOf(doc []byte) (Shape, error) {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(doc))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	s := Shape{}
+	s.add("", v)
+	return s, nil
+}
+
+func (s Shape) add(path string, v any) {
+	t := typeOf(v)
+	if s[path] == nil {
+		s[path] = map[string]bool{}
+	}
+	s[path][t] = true
+	switch n := v.(type) {
+	case map[string]any:
+		for k, c := range n {
+			s.add(path+"/"+k, c)
+		}
+	case []any:
+		for _, c := range n {
+			s.add(path+"/[]", c)
+		}
+	}
+}
+
+func typeOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number, float64:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	default:
+		return "object"
+	}
+}
+
+// Covers reports how generated falls short of sample: every path of the
+// sample must be present in generated, and where the sample has a non-null
+// value, generated must have values of exactly the sample's non-null types
+// (null is accepted in generated only where the sample has null too). The
+// result is empty when generated covers sample.
+func Covers(sample, generated Shape) []string {
+	var problems []string
+	for path, st := range sample {
+		gt, ok := generated[path]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s: missing (sample has %s)", orRoot(path), types(st)))
+			continue
+		}
+		want := without(st, "null")
+		if len(want) == 0 {
+			continue
+		}
+		got := gt
+		if st["null"] {
+			got = without(gt, "null")
+		}
+		if types(got) != types(want) {
+			problems = append(problems, fmt.Sprintf("%s: generated %s, sample has %s", orRoot(path), types(gt), types(st)))
+		}
+	}
+	sort.Strings(problems)
+	return problems
+}
+
+// Extra returns the paths generated has and sample lacks, sorted.
+func Extra(sample, generated Shape) []string {
+	var out []string
+	for path := range generated {
+		if _, ok := sample[path]; !ok {
+			out = append(out, path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+func without(set map[string]bool, t string) map[string]bool {
+	out := map[string]bool{}
+	for k := range set {
+		if k != t {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+func types(set map[string]bool) string {
+	var ts []string
+	for t := range set {
+		ts = append(ts, t)
+	}
+	sort.Strings(ts)
+	return strings.Join(ts, "|")
+}

@@ -1,0 +1,82 @@
+package payload
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
+)
+
+func TestCovers(t *testing.T) {
+	sample := `{"a":1,"b":null,"c":{"d":"x"},"e":[{"f":true}],"g":[1,"two"]}`
+	tests := []struct {
+		name, generated string
+		want            []string
+	}{
+		{"same shape", `{"a":2,"b":"now set","c":{"d":"y"},"e":[{"f":false}],"g":["x",3]}`, nil},
+		{"extra fields are not a shortfall", `{"a":2,"b":null,"c":{"d":"y","z":1},"e":[{"f":false}],"g":["x",3],"h":0}`, nil},
+		{"missing field", `{"a":2,"b":null,"c":{},"e":[{"f":false}],"g":["x",3]}`, []string{"/c/d: missing"}},
+		{"wrong type", `{"a":"2","b":null,"c":{"d":"y"},"e":[{"f":false}],"g":["x",3]}`, []string{"/a: generated string, sample has number"}},
+		{"null where the sample has a value", `{"a":null,"b":null,"c":{"d":"y"},"e":[{"f":false}],"g":["x",3]}`, []string{"/a: generated null"}},
+		{"empty array loses element fields", `{"a":2,"b":null,"c":{"d":"y"},"e":[],"g":["x",3]}`, []string{"/e/[]/f: missing", "/e/[]: missing"}},
+		{"mixed array needs both types", `{"a":2,"b":null,"c":{"d":"y"},"e":[{"f":false}],"g":["x"]}`, []string{"/g/[]: generated string, sample has number|string"}},
+	}
+	want, err := ShapeOf([]byte(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ShapeOf([]byte(tt.generated))
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems := Covers(want, got)
+			if len(problems) != len(tt.want) {
+				t.Fatalf("got %q, want %d problems like %q", problems, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(problems[i], w) {
+					t.Errorf("problem %d = %q, want prefix %q", i, problems[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestVariant(t *testing.T) {
+	wf, _ := catalog.Lookup("flexdeploy", "workflow-completed")
+	plain, _ := catalog.Lookup("cutover", "task.created")
+	src := fake.New(1, fake.DefaultStart)
+	if v, err := Variant(src, wf, "TEST"); err != nil || v != "test" {
+		t.Errorf("TEST: %q, %v", v, err)
+	}
+	if _, err := Variant(src, wf, "build"); err == nil || !strings.Contains(err.Error(), "deploy, test") {
+		t.Errorf("unknown variant: %v", err)
+	}
+	if v, err := Variant(src, plain, ""); err != nil || v != "" {
+		t.Errorf("no variants: %q, %v", v, err)
+	}
+	seen := map[string]bool{}
+	for seed := range uint64(50) {
+		v, err := Variant(fake.New(seed, fake.DefaultStart), wf, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[v] = true
+	}
+	if !seen["deploy"] || !seen["test"] {
+		t.Errorf("the seed chose only %v over 50 seeds", seen)
+	}
+}
+
+func TestMarshalDoesNotEscapeHTML(t *testing.T) {
+	b, err := Marshal(map[string]string{"name": "Hamlin, Hamlin & McGill <HHM>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"name":"Hamlin, Hamlin & McGill <HHM>"}` {
+		t.Fatalf("got %s", b)
+	}
+}

@@ -1,0 +1,298 @@
+package rocketlane
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/payload"
+)
+
+// Event names (eventType) Rocketlane sends.
+const (
+	TaskCreated     = "TASK_CREATED"
+	TaskUpdated     = "TASK_UPDATED"
+	TaskDeleted     = "TASK_DELETED"
+	ProjectCreated  = "PROJECT_CREATED"
+	ProjectUpdated  = "PROJECT_UPDATED"
+	ProjectArchived = "PROJECT_ARCHIVED"
+	ProjectDeleted  = "PROJECT_DELETED"
+	PhaseCreated    = "PHASE_CREATED"
+	PhaseUpdated    = "PHASE_UPDATED"
+	PhaseDeleted    = "PHASE_DELETED"
+)
+
+// Resource types (resourceType).
+const (
+	ResourceTask    = "TASK"
+	ResourceProject = "PROJECT"
+	ResourcePhase   = "PHASE"
+)
+
+// Version is the payload version Rocketlane sends.
+const Version = "1.0"
+
+// Trigger delay: how long after an event occurs Rocketlane sends it (the doc
+// samples show 0.7 s to 3.9 s).
+const (
+	MinTriggerDelay = 300 * time.Millisecond
+	MaxTriggerDelay = 4 * time.Second
+)
+
+// Event is one Rocketlane webhook payload.
+type Event struct {
+	EventID          string     `json:"eventId"`
+	ResourceType     string     `json:"resourceType"`
+	EventType        string     `json:"eventType"`
+	Version          string     `json:"version"`
+	Data             Data       `json:"data"`
+	ChangeLog        *ChangeLog `json:"changeLog,omitempty"`
+	Source           Source     `json:"source"`
+	EventOccurredAt  Millis     `json:"eventOccurredAt"`
+	EventTriggeredAt Millis     `json:"eventTriggeredAt"`
+}
+
+// JSON returns the event as compact JSON, the way Rocketlane sends it.
+func (e Event) JSON() ([]byte, error) { return payload.Marshal(e) }
+
+// Data holds the resource an event is about: exactly one of the three is
+// set, matching the event's resourceType.
+type Data struct {
+	Task    *Task    `json:"task,omitempty"`
+	Project *Project `json:"project,omitempty"`
+	Phase   *Phase   `json:"phase,omitempty"`
+}
+
+// ChangeLog is the change an *_UPDATED event reports: the names of the
+// changed fields and their values before (From) and after (To).
+type ChangeLog struct {
+	ChangedFields []string `json:"changedFields"`
+	From          Values   `json:"from"`
+	To            Values   `json:"to"`
+}
+
+// Values is a JSON object whose keys keep the order they were set in (a
+// changeLog's from and to).
+type Values struct {
+	keys []string
+	vals map[string]json.RawMessage
+}
+
+// Set sets key to the JSON value raw, appending key if it is new.
+func (v *Values) Set(key string, raw json.RawMessage) {
+	if v.vals == nil {
+		v.vals = map[string]json.RawMessage{}
+	}
+	if _, ok := v.vals[key]; !ok {
+		v.keys = append(v.keys, key)
+	}
+	v.vals[key] = slices.Clone(raw)
+}
+
+// Get returns the JSON value of key.
+func (v Values) Get(key string) (json.RawMessage, bool) {
+	raw, ok := v.vals[key]
+	return raw, ok
+}
+
+// Keys returns the keys in order.
+func (v Values) Keys() []string { return slices.Clone(v.keys) }
+
+// MarshalJSON encodes the object with its keys in order.
+func (v Values) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range v.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, err := payload.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(v.vals[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON decodes a JSON object, keeping its key order.
+func (v *Values) UnmarshalJSON(data []byte) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	t, err := d.Token()
+	if err != nil {
+		return err
+	}
+	if t != json.Delim('{') {
+		return errors.New("rocketlane: changeLog values must be a JSON object")
+	}
+	*v = Values{}
+	for d.More() {
+		kt, err := d.Token()
+		if err != nil {
+			return err
+		}
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return err
+		}
+		v.Set(kt.(string), raw)
+	}
+	_, err = d.Token()
+	return err
+}
+
+// TaskChange returns the changeLog of an update from before to after: every
+// field whose JSON differs, in the task's field order, or only the given
+// fields when some are named (Rocketlane logs the field a user changed, not
+// its side effects: adding an assignee also makes them a follower, yet the
+// doc sample lists only assignees). updatedAt and updatedBy are never
+// listed. It is an error when nothing changed.
+func TaskChange(before, after Task, fields ...string) (*ChangeLog, error) {
+	return change(before, after, fields)
+}
+
+// ProjectChange is TaskChange for projects.
+func ProjectChange(before, after Project, fields ...string) (*ChangeLog, error) {
+	return change(before, after, fields)
+}
+
+// PhaseChange is TaskChange for phases.
+func PhaseChange(before, after Phase, fields ...string) (*ChangeLog, error) {
+	return change(before, after, fields)
+}
+
+func change[T any](before, after T, only []string) (*ChangeLog, error) {
+	order := jsonNames(reflect.TypeFor[T]())
+	for _, f := range only {
+		if !slices.Contains(order, f) {
+			return nil, fmt.Errorf("rocketlane: %s has no field %q", reflect.TypeFor[T]().Name(), f)
+		}
+	}
+	b, err := fieldsOf(before)
+	if err != nil {
+		return nil, err
+	}
+	a, err := fieldsOf(after)
+	if err != nil {
+		return nil, err
+	}
+	cl := &ChangeLog{}
+	for _, k := range order {
+		if k == "updatedAt" || k == "updatedBy" || (len(only) > 0 && !slices.Contains(only, k)) {
+			continue
+		}
+		rb, inB := b[k]
+		ra, inA := a[k]
+		if inB == inA && bytes.Equal(rb, ra) {
+			continue
+		}
+		cl.ChangedFields = append(cl.ChangedFields, k)
+		if inB {
+			cl.From.Set(k, rb)
+		}
+		if inA {
+			cl.To.Set(k, ra)
+		}
+	}
+	if len(cl.ChangedFields) == 0 {
+		return nil, fmt.Errorf("rocketlane: no change to report in %s", reflect.TypeFor[T]().Name())
+	}
+	return cl, nil
+}
+
+func fieldsOf(v any) (map[string]json.RawMessage, error) {
+	b, err := payload.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	return m, json.Unmarshal(b, &m)
+}
+
+// jsonNames lists a struct type's JSON field names in declaration order.
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TaskEvent builds a TASK_* event about task, done by actor at occurredAt and
+// delivered through hook. change is required for TASK_UPDATED and refused
+// otherwise. The event id and the trigger time (a moment after occurredAt)
+// come from src.
+func TaskEvent(src *fake.Source, eventType string, task Task, actor User, hook Webhook, occurredAt time.Time, change *ChangeLog) (Event, error) {
+	if err := check(ResourceTask, eventType, task.CreatedAt, task.UpdatedAt, occurredAt, change); err != nil {
+		return Event{}, err
+	}
+	return envelope(src, ResourceTask, eventType, Data{Task: &task}, actor, hook, occurredAt, change), nil
+}
+
+// ProjectEvent builds a PROJECT_* event about project; see TaskEvent.
+func ProjectEvent(src *fake.Source, eventType string, project Project, actor User, hook Webhook, occurredAt time.Time, change *ChangeLog) (Event, error) {
+	if err := check(ResourceProject, eventType, project.CreatedAt, project.UpdatedAt, occurredAt, change); err != nil {
+		return Event{}, err
+	}
+	return envelope(src, ResourceProject, eventType, Data{Project: &project}, actor, hook, occurredAt, change), nil
+}
+
+// PhaseEvent builds a PHASE_* event about phase; see TaskEvent.
+func PhaseEvent(src *fake.Source, eventType string, phase Phase, actor User, hook Webhook, occurredAt time.Time, change *ChangeLog) (Event, error) {
+	if err := check(ResourcePhase, eventType, phase.CreatedAt, phase.UpdatedAt, occurredAt, change); err != nil {
+		return Event{}, err
+	}
+	return envelope(src, ResourcePhase, eventType, Data{Phase: &phase}, actor, hook, occurredAt, change), nil
+}
+
+// EventTypes lists the event types of each resource type.
+var EventTypes = map[string][]string{
+	ResourceTask:    {TaskCreated, TaskUpdated, TaskDeleted},
+	ResourceProject: {ProjectCreated, ProjectUpdated, ProjectArchived, ProjectDeleted},
+	ResourcePhase:   {PhaseCreated, PhaseUpdated, PhaseDeleted},
+}
+
+func check(resource, eventType string, createdAt, updatedAt Millis, occurredAt time.Time, change *ChangeLog) error {
+	if !slices.Contains(EventTypes[resource], eventType) {
+		return fmt.Errorf("rocketlane: %q is not a %s event; valid: %s", eventType, resource, strings.Join(EventTypes[resource], ", "))
+	}
+	updated := strings.HasSuffix(eventType, "_UPDATED")
+	switch {
+	case updated && change == nil:
+		return fmt.Errorf("rocketlane: %s needs a changeLog", eventType)
+	case !updated && change != nil:
+		return fmt.Errorf("rocketlane: %s carries no changeLog (only *_UPDATED events do)", eventType)
+	case updated && len(change.ChangedFields) == 0:
+		return fmt.Errorf("rocketlane: %s changeLog lists no changed field", eventType)
+	}
+	if createdAt > updatedAt || updatedAt > MillisOf(occurredAt) {
+		return fmt.Errorf("rocketlane: %s out of order: createdAt %d, updatedAt %d, occurred %d", eventType, createdAt, updatedAt, MillisOf(occurredAt))
+	}
+	return nil
+}
+
+func envelope(src *fake.Source, resource, eventType string, data Data, actor User, hook Webhook, occurredAt time.Time, change *ChangeLog) Event {
+	return Event{
+		EventID:          src.UUID(),
+		ResourceType:     resource,
+		EventType:        eventType,
+		Version:          Version,
+		Data:             data,
+		ChangeLog:        change,
+		Source:           Source{Webhook: hook, Actor: actor},
+		EventOccurredAt:  MillisOf(occurredAt),
+		EventTriggeredAt: MillisOf(occurredAt.Add(src.Duration(MinTriggerDelay, MaxTriggerDelay))),
+	}
+}

@@ -1,0 +1,265 @@
+// Package rocketlane generates Rocketlane webhook payloads: the envelope
+// (eventId, resourceType, eventType, version, data, changeLog, source,
+// eventOccurredAt, eventTriggeredAt) around a task, project or phase as the
+// Rocketlane public API 1.0 returns it.
+//
+// The resources are Go types (Task, Project, Phase, User, …) built by
+// constructors that draw from a fake.Source (NewAccount, NewProject,
+// NewPhase, NewTask), and the builders TaskEvent, ProjectEvent and
+// PhaseEvent wrap given entities in an event, so that a scenario can keep
+// the same project, phase and task across a run and report real previous
+// values in changeLog (TaskChange, ProjectChange, PhaseChange). Generate is
+// the one-shot use of those pieces.
+package rocketlane
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/payload"
+)
+
+// TASK_UPDATED variants (catalog.Event.Variants).
+const (
+	// VariantName renames the task, like the doc's "taskName updated" sample.
+	VariantName = "name"
+	// VariantAssignee adds an assignee, like the doc's "assignee updated"
+	// sample.
+	VariantAssignee = "assignee"
+)
+
+// Generate returns the payload of event e as compact JSON, built from src:
+// one event about a project, phase or task of a fresh account, the entities
+// created in the weeks before src.Now() and the event happening from there.
+func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {
+	if e.Vendor != catalog.Rocketlane {
+		return nil, fmt.Errorf("rocketlane: %s is not a Rocketlane event", e)
+	}
+	variant, err := payload.Variant(src, e, opts.Variant)
+	if err != nil {
+		return nil, err
+	}
+	s := newScene(src)
+	var ev Event
+	switch e.Name {
+	case TaskCreated:
+		ev, err = s.taskCreated()
+	case TaskUpdated:
+		ev, err = s.taskUpdated(variant)
+	case TaskDeleted:
+		ev, err = TaskEvent(src, TaskDeleted, s.task, s.actor, s.acct.Webhook, s.occur(), nil)
+	case ProjectCreated:
+		p := NewProject(src, s.acct, s.actor, src.Now())
+		ev, err = ProjectEvent(src, ProjectCreated, p, s.actor, s.acct.Webhook, s.occur(), nil)
+	case ProjectUpdated:
+		ev, err = s.projectUpdated()
+	case ProjectArchived:
+		ev, err = s.projectArchived()
+	case ProjectDeleted:
+		ev, err = ProjectEvent(src, ProjectDeleted, s.project, s.actor, s.acct.Webhook, s.occur(), nil)
+	case PhaseCreated:
+		ph := NewPhase(src, s.acct, s.project, fake.Pick(src, PhaseNames), s.actor, src.Now())
+		ev, err = PhaseEvent(src, PhaseCreated, ph, s.actor, s.acct.Webhook, s.occur(), nil)
+	case PhaseUpdated:
+		ev, err = s.phaseUpdated()
+	case PhaseDeleted:
+		ev, err = PhaseEvent(src, PhaseDeleted, s.phase, s.actor, s.acct.Webhook, s.occur(), nil)
+	default:
+		return nil, fmt.Errorf("rocketlane: no generator for event %q", e.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ev.JSON()
+}
+
+// scene is the world one generated event happens in: an account whose
+// project, phase and task were created 30 to 60 days before src.Now(), the
+// phase being the one under way now, and the team member who acts now.
+type scene struct {
+	src     *fake.Source
+	acct    *Account
+	project Project
+	phase   Phase
+	task    Task
+	actor   User
+}
+
+func newScene(src *fake.Source) *scene {
+	a := NewAccount(src)
+	owner := fake.Pick(src, a.Team)
+	t := src.Before(src.Now(), 30*day, 60*day)
+	project := NewProject(src, a, owner, t)
+	t = t.Add(src.Duration(2*time.Minute, 3*time.Hour))
+	phase := NewPhase(src, a, project, fake.Pick(src, PhaseNames), owner, t)
+	// The current phase: started 10 to 18 days ago (after the project's
+	// start, at most 20 days ago), due in 2 to 25 days.
+	phase.StartDate = DateOf(src.Now()).AddDays(-src.ID(10, 18))
+	phase.DueDate = phase.StartDate.AddDays(src.ID(20, 35))
+	t = t.Add(src.Duration(2*time.Minute, 3*time.Hour))
+	task := NewTask(src, a, project, phase, owner, t)
+	task.StartDate = phase.StartDate.AddDays(src.IntN(3))
+	task.DueDate = task.StartDate.AddDays(src.ID(1, 6))
+
+	// Work is under way: the project and the phase are in progress.
+	started, _ := phase.StartDate.Time()
+	phase.SetStatus(StatusInProgress, started)
+	phase.Touch(owner, src.Before(src.Now(), day, 9*day))
+	project.Status = ProjectInProgress
+	project.StartDateActual = project.StartDate
+	project.CurrentPhases = []PhaseRef{phase.Ref()}
+	project.ProgressPercentage = src.ID(5, 60)
+	project.Touch(owner, src.Before(src.Now(), day, 9*day))
+	return &scene{src: src, acct: a, project: project, phase: phase, task: task, actor: fake.Pick(src, project.TeamMembers.Members)}
+}
+
+// occur advances the clock to when the event happens, a moment after the
+// last change.
+func (s *scene) occur() time.Time { return s.src.Tick(300*time.Millisecond, 6*time.Second) }
+
+// update advances the clock to when an update is made.
+func (s *scene) update() time.Time { return s.src.Tick(time.Second, 20*time.Second) }
+
+func (s *scene) taskCreated() (Event, error) {
+	t := NewTask(s.src, s.acct, s.project, s.phase, s.actor, s.src.Now())
+	return TaskEvent(s.src, TaskCreated, t, s.actor, s.acct.Webhook, s.occur(), nil)
+}
+
+// worked fills in what a task has once the team has worked on it for a
+// while, and what the TASK_UPDATED doc samples show: effort, progress, at
+// risk, priority, billable and time entry category, an assignee.
+func (s *scene) worked(t Task) Task {
+	src := s.src
+	if t.EffortInMinutes == nil {
+		t.EffortInMinutes = ptr(src.ID(1, 40) * 30)
+	}
+	t.AtRisk = ptr(src.Chance(0.15))
+	if t.Priority == nil {
+		t.Priority = ptr(fake.Pick(src, Priorities))
+	}
+	if t.Billable == nil {
+		t.Billable = ptr(src.Chance(0.7))
+		t.TimeEntryCategory = ptr(fake.Pick(src, s.acct.Categories))
+	}
+	if len(t.Assignees.Members) == 0 {
+		t.Assign(fake.Pick(src, s.project.TeamMembers.Members))
+	}
+	worked := src.Before(src.Now(), 2*day, 8*day)
+	switch src.IntN(3) {
+	case 0:
+		t.SetStatus(StatusToDo, worked)
+	case 1:
+		t.SetStatus(StatusInProgress, worked)
+		t.Progress = ptr(src.ID(1, 9) * 10)
+	default:
+		t.SetStatus(StatusCompleted, worked)
+	}
+	t.Touch(fake.Pick(src, t.Assignees.Members), worked)
+	return t
+}
+
+func (s *scene) taskUpdated(variant string) (Event, error) {
+	src := s.src
+	before := s.worked(s.task)
+	after := before.Clone()
+	var field string
+	switch variant {
+	case VariantAssignee:
+		others := s.project.TeamMembers.Members
+		var free []User
+		for _, u := range others {
+			if !before.Assignees.Has(u.UserID) {
+				free = append(free, u)
+			}
+		}
+		if len(free) == 0 {
+			return Event{}, fmt.Errorf("rocketlane: no team member left to assign")
+		}
+		after.Assign(fake.Pick(src, free))
+		field = "assignees"
+	default:
+		if to, ok := Renamed(before.TaskName); ok {
+			after.TaskName = to
+		} else {
+			after.TaskName = before.TaskName + " (revised)"
+		}
+		field = "taskName"
+	}
+	after.Touch(s.actor, s.update())
+	cl, err := TaskChange(before, after, field)
+	if err != nil {
+		return Event{}, err
+	}
+	return TaskEvent(src, TaskUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
+}
+
+func (s *scene) projectUpdated() (Event, error) {
+	src := s.src
+	before := s.project
+	after := before.Clone()
+	at := s.update()
+	var field string
+	switch src.IntN(4) {
+	case 0:
+		after.Status = ProjectCompleted
+		after.DueDateActual = DateOf(at)
+		after.CurrentPhases = []PhaseRef{}
+		after.ProgressPercentage = 100
+		field = "status"
+	case 1:
+		after.DueDate = before.DueDate.AddDays(src.ID(1, 6) * 7)
+		field = "dueDate"
+	case 2:
+		after.ProjectName = before.ProjectName + " (" + fake.Pick(src, []string{"Wave 2", "EMEA", "Phase 2", "Pilot"}) + ")"
+		field = "projectName"
+	default:
+		owner := fake.Pick(src, without(before.TeamMembers.Members, before.Owner.UserID))
+		after.Owner = owner
+		field = "owner"
+	}
+	after.Touch(s.actor, at)
+	cl, err := ProjectChange(before, after, field)
+	if err != nil {
+		return Event{}, err
+	}
+	return ProjectEvent(src, ProjectUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
+}
+
+func (s *scene) projectArchived() (Event, error) {
+	p := s.project.Clone()
+	at := s.update()
+	p.Status = ProjectCompleted
+	p.DueDateActual = DateOf(at)
+	p.ProgressPercentage = 100
+	p.CurrentPhases = []PhaseRef{}
+	p.Archived = true
+	p.Touch(s.actor, at)
+	return ProjectEvent(s.src, ProjectArchived, p, s.actor, s.acct.Webhook, s.occur(), nil)
+}
+
+func (s *scene) phaseUpdated() (Event, error) {
+	src := s.src
+	before := s.phase
+	after := before.Clone()
+	at := s.update()
+	var field string
+	switch src.IntN(3) {
+	case 0:
+		after.SetStatus(StatusCompleted, at)
+		field = "status"
+	case 1:
+		after.DueDate = before.DueDate.AddDays(src.ID(2, 14))
+		field = "dueDate"
+	default:
+		after.PhaseName = phaseRenames[before.PhaseName]
+		field = "phaseName"
+	}
+	after.Touch(s.actor, at)
+	cl, err := PhaseChange(before, after, field)
+	if err != nil {
+		return Event{}, err
+	}
+	return PhaseEvent(src, PhaseUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
+}

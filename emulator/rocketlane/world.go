@@ -1,0 +1,369 @@
+package rocketlane
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/fake"
+)
+
+const day = 24 * time.Hour
+
+// Custom field types (Rocketlane's names) the generator fills.
+const (
+	FieldMultipleChoice = "MULTIPLE_CHOICE"
+	FieldSingleChoice   = "SINGLE_CHOICE"
+	FieldSingleUser     = "SINGLE_USER"
+	FieldNumber         = "NUMBER"
+	FieldText           = "TEXT"
+)
+
+// Option is one choice of a choice field.
+type Option struct {
+	Value int
+	Label string
+}
+
+// FieldDef is a custom field defined in an account, for tasks or projects.
+type FieldDef struct {
+	ID      int
+	Label   string
+	Type    string
+	Options []Option
+}
+
+// Account is one Rocketlane account: the services firm that runs its
+// customer projects in Rocketlane, its team, the webhook that delivers its
+// events, its custom fields and time entry categories. It hands out ids the
+// way Rocketlane does (increasing), so entities made from one Account never
+// share an id. Keep one Account per run.
+type Account struct {
+	// Firm is the services firm's name and Domain its mail domain.
+	Firm, Domain string
+	// Team are the firm's people, who own projects and work on tasks.
+	Team []User
+	// Webhook is the webhook events are delivered through.
+	Webhook Webhook
+	// TaskFields and ProjectFields are the custom fields of tasks and
+	// projects. The task fields are those of the doc samples: Region (a
+	// multiple choice, an array value) and Release Owner (a user, a number).
+	TaskFields, ProjectFields []FieldDef
+	// Categories are the time entry categories.
+	Categories []TimeEntryCategory
+
+	lastUser, lastProject, lastPhase, lastTask, lastCompany int
+}
+
+// NewAccount returns an account with a team of 6 to 9 people.
+func NewAccount(src *fake.Source) *Account {
+	firm := fake.Pick(src, firms)
+	a := &Account{
+		Firm:        firm,
+		Domain:      domainOf(firm),
+		lastUser:    src.ID(100, 4000),
+		lastProject: src.ID(100, 3000),
+		lastPhase:   src.ID(100, 20000),
+		lastTask:    src.ID(200, 90000),
+		lastCompany: src.ID(100, 5000),
+	}
+	for range src.ID(6, 9) {
+		a.Team = append(a.Team, a.NewUser(src, a.Domain))
+	}
+	a.Webhook = Webhook{WebhookID: src.ID(1, 400), WebhookName: fake.Pick(src, webhookNames)}
+	fid := src.ID(100, 900)
+	a.TaskFields = []FieldDef{
+		{ID: fid, Label: "Region", Type: FieldMultipleChoice, Options: regions},
+		{ID: fid + 1, Label: "Release Owner", Type: FieldSingleUser},
+	}
+	a.ProjectFields = []FieldDef{
+		{ID: fid + 2, Label: "Region", Type: FieldMultipleChoice, Options: regions},
+		{ID: fid + 3, Label: "Implementation Package", Type: FieldSingleChoice, Options: packages},
+		{ID: fid + 4, Label: "Contract Value", Type: FieldNumber},
+		{ID: fid + 5, Label: "Salesforce Opportunity", Type: FieldText},
+	}
+	for i, name := range categories {
+		a.Categories = append(a.Categories, TimeEntryCategory{CategoryID: i + 1, CategoryName: name})
+	}
+	return a
+}
+
+// NewUser returns a new user of the account, a person at domain (the firm's
+// or a customer's).
+func (a *Account) NewUser(src *fake.Source, domain string) User {
+	p := src.Person(domain)
+	a.lastUser += src.ID(1, 25)
+	return User{EmailID: p.Email, UserID: a.lastUser, FirstName: p.First, LastName: p.Last}
+}
+
+// NewTaskID returns the next task id.
+func (a *Account) NewTaskID(src *fake.Source) int { a.lastTask += src.ID(1, 12); return a.lastTask }
+
+// NewPhaseID returns the next phase id.
+func (a *Account) NewPhaseID(src *fake.Source) int { a.lastPhase += src.ID(1, 6); return a.lastPhase }
+
+// NewProjectID returns the next project id.
+func (a *Account) NewProjectID(src *fake.Source) int {
+	a.lastProject += src.ID(1, 4)
+	return a.lastProject
+}
+
+// NewCompanyID returns the next company id.
+func (a *Account) NewCompanyID(src *fake.Source) int {
+	a.lastCompany += src.ID(1, 9)
+	return a.lastCompany
+}
+
+// Value returns a value of the field drawn from src; a user field takes one
+// of users. withLabel sets FieldValueLabel, which projects carry and the
+// task samples do not.
+func (d FieldDef) Value(src *fake.Source, users []User, withLabel bool) Field {
+	f := Field{FieldID: d.ID, FieldLabel: d.Label}
+	switch d.Type {
+	case FieldMultipleChoice:
+		o := fake.Pick(src, d.Options)
+		f.FieldValue, f.FieldValueLabel = []int{o.Value}, o.Label
+	case FieldSingleChoice:
+		o := fake.Pick(src, d.Options)
+		f.FieldValue, f.FieldValueLabel = o.Value, o.Label
+	case FieldSingleUser:
+		u := fake.Pick(src, users)
+		f.FieldValue, f.FieldValueLabel = u.UserID, u.FirstName+" "+u.LastName
+	case FieldNumber:
+		n := src.ID(8, 120) * 2500
+		f.FieldValue, f.FieldValueLabel = n, strconv.Itoa(n)
+	default:
+		s := fmt.Sprintf("OPP-%06d", src.ID(10000, 999999))
+		f.FieldValue, f.FieldValueLabel = s, s
+	}
+	if !withLabel {
+		f.FieldValueLabel = ""
+	}
+	return f
+}
+
+// NewProject returns a customer project created by creator (its owner) at
+// createdAt: a customer company with 1 to 3 users, a team of the owner and 2
+// to 4 others, status Not started, dates from a few days after creation for
+// 2 to 5 months, and the account's project fields.
+func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time) Project {
+	company := src.Company()
+	domain := domainOf(company)
+	customer := Company{CompanyID: a.NewCompanyID(src), CompanyName: company, CompanyURL: "https://www." + domain}
+	var customers []User
+	for range src.ID(1, 3) {
+		customers = append(customers, a.NewUser(src, domain))
+	}
+	team := []User{creator}
+	for _, u := range pickDistinct(src, without(a.Team, creator.UserID), src.ID(2, 4)) {
+		team = append(team, u)
+	}
+	start := DateOf(createdAt).AddDays(src.ID(1, 10))
+	p := Project{
+		ProjectID:   a.NewProjectID(src),
+		ProjectName: company + " – " + fake.Pick(src, projectKinds),
+		StartDate:   start,
+		DueDate:     start.AddDays(src.ID(60, 150)),
+		CreatedAt:   MillisOf(createdAt),
+		UpdatedAt:   MillisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
+		Owner:       creator,
+		TeamMembers: TeamMembers{
+			Members:          team,
+			Customers:        customers,
+			CustomerChampion: ptr(customers[0]),
+		},
+		Status:           ProjectNotStarted,
+		Customer:         customer,
+		PartnerCompanies: []Company{},
+		Visibility:       "EVERYONE",
+		CreatedBy:        creator,
+		UpdatedBy:        creator,
+		Currency:         fake.Pick(src, currencies),
+		CurrentPhases:    []PhaseRef{},
+	}
+	for _, d := range a.ProjectFields {
+		p.Fields = append(p.Fields, d.Value(src, team, true))
+	}
+	if src.Chance(0.3) {
+		p.Visibility = "MEMBERS"
+	}
+	if src.Chance(0.3) {
+		partner := fake.Pick(src, partners)
+		p.PartnerCompanies = append(p.PartnerCompanies, Company{CompanyID: a.NewCompanyID(src), CompanyName: partner, CompanyURL: "https://www." + domainOf(partner)})
+	}
+	if src.Chance(0.6) {
+		p.ExternalReferenceID = fmt.Sprintf("SF-%06d", src.ID(100000, 999999))
+	}
+	return p
+}
+
+// NewPhase returns a phase named name of project, created by creator at
+// createdAt, status To do, lasting 1 to 4 weeks within the project's dates.
+func NewPhase(src *fake.Source, a *Account, project Project, name string, creator User, createdAt time.Time) Phase {
+	start, due := project.StartDate, project.DueDate
+	if start == "" {
+		start = DateOf(createdAt)
+	}
+	if due == "" {
+		due = start.AddDays(90)
+	}
+	span := max(daysBetween(start, due)-7, 0)
+	start = start.AddDays(src.IntN(span + 1))
+	end := start.AddDays(src.ID(7, 28))
+	if end > due {
+		end = due
+	}
+	return Phase{
+		PhaseID:   a.NewPhaseID(src),
+		PhaseName: name,
+		Project:   project.Ref(),
+		StartDate: start,
+		DueDate:   end,
+		CreatedAt: MillisOf(createdAt),
+		UpdatedAt: MillisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
+		CreatedBy: creator,
+		UpdatedBy: creator,
+		Status:    StatusToDo,
+		Private:   ptr(src.Chance(0.1)),
+	}
+}
+
+// NewTask returns a task of phase in project, created by creator at
+// createdAt: a name that fits the phase, status To do, dates within the
+// phase, the account's task fields, the creator as follower, and, drawn from
+// src, assignees among the project's team, effort, priority and the other
+// optional fields.
+func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator User, createdAt time.Time) Task {
+	names := tasksFor(phase.PhaseName)
+	name := fake.Pick(src, names)
+	start := phase.StartDate.AddDays(src.IntN(max(daysBetween(phase.StartDate, phase.DueDate), 0) + 1))
+	due := start.AddDays(src.IntN(5))
+	if due > phase.DueDate {
+		due = phase.DueDate
+	}
+	team := project.TeamMembers.Members
+	t := Task{
+		TaskID:       a.NewTaskID(src),
+		TaskName:     name.name,
+		StartDate:    start,
+		DueDate:      due,
+		Type:         "TASK",
+		CreatedAt:    MillisOf(createdAt),
+		UpdatedAt:    MillisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
+		CreatedBy:    creator,
+		UpdatedBy:    creator,
+		Project:      project.Ref(),
+		Phase:        phase.Ref(),
+		Status:       StatusToDo,
+		Followers:    Members{Members: []User{creator}},
+		Dependencies: []TaskRef{},
+	}
+	if name.milestone {
+		t.Type = "MILESTONE"
+	}
+	for _, d := range a.TaskFields {
+		t.Fields = append(t.Fields, d.Value(src, team, false))
+	}
+	if src.Chance(0.5) {
+		t.Assign(fake.Pick(src, team))
+	}
+	if src.Chance(0.5) {
+		t.TaskDescription = fake.Pick(src, descriptions)
+	}
+	if src.Chance(0.6) {
+		t.EffortInMinutes = ptr(src.ID(1, 40) * 30)
+		t.Progress = ptr(0)
+		t.AtRisk = ptr(false)
+	}
+	if src.Chance(0.5) {
+		t.Priority = ptr(fake.Pick(src, Priorities))
+	}
+	if src.Chance(0.4) {
+		t.Billable = ptr(src.Chance(0.7))
+		t.TimeEntryCategory = ptr(fake.Pick(src, a.Categories))
+	}
+	if src.Chance(0.3) {
+		t.ExternalReferenceID = fmt.Sprintf("IMPL-%d", src.ID(100, 9999))
+	}
+	if src.Chance(0.5) {
+		t.Private = ptr(false)
+	}
+	return t
+}
+
+// Assign adds u to the task's assignees and, as Rocketlane does, to its
+// followers.
+func (t *Task) Assign(u User) {
+	if !t.Assignees.Has(u.UserID) {
+		t.Assignees.Members = append(t.Assignees.Members, u)
+	}
+	if !t.Followers.Has(u.UserID) {
+		t.Followers.Members = append(t.Followers.Members, u)
+	}
+}
+
+// Renamed returns the name a task called name is typically renamed to, and
+// whether one is known.
+func Renamed(name string) (string, bool) {
+	for _, ts := range tasksByPhase {
+		for _, t := range ts.tasks {
+			if t.name == name {
+				return t.renamed, true
+			}
+		}
+	}
+	return "", false
+}
+
+// pickDistinct returns n different elements of xs (all of them when n ≥
+// len(xs)), in the order src draws them.
+func pickDistinct[T any](src *fake.Source, xs []T, n int) []T {
+	c := append([]T(nil), xs...)
+	n = min(n, len(c))
+	for i := range n {
+		j := i + src.IntN(len(c)-i)
+		c[i], c[j] = c[j], c[i]
+	}
+	return c[:n]
+}
+
+func without(users []User, userID int) []User {
+	var out []User
+	for _, u := range users {
+		if u.UserID != userID {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func daysBetween(a, b Date) int {
+	ta, err1 := a.Time()
+	tb, err2 := b.Time()
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(tb.Sub(ta) / day)
+}
+
+// domainOf turns a company name into its mail domain: "Margie's Travel" →
+// margies-travel.com.
+func domainOf(company string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(company) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		case r == '\'':
+		default:
+			dash = true
+		}
+	}
+	return b.String() + ".com"
+}

@@ -1,0 +1,265 @@
+package schemas_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/schemas"
+)
+
+// sample is one doc sample from ../shared/vendor-docs, extracted into
+// testdata/samples/<vendor>/<slug>[.<variant>].json.
+type sample struct {
+	vendor, slug, file string
+	body               []byte
+}
+
+func samples(t testing.TB) []sample {
+	t.Helper()
+	var out []sample
+	for _, v := range catalog.Vendors() {
+		files, err := filepath.Glob(filepath.Join("testdata", "samples", v, "*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slug, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".json"), ".")
+			out = append(out, sample{vendor: v, slug: slug, file: f, body: b})
+		}
+	}
+	return out
+}
+
+func TestDocSamplesValidate(t *testing.T) {
+	all := samples(t)
+	if len(all) != 9+3+19 {
+		t.Errorf("found %d doc samples, want 31 (9 Cutover, 3 Rocketlane, 19 FlexDeploy)", len(all))
+	}
+	for _, s := range all {
+		t.Run(s.file, func(t *testing.T) {
+			if err := schemas.Validate(s.vendor, s.slug, s.body); err != nil {
+				t.Fatalf("doc sample rejected: %v", err)
+			}
+			if err := schemas.ValidateReference(s.vendor, s.slug, s.body); err != nil {
+				t.Fatalf("doc sample rejected by the reference validator: %v", err)
+			}
+		})
+	}
+}
+
+func TestEveryCatalogEventHasASchema(t *testing.T) {
+	have, err := schemas.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, e := range catalog.All() {
+		want[e.Vendor+"/"+e.Slug] = true
+		if _, err := schemas.Raw(e.Vendor, e.Slug); err != nil {
+			t.Errorf("%s: %v", e, err)
+		}
+	}
+	for _, h := range have {
+		if !want[h] {
+			t.Errorf("schema %s is not in the catalog", h)
+		}
+	}
+	if len(have) != 37 {
+		t.Errorf("%d event schemas, want 37", len(have))
+	}
+}
+
+// TestSchemasAreDraft2020AndSelfIdentified checks every file's $schema and
+// $id, so the files also work outside standin.
+func TestSchemasAreDraft2020AndSelfIdentified(t *testing.T) {
+	for _, v := range catalog.Vendors() {
+		files, _ := filepath.Glob(filepath.Join(v, "*.schema.json"))
+		if len(files) == 0 {
+			t.Errorf("no schemas for %s", v)
+		}
+		for _, f := range files {
+			var doc struct {
+				Schema string `json:"$schema"`
+				ID     string `json:"$id"`
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if doc.Schema != "https://json-schema.org/draft/2020-12/schema" {
+				t.Errorf("%s: $schema %q", f, doc.Schema)
+			}
+			if want := schemas.BaseURL + filepath.ToSlash(f); doc.ID != want {
+				t.Errorf("%s: $id %q, want %q", f, doc.ID, want)
+			}
+		}
+	}
+}
+
+// edit is one change to a decoded sample: the value at a JSON pointer set
+// (or deleted, when del).
+type edit struct {
+	ptr string
+	val any
+	del bool
+}
+
+func apply(t *testing.T, body []byte, e edit) []byte {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	toks := strings.Split(strings.TrimPrefix(e.ptr, "/"), "/")
+	cur := doc
+	for i, tok := range toks {
+		last := i == len(toks)-1
+		switch n := cur.(type) {
+		case map[string]any:
+			if last {
+				if e.del {
+					delete(n, tok)
+				} else {
+					n[tok] = e.val
+				}
+			}
+			cur = n[tok]
+		case []any:
+			k, err := strconv.Atoi(tok)
+			if err != nil || k >= len(n) {
+				t.Fatalf("bad pointer %s", e.ptr)
+			}
+			if last {
+				n[k] = e.val
+			}
+			cur = n[k]
+		default:
+			t.Fatalf("pointer %s leaves the document", e.ptr)
+		}
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestBrokenSamplesAreRejectedWithTheirPlace(t *testing.T) {
+	tests := []struct {
+		name     string
+		vendor   string
+		file     string // under testdata/samples/<vendor>/
+		slug     string // schema to validate against; default from file
+		edit     edit
+		wantPtr  string // the violation's JSON pointer
+		wantText string // part of its message
+	}{
+		{"cutover missing entity", "cutover", "task-created.json", "", edit{ptr: "/relationships/entity", del: true}, "/relationships", "entity"},
+		{"cutover numeric id", "cutover", "task-created.json", "", edit{ptr: "/meta/task/id", val: 4}, "/meta/task/id", "expected string"},
+		{"cutover time without millis", "cutover", "task-started.json", "", edit{ptr: "/attributes/created_at", val: "2025-06-27T10:28:00Z"}, "/attributes/created_at", "milliseconds"},
+		{"cutover local time", "cutover", "run-started.json", "", edit{ptr: "/meta/runbook/start_actual", val: "2025-06-27T10:02:56.384+01:00"}, "/meta/runbook/start_actual", "UTC"},
+		{"cutover wrong event name", "cutover", "task-created.json", "", edit{ptr: "/attributes/type", val: "task.create"}, "/attributes/type", "task.created"},
+		{"cutover sample checked as another event", "cutover", "task-created.json", "task-updated", edit{ptr: "/id", val: "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f"}, "/meta", "changes"},
+		{"cutover wrong envelope type", "cutover", "runbook-updated.json", "", edit{ptr: "/type", val: "event"}, "/type", "core.event"},
+		{"cutover run type", "cutover", "run-started.json", "", edit{ptr: "/meta/current_run/run_type", val: "dry-run"}, "/meta/current_run/run_type", "rehearsal"},
+		{"cutover status as number", "cutover", "integrations-failed.json", "", edit{ptr: "/meta/debug_data/response_status", val: 500}, "/meta/debug_data/response_status", "expected string"},
+		{"cutover entity type", "cutover", "task-updated.json", "", edit{ptr: "/relationships/entity/data/type", val: "core.runbook"}, "/relationships/entity/data/type", "core.task"},
+		{"cutover unknown field", "cutover", "task-created.json", "", edit{ptr: "/meta/extra", val: "x"}, "/meta", "extra"},
+		{"cutover changes not a pair", "cutover", "task-updated.json", "", edit{ptr: "/meta/changes/name", val: []any{"only one"}}, "/meta/changes/name", "2"},
+
+		{"rocketlane epoch as ISO", "rocketlane", "task-created.json", "", edit{ptr: "/eventOccurredAt", val: "2023-12-11T03:43:45.732Z"}, "/eventOccurredAt", "expected integer"},
+		{"rocketlane slash date", "rocketlane", "task-created.json", "", edit{ptr: "/data/task/startDate", val: "2023/12/04"}, "/data/task/startDate", "YYYY-MM-DD"},
+		{"rocketlane missing task id", "rocketlane", "task-updated.name.json", "", edit{ptr: "/data/task/taskId", del: true}, "/data/task", "taskId"},
+		{"rocketlane stray period", "rocketlane", "task-updated.name.json", "", edit{ptr: "/eventType", val: "TASK_UPDATED."}, "/eventType", "TASK_UPDATED"},
+		{"rocketlane update without changeLog", "rocketlane", "task-updated.assignee.json", "", edit{ptr: "/changeLog", del: true}, "", "changeLog"},
+		{"rocketlane string user id", "rocketlane", "task-created.json", "", edit{ptr: "/source/actor/userId", val: "1"}, "/source/actor/userId", "expected integer"},
+
+		{"flexdeploy ISO timestamp", "flexdeploy", "pipeline-stage-completed.json", "", edit{ptr: "/timestamp", val: "2020-12-16T15:12:41Z"}, "/timestamp", "2020-12-16 15:12:41 -0500"},
+		{"flexdeploy string release id", "flexdeploy", "release-started.json", "", edit{ptr: "/payload/release/releaseId", val: "54052"}, "/payload/release/releaseId", "expected integer"},
+		{"flexdeploy missing actor", "flexdeploy", "user-created.json", "", edit{ptr: "/actor", del: true}, "", "actor"},
+		{"flexdeploy wrong event name", "flexdeploy", "comment-deleted.json", "", edit{ptr: "/eventType", val: "Comment Updated"}, "/eventType", "Comment Deleted"},
+		{"flexdeploy US date", "flexdeploy", "release-started.json", "", edit{ptr: "/payload/startDate", val: "09/18/2020"}, "/payload/startDate", "2020"},
+		{"flexdeploy package status", "flexdeploy", "package-created.json", "", edit{ptr: "/payload/packageStatus", val: "DONE"}, "/payload/packageStatus", "ACTIVE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			orig, err := os.ReadFile(filepath.Join("testdata", "samples", tt.vendor, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			slug := tt.slug
+			if slug == "" {
+				slug, _, _ = strings.Cut(strings.TrimSuffix(tt.file, ".json"), ".")
+			}
+			body := apply(t, orig, tt.edit)
+			if agree, _, err := schemas.Agree(tt.vendor, slug, body); err != nil || !agree {
+				t.Fatalf("fast check and validator disagree (%v)", err)
+			}
+			err = schemas.Validate(tt.vendor, slug, body)
+			var se *schemas.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("broken payload accepted (err = %v)", err)
+			}
+			for _, v := range se.Violations {
+				if v.Pointer == tt.wantPtr && strings.Contains(v.Message, tt.wantText) {
+					return
+				}
+			}
+			t.Errorf("no violation at %q mentioning %q; got:\n%v", tt.wantPtr, tt.wantText, se)
+		})
+	}
+}
+
+func TestSyntaxErrorsNameLineAndColumn(t *testing.T) {
+	err := schemas.Validate("cutover", "task-created", []byte("{\n  \"id\": \"x\",\n  \"type\" \"core.event\"\n}"))
+	var se *schemas.Error
+	if !errors.As(err, &se) || se.Syntax == nil {
+		t.Fatalf("want a syntax error, got %v", err)
+	}
+	if se.Syntax.Line != 3 || se.Syntax.Column != 10 {
+		t.Errorf("syntax error at %d:%d, want 3:10 (%v)", se.Syntax.Line, se.Syntax.Column, se.Syntax)
+	}
+	for _, in := range []string{"", "{", `{"a":1} {"b":2}`} {
+		var se *schemas.Error
+		if err := schemas.Validate("cutover", "task-created", []byte(in)); !errors.As(err, &se) || se.Syntax == nil {
+			t.Errorf("%q: want a syntax error, got %v", in, err)
+		}
+	}
+}
+
+func TestUnknownSchema(t *testing.T) {
+	if err := schemas.Validate("cutover", "no-such-event", []byte(`{}`)); err == nil || !strings.Contains(err.Error(), "no schema") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestValidateIsSafeConcurrently(t *testing.T) {
+	all := samples(t)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, s := range all {
+				if err := schemas.Validate(s.vendor, s.slug, s.body); err != nil {
+					t.Errorf("%s: %v", s.file, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
