@@ -53,8 +53,8 @@ var (
 	compileOnce sync.Once
 	compiled    map[string]*jsonschema.Schema
 	// checks holds the fast yes/no form of each compiled schema (see check).
-	checks map[string]*check
-	compileErr  error
+	checks     map[string]*check
+	compileErr error
 	// rawDocs holds every schema file decoded, by path.
 	rawDocs = map[string]any{}
 	// flatDocs holds the compiled, $ref-free form of each event schema, by

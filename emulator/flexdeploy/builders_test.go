@@ -37,7 +37,7 @@ func playRelease(t *testing.T, seed uint64, quirks, reject bool) []fd.Event {
 	}
 
 	started := src.Now()
-	rp := fd.ReleasePayload{Release: rel, StartDate: st.DatePtr(started), Projects: projects, Pipeline: pipe}
+	rp := fd.ReleasePayload{Release: rel, StartDate: st.Date(started), Projects: projects, Pipeline: pipe}
 	emit(fd.ReleaseEvent(st, fd.ReleaseStarted, rp, manager, started))
 
 	snapAsked := src.Tick(time.Minute, 10*time.Minute)

@@ -134,9 +134,9 @@ func PipelineStageCompletedEvent(st Style, p StagePayload, actor string, at time
 // ReleasePayload is the payload of Release Started and Release Ended.
 type ReleasePayload struct {
 	Release Release `json:"release"`
-	// StartDate and EndDate are dates (Style.DatePtr); EndDate is null
-	// unless the release has a planned end.
-	StartDate *string          `json:"startDate"`
+	// StartDate and EndDate are dates (Style.Date); EndDate is null unless
+	// the release has a planned end.
+	StartDate string           `json:"startDate"`
 	EndDate   *string          `json:"endDate"`
 	Projects  []ReleaseProject `json:"projects"`
 	Pipeline  Pipeline         `json:"pipeline"`

@@ -170,7 +170,7 @@ func (g *oneShot) release(name string) (Event, error) {
 	}
 	p := ReleasePayload{
 		Release:   rel,
-		StartDate: st.DatePtr(start),
+		StartDate: st.Date(start),
 		Projects:  NewReleaseProjects(src, 1+src.IntN(4), &dev),
 		Pipeline:  pipe,
 	}
