@@ -53,6 +53,7 @@ type check struct {
 	oneOf     []*check
 	not       *check
 	hasBounds bool
+	intBounds *intBounds // nil unless every bound is an int64
 }
 
 // annotation keywords carry no rule.
@@ -181,6 +182,9 @@ func compileCheck(s any, ptr string) (*check, error) {
 				return nil, fmt.Errorf("%s: keyword %q is not supported by the fast check", at, k)
 			}
 		}
+	}
+	if c.hasBounds {
+		c.intBounds = makeIntBounds(c)
 	}
 	return c, nil
 }
@@ -324,6 +328,11 @@ func (c *check) ok(v any) bool {
 }
 
 func (c *check) inBounds(n json.Number) bool {
+	if i, ok := smallInt(n); ok && c.intBounds != nil {
+		b := c.intBounds
+		return (!b.hasMin || i >= b.min) && (!b.hasMax || i <= b.max) &&
+			(!b.hasExclMin || i > b.exclMin) && (!b.hasExclMax || i < b.exclMax)
+	}
 	r, ok := new(big.Rat).SetString(string(n))
 	if !ok {
 		return false
@@ -332,6 +341,41 @@ func (c *check) inBounds(n json.Number) bool {
 		(c.maximum == nil || r.Cmp(c.maximum) <= 0) &&
 		(c.exclMin == nil || r.Cmp(c.exclMin) > 0) &&
 		(c.exclMax == nil || r.Cmp(c.exclMax) < 0)
+}
+
+// intBounds are a schema's numeric bounds when all are integers that fit
+// an int64, so integer values compare without big.Rat.
+type intBounds struct {
+	hasMin, hasMax, hasExclMin, hasExclMax bool
+	min, max, exclMin, exclMax             int64
+}
+
+func makeIntBounds(c *check) *intBounds {
+	b := &intBounds{}
+	for _, x := range []struct {
+		r   *big.Rat
+		has *bool
+		v   *int64
+	}{{c.minimum, &b.hasMin, &b.min}, {c.maximum, &b.hasMax, &b.max}, {c.exclMin, &b.hasExclMin, &b.exclMin}, {c.exclMax, &b.hasExclMax, &b.exclMax}} {
+		if x.r == nil {
+			continue
+		}
+		if !x.r.IsInt() || !x.r.Num().IsInt64() {
+			return nil
+		}
+		*x.has, *x.v = true, x.r.Num().Int64()
+	}
+	return b
+}
+
+// smallInt parses n when it is a plain integer literal of up to 18 digits.
+func smallInt(n json.Number) (int64, bool) {
+	s := string(n)
+	if len(s) > 18 || strings.ContainsAny(s, ".eE") {
+		return 0, false
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	return i, err == nil
 }
 
 func typeMatches(types []string, v any) bool {

@@ -1,8 +1,11 @@
 package schemas_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
+	"reflect"
 	"sort"
 	"testing"
 
@@ -142,4 +145,34 @@ func replaceNth(doc any, n *int, target int, repl any, del bool) any {
 		}
 	}
 	return doc
+}
+
+// FuzzDecode holds the quick JSON parser to encoding/json: the same value
+// for every document encoding/json accepts, and an error for every one it
+// refuses.
+func FuzzDecode(f *testing.F) {
+	for _, s := range samples(f) {
+		f.Add(s.body)
+	}
+	for _, s := range []string{`"\ud83d\ude00"`, `"\ud83d"`, `"\udc00\ud83d"`, "\"\xff\xfe\"", `-0.5e+10`, `01`, `1.`, `[1,]`, `{"a":1,"a":2}`, `  null `, `"\u00e9\n"`, `[[[[]]]]`, `{"a" 1}`, "\"a\tb\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := schemas.Decode(b)
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var want any
+		werr := d.Decode(&want)
+		if werr == nil {
+			if _, tail := d.Token(); tail != io.EOF {
+				werr = errors.New("trailing data")
+			}
+		}
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("Decode(%q): err %v, encoding/json: %v", b, err, werr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("Decode(%q) = %#v, encoding/json gives %#v", b, got, want)
+		}
+	})
 }

@@ -199,6 +199,9 @@ func (e *SyntaxError) Error() string {
 // Decode parses a JSON document the way the validator needs it (numbers kept
 // exact), rejecting trailing data, and locates syntax errors.
 func Decode(payload []byte) (any, error) {
+	if v, ok := parse(payload); ok {
+		return v, nil
+	}
 	d := json.NewDecoder(bytes.NewReader(payload))
 	d.UseNumber()
 	var v any

@@ -102,6 +102,8 @@ STANDIN_SEED=7 (dashes become underscores: --time-scale is STANDIN_TIME_SCALE).`
 		newSampleCmd(),
 		newValidateCmd(),
 		newVersionCmd(),
+		newServeCmd(),
+		newHealthCmd(),
 	)
 	return root
 }

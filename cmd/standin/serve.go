@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/server"
+)
+
+func newServeCmd() *cobra.Command {
+	var (
+		addr, adminToken, logFormat string
+		bodyLimit                   int64
+		seed                        uint64
+		workers, retention          int
+		shutdownTimeout             time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "serve [--addr :8080]",
+		Short: "Run the server: admin API, delivery engine, embedded sink, metrics",
+		Long: `Run standin as a server. Subscribe receivers and emit events through the
+admin API under /__admin/; every delivery and attempt is logged there.
+Events that no subscription takes go to the embedded sink, /__sink/<vendor>,
+readable at GET /__admin/sink/<vendor>. Prometheus metrics are at /metrics.
+
+On SIGTERM or SIGINT it stops accepting requests, lets in-flight deliveries
+finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
+		Example: `  standin serve --addr :8080
+  curl -s -XPOST localhost:8080/__admin/events/cutover/task.created
+  curl -s localhost:8080/__admin/deliveries`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(cmd.ErrOrStderr(), logFormat)
+			if err != nil {
+				return usageErr(err)
+			}
+			if workers < 1 || retention < 1 {
+				return usageErr(errors.New("--workers and --retention must be at least 1"))
+			}
+			delivery.UserAgent = "standin/" + buildVersion()
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return usageErr(fmt.Errorf("listen on %s: %w", addr, err))
+			}
+			srv := server.New(server.Config{
+				AdminToken: adminToken, BodyLimit: bodyLimit, Seed: seed,
+				Version: buildVersion(), Logger: logger,
+				Workers: workers, Retention: retention,
+			})
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(l) }()
+			logger.Info("standin listening", "addr", l.Addr().String(), "version", buildVersion())
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+			}
+			stop()
+			logger.Info("shutting down", "timeout", shutdownTimeout.String())
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				logger.Warn("shutdown cut short; unfinished deliveries were recorded as failed", "error", err)
+			}
+			logger.Info("stopped")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", ":8080", "address to listen on")
+	f.StringVar(&adminToken, "admin-token", "", "require Authorization: Bearer <token> on /__admin/ (health excepted)")
+	f.Int64Var(&bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body accepted, in bytes (413 beyond)")
+	f.Uint64Var(&seed, "seed", 1, "seed of the first emitted event; each emit without ?seed= takes the next")
+	f.IntVar(&workers, "workers", 16, "deliveries attempted at once")
+	f.IntVar(&retention, "retention", 10000, "deliveries kept in the log (the oldest final ones go first, counted)")
+	f.DurationVar(&shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight deliveries may take to finish on SIGTERM")
+	f.StringVar(&logFormat, "log-format", "auto", "request log format: text, json, or auto (text on a terminal, JSON otherwise)")
+	return cmd
+}
+
+// newLogger makes the server's slog logger: text on a terminal, JSON
+// otherwise, unless format says.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "auto":
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	case "text", "json":
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text, json or auto", format)
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	}
+	return slog.New(slog.NewJSONHandler(w, nil)), nil
+}
+
+func newHealthCmd() *cobra.Command {
+	var url string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "health [--url URL]",
+		Short: "Probe a running standin (exit 0 when healthy)",
+		Long:  "GET <url>/__admin/health and exit 0 when it answers 200 with status ok; the image's HEALTHCHECK.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c := &http.Client{Timeout: timeout}
+			u := strings.TrimSuffix(url, "/") + "/__admin/health"
+			resp, err := c.Get(u)
+			if err != nil {
+				return failedErr(fmt.Errorf("unhealthy: %w", err))
+			}
+			defer resp.Body.Close()
+			var h struct{ Status, Version string }
+			if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&h); err != nil || resp.StatusCode != http.StatusOK || h.Status != "ok" {
+				return failedErr(fmt.Errorf("unhealthy: %s answered %s", u, resp.Status))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "healthy: standin %s at %s\n", h.Version, url)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", "http://127.0.0.1:8080", "base URL of the server")
+	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Second, "how long to wait for an answer")
+	return cmd
+}

@@ -1,0 +1,930 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+)
+
+// Errors the engine returns; match them with errors.Is.
+var (
+	// ErrShutdown means the engine no longer accepts events (Shutdown was
+	// called).
+	ErrShutdown = errors.New("delivery engine is shut down")
+	// ErrNotFound means no delivery has the id (never existed, reset or
+	// evicted).
+	ErrNotFound = errors.New("no such delivery")
+	// ErrNotFinal means the delivery still has attempts to make.
+	ErrNotFinal = errors.New("delivery is not final")
+)
+
+// Observer receives delivery metrics. Its methods are called from the
+// engine's goroutines, never with the engine's lock held; they must be safe
+// for concurrent use.
+type Observer interface {
+	// Attempted reports one attempt (duplicates included).
+	Attempted(vendor string, success bool, d time.Duration)
+	// Finished reports a delivery reaching a final status.
+	Finished(vendor string, status Status)
+}
+
+// Config configures an Engine. The zero value is usable.
+type Config struct {
+	// Workers is how many attempts run at once (default 16).
+	Workers int
+	// QueueSize is how many deliveries wait for a worker before Emit
+	// blocks (default 10000).
+	QueueSize int
+	// Retention is how many deliveries are kept (default 10000). Beyond it
+	// the oldest final ones are evicted and counted by Dropped; pending and
+	// retrying ones are never evicted.
+	Retention int
+	// BodyLimit is how many response body bytes an attempt keeps (default
+	// 64 KiB); Response.Truncated marks a cut.
+	BodyLimit int
+	// Client sends the requests. The default has a transport tuned for
+	// Workers concurrent keep-alive connections per host and does not follow
+	// redirects. Per-attempt timeouts come from the profile, through the
+	// request context.
+	Client *http.Client
+	// Profiles overrides vendor profiles by vendor id; vendors it leaves out
+	// keep Profiles().
+	Profiles map[string]Profile
+	// Observer receives metrics; nil for none.
+	Observer Observer
+	// Logger receives a Warn record per failed delivery and Info records
+	// counting retention evictions, at most one a second (default
+	// slog.Default()).
+	Logger *slog.Logger
+}
+
+// Config defaults.
+const (
+	DefaultWorkers   = 16
+	DefaultQueueSize = 10000
+	DefaultRetention = 10000
+	DefaultBodyLimit = 64 << 10
+)
+
+// Filter selects deliveries; an empty field matches any value.
+type Filter struct {
+	Run    string
+	Vendor string
+	// Event matches the vendor's event name or its slug, ignoring case: a
+	// slug may match several vendors' events (task-created is Cutover's
+	// task.created and Rocketlane's TASK_CREATED).
+	Event        string
+	Status       string
+	Subscription string
+}
+
+// filter is a Filter ready to match.
+type filter struct {
+	Filter
+	vendor string
+}
+
+func compileFilter(f Filter) filter {
+	return filter{Filter: f, vendor: strings.ToLower(strings.TrimSpace(f.Vendor))}
+}
+
+func (c *filter) match(r *record) bool {
+	d := &r.d
+	return (c.Run == "" || d.Run == c.Run) &&
+		(c.vendor == "" || d.Vendor == c.vendor) &&
+		(c.Event == "" || d.Event == c.Event || strings.EqualFold(d.Event, c.Event) || strings.EqualFold(r.slug, c.Event)) &&
+		(c.Status == "" || string(d.Status) == c.Status) &&
+		(c.Subscription == "" || d.Subscription == c.Subscription)
+}
+
+// record is a stored delivery with what its attempts need.
+type record struct {
+	d    Delivery
+	st   *subState // the subscription as it was at emit time
+	body string    // the event payload
+	slug string    // the event's slug
+	// auths holds, per attempt, the oauth2 Authorization value it sent;
+	// nil while none did. See requestHeader.
+	auths []string
+	round int // attempts since the delivery (or its redelivery) started
+	timer *time.Timer
+	gone  bool // reset or evicted: nothing more is recorded
+
+	seq      uint64 // creation order
+	pos      int    // index in store.order
+	finalGen uint64 // see finalEntry
+}
+
+// copy returns the delivery, with deep copies of the attempts (their
+// request headers rebuilt) or without them.
+func (r *record) copy(withAttempts bool) Delivery {
+	d := r.d
+	d.Attempts = nil
+	if withAttempts && len(r.d.Attempts) > 0 {
+		d.Attempts = make([]Attempt, len(r.d.Attempts))
+		for i, a := range r.d.Attempts {
+			auth := ""
+			if i < len(r.auths) {
+				auth = r.auths[i]
+			}
+			a.Request.Headers = requestHeader(r.st, r.d.ID, auth)
+			if a.Response != nil {
+				resp := *a.Response
+				resp.Headers = resp.Headers.Clone()
+				a.Response = &resp
+			}
+			d.Attempts[i] = a
+		}
+	}
+	return d
+}
+
+// shutdownMessage is the error of a delivery whose next attempt Shutdown
+// cancelled.
+func (r *record) shutdownMessage() string {
+	if len(r.d.Attempts) == 0 {
+		return msgShutdownQueued
+	}
+	return fmt.Sprintf("shutdown before attempt %d (a scheduled retry)", len(r.d.Attempts)+1)
+}
+
+// watcher is a Wait in progress: done closes once count (final deliveries
+// matching f) reaches n.
+type watcher struct {
+	f     filter
+	n     int
+	count int
+	done  chan struct{}
+}
+
+// Engine delivers events to subscriptions. Make one with New; its methods
+// are safe for concurrent use.
+//
+// Every non-final delivery is held by exactly one of: the queue (or an Emit
+// or Redeliver about to put it there), a worker, or a timer (fault hold or
+// retry backoff). pending counts them; Shutdown waits for it to reach zero.
+type Engine struct {
+	client    *http.Client
+	ownClient bool
+	profiles  map[string]Profile
+	obs       Observer
+	log       *slog.Logger
+	bodyLimit int
+	retention int
+	userAgent string
+	now       func() time.Time // token expiry clock (tests move it)
+
+	queue    chan *record
+	quit     chan struct{} // closed when the workers should exit
+	quitOnce sync.Once
+	wg       sync.WaitGroup
+
+	// base is the parent of every attempt; a forced Shutdown cancels it.
+	base   context.Context
+	cancel context.CancelFunc
+
+	mu          sync.Mutex
+	subs        []*subState // oldest first
+	subByID     map[string]*subState
+	store       store
+	timed       map[*record]struct{} // records held by a timer
+	watchers    map[*watcher]struct{}
+	pending     int
+	drained     chan struct{} // closed when pending reaches 0 during Shutdown
+	dropped     int
+	unlogged    int       // evictions not logged yet
+	evictLogged time.Time // when evictions were last logged
+	closed      bool      // Shutdown called
+	aborted     bool      // Shutdown's context ended
+}
+
+// New starts an engine with cfg's workers.
+func New(cfg Config) *Engine {
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	profiles := Profiles()
+	for k, p := range cfg.Profiles {
+		if p.Vendor == "" {
+			p.Vendor = k
+		}
+		profiles[k] = p
+	}
+	for k, p := range profiles {
+		profiles[k] = p.withDefaults()
+	}
+	e := &Engine{
+		client:    cfg.Client,
+		profiles:  profiles,
+		obs:       cfg.Observer,
+		log:       cfg.Logger,
+		bodyLimit: cfg.BodyLimit,
+		retention: cfg.Retention,
+		userAgent: UserAgent,
+		now:       time.Now,
+		queue:     make(chan *record, cfg.QueueSize),
+		quit:      make(chan struct{}),
+		subByID:   map[string]*subState{},
+		store:     newStore(),
+		timed:     map[*record]struct{}{},
+		watchers:  map[*watcher]struct{}{},
+	}
+	if e.client == nil {
+		e.client, e.ownClient = defaultClient(cfg.Workers), true
+	}
+	e.base, e.cancel = context.WithCancel(context.Background())
+	e.wg.Add(cfg.Workers)
+	for range cfg.Workers {
+		go e.worker()
+	}
+	return e
+}
+
+// defaultClient keeps a connection per worker alive to each receiver and
+// returns redirects as responses (no vendor documents following them).
+func defaultClient(workers int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = max(100, 2*workers)
+	t.MaxIdleConnsPerHost = max(workers, 2)
+	t.IdleConnTimeout = 90 * time.Second
+	return &http.Client{
+		Transport:     t,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// newID returns prefix + 12 hex digits not yet in use according to taken.
+func newID(prefix string, taken func(string) bool) string {
+	const digits = "0123456789abcdef"
+	for {
+		var b [12]byte
+		v := rand.Uint64()
+		for i := range b {
+			b[i] = digits[v&0xf]
+			v >>= 4
+		}
+		id := prefix + string(b[:])
+		if !taken(id) {
+			return id
+		}
+	}
+}
+
+// Subscribe validates s against its vendor's profile, fills the profile's
+// defaults and stores it. Errors are *FieldError naming the field.
+func (e *Engine) Subscribe(s Subscription) (Subscription, error) {
+	st, err := e.validate(s)
+	if err != nil {
+		return Subscription{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st.sub.ID = newID("sub_", func(id string) bool { _, ok := e.subByID[id]; return ok })
+	st.sub.CreatedAt = time.Now().UTC()
+	e.subs = append(e.subs, st)
+	e.subByID[st.sub.ID] = st
+	return st.sub.clone(), nil
+}
+
+// Subscriptions returns every subscription, oldest first.
+func (e *Engine) Subscriptions() []Subscription {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Subscription, len(e.subs))
+	for i, st := range e.subs {
+		out[i] = st.sub.clone()
+	}
+	return out
+}
+
+// Subscription returns the subscription with id.
+func (e *Engine) Subscription(id string) (Subscription, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, ok := e.subByID[id]
+	if !ok {
+		return Subscription{}, false
+	}
+	return st.sub.clone(), true
+}
+
+// Unsubscribe removes a subscription and reports whether it existed. Its
+// deliveries already made keep their attempts (and can be redelivered).
+func (e *Engine) Unsubscribe(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, ok := e.subByID[id]
+	if !ok {
+		return false
+	}
+	delete(e.subByID, id)
+	e.subs = slices.DeleteFunc(e.subs, func(x *subState) bool { return x == st })
+	return true
+}
+
+// targets returns the subscriptions that receive an event: those of the
+// vendor taking the event and the run, or the fallback ones when no other
+// does.
+func (e *Engine) targets(vendor, name, run string) []*subState {
+	var out, fallback []*subState
+	for _, st := range e.subs {
+		s := &st.sub
+		if s.Vendor != vendor || (s.Run != "" && s.Run != run) || (len(s.Events) > 0 && !slices.Contains(s.Events, name)) {
+			continue
+		}
+		if s.Fallback {
+			fallback = append(fallback, st)
+		} else {
+			out = append(out, st)
+		}
+	}
+	if len(out) == 0 {
+		return fallback
+	}
+	return out
+}
+
+// eventNames maps vendor, then event name or slug, to the catalog's name
+// and slug.
+var eventNames = sync.OnceValue(func() map[string]map[string][2]string {
+	m := map[string]map[string][2]string{}
+	for _, ev := range catalog.All() {
+		if m[ev.Vendor] == nil {
+			m[ev.Vendor] = map[string][2]string{}
+		}
+		m[ev.Vendor][ev.Name] = [2]string{ev.Name, ev.Slug}
+		m[ev.Vendor][ev.Slug] = [2]string{ev.Name, ev.Slug}
+	}
+	return m
+})
+
+// canonicalEvent resolves an event name (or slug, in any case) of vendor to
+// the catalog's name and slug; a name the catalog lacks is kept as is.
+func canonicalEvent(vendor, name string) (string, string) {
+	names := eventNames()[vendor]
+	if n, ok := names[name]; ok {
+		return n[0], n[1]
+	}
+	slug := catalog.Slug(name)
+	if n, ok := names[slug]; ok {
+		return n[0], n[1]
+	}
+	return name, slug
+}
+
+// hold is how long the faults keep a delivery back before its first
+// attempt.
+func hold(f Faults) time.Duration {
+	d := time.Duration(f.Delay)
+	if f.Shuffle && f.ShuffleWindow > 0 {
+		d += rand.N(time.Duration(f.ShuffleWindow) + 1)
+	}
+	return d
+}
+
+// Emit creates one delivery per subscription that takes ev and queues them.
+// It returns the deliveries as created (pending). It blocks while the queue
+// is full, until ctx is done; deliveries it could not queue are marked
+// failed and the error says why. After Shutdown it returns ErrShutdown.
+func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
+	vendor := ev.Vendor
+	if _, ok := e.profiles[vendor]; !ok {
+		v, err := catalog.LookupVendor(vendor)
+		if err != nil {
+			return nil, fmt.Errorf("emit: %w", err)
+		}
+		vendor = v
+	}
+	name, slug := canonicalEvent(vendor, ev.Name)
+	body := string(ev.Body)
+	now := time.Now().UTC()
+
+	var fx effects
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("emit %s %q: %w", vendor, name, ErrShutdown)
+	}
+	targets := e.targets(vendor, name, ev.Run)
+	var recBuf, readyBuf [4]*record
+	recs, ready := recBuf[:0], readyBuf[:0]
+	out := make([]Delivery, 0, len(targets))
+	for _, st := range targets {
+		id := newID("dlv_", func(id string) bool { _, ok := e.store.byID[id]; return ok })
+		r := &record{st: st, body: body, slug: slug, d: Delivery{
+			ID: id, Run: ev.Run, EventID: ev.ID, Vendor: vendor, Event: name,
+			Subscription: st.sub.ID, URL: st.sub.URL, Status: Pending, CreatedAt: now, UpdatedAt: now,
+		}}
+		e.store.add(r)
+		e.pending++
+		recs = append(recs, r)
+		out = append(out, r.copy(false))
+		if d := hold(st.sub.Faults); d > 0 {
+			e.schedule(r, d)
+		} else {
+			ready = append(ready, r)
+		}
+	}
+	e.evict(&fx)
+	e.mu.Unlock()
+	e.apply(&fx)
+
+	for i, r := range ready {
+		if err := e.enqueue(ctx, r); err != nil {
+			for _, rest := range ready[i+1:] {
+				e.failUnqueued(rest, err)
+			}
+			e.mu.Lock()
+			for j, r := range recs {
+				if !r.gone {
+					out[j] = r.copy(false)
+				}
+			}
+			e.mu.Unlock()
+			return out, fmt.Errorf("emit %s %q: queue %s: %w", vendor, name, r.d.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// enqueue hands r to the workers, waiting for room until ctx is done or a
+// forced shutdown. When it cannot, r is marked failed.
+func (e *Engine) enqueue(ctx context.Context, r *record) error {
+	select {
+	case e.queue <- r:
+		return nil
+	default:
+	}
+	select {
+	case e.queue <- r:
+		return nil
+	case <-ctx.Done():
+		err := fmt.Errorf("the queue is full: %w", ctx.Err())
+		e.failUnqueued(r, err)
+		return err
+	case <-e.base.Done():
+		e.failUnqueued(r, ErrShutdown)
+		return ErrShutdown
+	}
+}
+
+// failUnqueued marks r failed because it could not be queued.
+func (e *Engine) failUnqueued(r *record, err error) {
+	var fx effects
+	e.mu.Lock()
+	switch {
+	case r.gone:
+		e.release()
+	case errors.Is(err, ErrShutdown):
+		e.finish(r, Failed, r.shutdownMessage(), &fx)
+	default:
+		e.finish(r, Failed, "not queued: "+err.Error(), &fx)
+	}
+	e.mu.Unlock()
+	e.apply(&fx)
+}
+
+// schedule holds r for d, then queues it. Call with e.mu held.
+func (e *Engine) schedule(r *record, d time.Duration) {
+	e.timed[r] = struct{}{}
+	r.timer = time.AfterFunc(d, func() { e.fire(r) })
+}
+
+// fire queues r when its timer ends.
+func (e *Engine) fire(r *record) {
+	var fx effects
+	e.mu.Lock()
+	delete(e.timed, r)
+	r.timer = nil
+	switch {
+	case r.gone:
+		e.release()
+		e.mu.Unlock()
+		return
+	case e.aborted:
+		e.finish(r, Failed, r.shutdownMessage(), &fx)
+		e.mu.Unlock()
+		e.apply(&fx)
+		return
+	}
+	e.mu.Unlock()
+	select {
+	case e.queue <- r:
+	case <-e.base.Done():
+		e.failUnqueued(r, ErrShutdown)
+	}
+}
+
+func (e *Engine) worker() {
+	defer e.wg.Done()
+	for {
+		select {
+		case r := <-e.queue:
+			e.run(r)
+		case <-e.quit:
+			return
+		}
+	}
+}
+
+// run makes the next attempt of r (and the duplicate after a success when
+// the fault asks), then finishes r or schedules its retry.
+func (e *Engine) run(r *record) {
+	var fx effects
+	e.mu.Lock()
+	if r.gone {
+		e.release()
+		e.mu.Unlock()
+		return
+	}
+	if e.aborted {
+		e.finish(r, Failed, r.shutdownMessage(), &fx)
+		e.mu.Unlock()
+		e.apply(&fx)
+		return
+	}
+	st, id, body, n := r.st, r.d.ID, r.body, len(r.d.Attempts)+1
+	e.mu.Unlock()
+
+	at, out := e.attempt(st, id, body, n)
+	attempts := []Attempt{at}
+	if at.Success && out.sent && st.sub.Faults.Duplicate && e.base.Err() == nil {
+		attempts = append(attempts, e.resend(st.prof, out, n+1))
+	}
+	if out.auth != "" && at.Response != nil && at.Response.Status == http.StatusUnauthorized {
+		st.tok.invalidate(out.auth)
+	}
+	for _, a := range attempts {
+		fx.attempted = append(fx.attempted, attemptNote{st.sub.Vendor, a.Success, time.Duration(a.Duration)})
+	}
+
+	e.mu.Lock()
+	if r.gone {
+		e.release()
+		e.mu.Unlock()
+		e.apply(&fx)
+		return
+	}
+	if out.auth != "" || r.auths != nil {
+		for len(r.auths) < len(r.d.Attempts) {
+			r.auths = append(r.auths, "")
+		}
+		for range attempts {
+			r.auths = append(r.auths, out.auth)
+		}
+	}
+	if r.d.Attempts == nil {
+		r.d.Attempts = attempts
+	} else {
+		r.d.Attempts = append(r.d.Attempts, attempts...)
+	}
+	r.d.AttemptCount = len(r.d.Attempts)
+	r.d.UpdatedAt = time.Now().UTC()
+	r.round++
+	switch {
+	case at.Success:
+		e.finish(r, Delivered, "", &fx)
+	case r.round < st.sub.Retry.MaxAttempts && !e.aborted:
+		r.d.Status = Retrying
+		e.schedule(r, retryWait(st.sub.Retry, r.round, at, time.Now()))
+	default:
+		e.finish(r, Failed, at.Error, &fx)
+	}
+	e.mu.Unlock()
+	e.apply(&fx)
+}
+
+// finish gives r its final status and releases it. Call with e.mu held.
+func (e *Engine) finish(r *record, s Status, msg string, fx *effects) {
+	r.d.Status = s
+	r.d.Error = msg
+	r.d.UpdatedAt = time.Now().UTC()
+	e.noteFinal(r, +1)
+	e.store.finalized(r)
+	e.release()
+	fx.finished = append(fx.finished, finishNote{r.d.Vendor, s, r.d.ID, r.d.URL, r.d.Event, msg, len(r.d.Attempts)})
+	e.evict(fx)
+}
+
+// release drops the hold on a delivery that needs no more work. Call with
+// e.mu held.
+func (e *Engine) release() {
+	e.pending--
+	if e.pending == 0 && e.drained != nil {
+		close(e.drained)
+		e.drained = nil
+	}
+}
+
+// noteFinal tells the waiters that r became final (delta 1) or stopped
+// being a stored final delivery (-1). Call with e.mu held.
+func (e *Engine) noteFinal(r *record, delta int) {
+	for w := range e.watchers {
+		if w.f.match(r) {
+			w.count += delta
+			if w.count >= w.n {
+				close(w.done)
+				delete(e.watchers, w)
+			}
+		}
+	}
+}
+
+// evict removes the oldest final deliveries beyond the retention. Call
+// with e.mu held.
+func (e *Engine) evict(fx *effects) {
+	removed := 0
+	for e.store.live > e.retention {
+		r := e.store.oldestFinal()
+		if r == nil {
+			break
+		}
+		e.noteFinal(r, -1)
+		e.store.remove(r)
+		removed++
+	}
+	if removed == 0 {
+		return
+	}
+	e.dropped += removed
+	e.unlogged += removed
+	if now := time.Now(); now.Sub(e.evictLogged) >= evictLogEvery {
+		fx.evicted, fx.dropped = e.unlogged, e.dropped
+		e.unlogged, e.evictLogged = 0, now
+	}
+}
+
+// evictLogEvery is how often evictions are logged at most: under a steady
+// load every delivery evicts one, so each log record sums up a batch.
+const evictLogEvery = time.Second
+
+// Deliveries returns the deliveries matching f, oldest first, without their
+// attempts (AttemptCount says how many).
+func (e *Engine) Deliveries(f Filter) []Delivery {
+	c := compileFilter(f)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.list(&c)
+}
+
+// list returns copies of the deliveries matching c. Call with e.mu held.
+func (e *Engine) list(c *filter) []Delivery {
+	n := 0
+	for _, r := range e.store.order {
+		if r != nil && c.match(r) {
+			n++
+		}
+	}
+	out := make([]Delivery, 0, n)
+	for _, r := range e.store.order {
+		if r != nil && c.match(r) {
+			out = append(out, r.copy(false))
+		}
+	}
+	return out
+}
+
+// Delivery returns one delivery with its attempts.
+func (e *Engine) Delivery(id string) (Delivery, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.store.byID[id]
+	if !ok {
+		return Delivery{}, false
+	}
+	return r.copy(true), true
+}
+
+// Wait blocks until at least n deliveries matching f are final, then
+// returns every matching delivery, final or not (without attempts). When
+// ctx ends first it returns what matched then and ctx.Err().
+func (e *Engine) Wait(ctx context.Context, f Filter, n int) ([]Delivery, error) {
+	c := compileFilter(f)
+	e.mu.Lock()
+	final := 0
+	for _, r := range e.store.order {
+		if r != nil && r.d.Status.Final() && c.match(r) {
+			final++
+		}
+	}
+	if final >= n {
+		defer e.mu.Unlock()
+		return e.list(&c), nil
+	}
+	w := &watcher{f: c, n: n, count: final, done: make(chan struct{})}
+	e.watchers[w] = struct{}{}
+	e.mu.Unlock()
+
+	var err error
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		select {
+		case <-w.done:
+		default:
+			err = ctx.Err()
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.watchers, w)
+	return e.list(&c), err
+}
+
+// Redeliver sends a final delivery again: it goes back to pending and its
+// new attempts are appended, numbered on from the last, with the retry
+// policy starting over. The subscription is the one the delivery was made
+// for, even if it was removed since. Faults that hold deliveries back do not
+// apply; duplicate does.
+func (e *Engine) Redeliver(ctx context.Context, id string) (Delivery, error) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, ErrShutdown)
+	}
+	r, ok := e.store.byID[id]
+	if !ok {
+		e.mu.Unlock()
+		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, ErrNotFound)
+	}
+	if !r.d.Status.Final() {
+		s := r.d.Status
+		e.mu.Unlock()
+		return Delivery{}, fmt.Errorf("redeliver %s: %w (it is %s)", id, ErrNotFinal, s)
+	}
+	e.noteFinal(r, -1)
+	e.store.unfinalized(r)
+	r.d.Status, r.d.Error, r.round = Pending, "", 0
+	r.d.UpdatedAt = time.Now().UTC()
+	e.pending++
+	d := r.copy(true)
+	e.mu.Unlock()
+	if err := e.enqueue(ctx, r); err != nil {
+		return d, fmt.Errorf("redeliver %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// Reset forgets every delivery (subscriptions stay). Queued and held ones
+// are not attempted; attempts in flight finish but are not recorded.
+// Dropped keeps counting.
+func (e *Engine) Reset() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range e.store.order {
+		if r != nil {
+			r.gone = true
+		}
+	}
+	for r := range e.timed {
+		if r.timer.Stop() {
+			e.release()
+		}
+		r.timer = nil
+		delete(e.timed, r)
+	}
+	e.store = newStore()
+	for w := range e.watchers {
+		w.count = 0
+	}
+}
+
+// Dropped returns how many deliveries retention has evicted.
+func (e *Engine) Dropped() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.dropped
+}
+
+// Shutdown stops accepting events (Emit and Redeliver return ErrShutdown)
+// and waits for every queued, held, retrying and in-flight delivery to
+// finish. If ctx ends first, it aborts: requests in flight are cancelled
+// and recorded failed ("shutdown before the attempt finished"), deliveries
+// not yet attempted fail with "shutdown before the first attempt", and
+// scheduled retries are cancelled and fail likewise; it then returns
+// ctx.Err(). The workers have exited when it returns.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	e.closed = true
+	var drained chan struct{}
+	if e.pending > 0 {
+		if e.drained == nil {
+			e.drained = make(chan struct{})
+		}
+		drained = e.drained
+	}
+	e.mu.Unlock()
+
+	var err error
+	if drained != nil {
+		select {
+		case <-drained:
+		case <-ctx.Done():
+			err = ctx.Err()
+			e.abort()
+			<-drained // everything left fails fast now
+		}
+	}
+	e.quitOnce.Do(func() { close(e.quit) })
+	e.wg.Wait()
+	e.cancel()
+	e.mu.Lock()
+	fx := effects{evicted: e.unlogged, dropped: e.dropped}
+	e.unlogged = 0
+	e.mu.Unlock()
+	e.apply(&fx)
+	if e.ownClient {
+		e.client.CloseIdleConnections()
+	}
+	return err
+}
+
+// abort cancels attempts in flight and fails held deliveries; queued ones
+// fail as the workers take them.
+func (e *Engine) abort() {
+	var fx effects
+	e.mu.Lock()
+	if !e.aborted {
+		e.aborted = true
+		e.cancel()
+		for r := range e.timed {
+			if !r.timer.Stop() {
+				continue // fire is running and will see aborted
+			}
+			r.timer = nil
+			delete(e.timed, r)
+			if r.gone {
+				e.release()
+			} else {
+				e.finish(r, Failed, r.shutdownMessage(), &fx)
+			}
+		}
+	}
+	e.mu.Unlock()
+	e.apply(&fx)
+}
+
+// effects are what a change tells the observer and the log, once the lock
+// is released.
+type effects struct {
+	attempted []attemptNote
+	finished  []finishNote
+	evicted   int
+	dropped   int
+}
+
+type attemptNote struct {
+	vendor  string
+	success bool
+	d       time.Duration
+}
+
+type finishNote struct {
+	vendor   string
+	status   Status
+	id, url  string
+	event    string
+	err      string
+	attempts int
+}
+
+func (e *Engine) apply(fx *effects) {
+	if e.obs != nil {
+		for _, a := range fx.attempted {
+			e.obs.Attempted(a.vendor, a.success, a.d)
+		}
+	}
+	for _, f := range fx.finished {
+		if e.obs != nil {
+			e.obs.Finished(f.vendor, f.status)
+		}
+		if f.status == Failed {
+			e.log.Warn("delivery failed", "delivery", f.id, "url", f.url, "error", f.err,
+				"vendor", f.vendor, "event", f.event, "attempts", f.attempts)
+		}
+	}
+	if fx.evicted > 0 {
+		e.log.Info("deliveries evicted by retention", "evicted", fx.evicted, "dropped", fx.dropped, "retention", e.retention)
+	}
+}

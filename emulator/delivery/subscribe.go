@@ -1,0 +1,333 @@
+package delivery
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+)
+
+// FieldError is a subscription field that fails validation. Field is the
+// JSON path of the field ("url", "events[1]", "auth.token",
+// "retry.max_attempts").
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+// Error returns "field: reason".
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the reason.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// Limits on subscription values.
+const (
+	maxAttemptsLimit = 20
+	maxInterval      = time.Hour // retry intervals and fault delays
+	defaultShuffle   = 50 * time.Millisecond
+)
+
+// Retry defaults when retries are on (max_attempts > 1) and a field is empty.
+const (
+	defaultInitialInterval = 10 * time.Millisecond
+	defaultMaxInterval     = time.Second
+	defaultMultiplier      = 2
+)
+
+// subState is a validated subscription with what its deliveries need at
+// run time. Everything but tok is immutable once built.
+type subState struct {
+	sub    Subscription
+	prof   Profile
+	tmpl   *template.Template
+	header http.Header // static request headers (User-Agent, profile, subscription, token auth)
+	tok    *tokenCache // oauth2 only
+}
+
+// clone returns a copy of s that shares no maps or slices with it.
+func (s Subscription) clone() Subscription {
+	s.Events = slices.Clone(s.Events)
+	if s.Headers != nil {
+		h := make(map[string]string, len(s.Headers))
+		for k, v := range s.Headers {
+			h[k] = v
+		}
+		s.Headers = h
+	}
+	return s
+}
+
+// validate checks s against the vendor's profile and returns it with the
+// defaults filled in, ready to deliver.
+func (e *Engine) validate(s Subscription) (*subState, error) {
+	s = s.clone()
+	vendor, err := catalog.LookupVendor(s.Vendor)
+	if err != nil {
+		return nil, &FieldError{Field: "vendor", Err: err}
+	}
+	prof, ok := e.profiles[vendor]
+	if !ok {
+		return nil, fieldErr("vendor", "no delivery profile for %q; valid: %s", vendor, strings.Join(e.vendors(), ", "))
+	}
+	s.Vendor = vendor
+
+	s.URL = strings.TrimSpace(s.URL)
+	if s.URL == "" {
+		return nil, fieldErr("url", "required: the receiver's absolute http(s) URL")
+	}
+	if err := checkURL(s.URL); err != nil {
+		return nil, &FieldError{Field: "url", Err: err}
+	}
+
+	var events []string
+	for i, name := range s.Events {
+		ce, err := catalog.Lookup(vendor, name)
+		if err != nil {
+			return nil, &FieldError{Field: fmt.Sprintf("events[%d]", i), Err: err}
+		}
+		if !slices.Contains(events, ce.Name) {
+			events = append(events, ce.Name)
+		}
+	}
+	s.Events = events
+
+	if err := checkMethod(&s, prof); err != nil {
+		return nil, err
+	}
+	if err := checkHeaders(s.Headers, prof); err != nil {
+		return nil, err
+	}
+	if err := checkAuth(&s.Auth, prof); err != nil {
+		return nil, err
+	}
+	if err := checkRetry(&s.Retry); err != nil {
+		return nil, err
+	}
+	if err := checkFaults(&s.Faults); err != nil {
+		return nil, err
+	}
+
+	st := &subState{prof: prof}
+	if s.BodyTemplate != "" {
+		if !prof.allows(FieldBodyTemplate) {
+			return nil, fieldErr("body_template", "%s sends the event JSON as is; body_template is not configurable", vendor)
+		}
+		t, err := parseBodyTemplate(s.BodyTemplate)
+		if err != nil {
+			return nil, &FieldError{Field: "body_template", Err: err}
+		}
+		st.tmpl = t
+	}
+	s.Run = strings.TrimSpace(s.Run)
+	st.sub = s
+	st.header = e.staticHeader(s, prof)
+	if s.Auth.Type == "oauth2" {
+		st.tok = newTokenCache()
+	}
+	return st, nil
+}
+
+// vendors lists the vendors with a profile, in catalog order.
+func (e *Engine) vendors() []string {
+	var out []string
+	for _, v := range catalog.Vendors() {
+		if _, ok := e.profiles[v]; ok {
+			out = append(out, v)
+		}
+	}
+	var extra []string
+	for v := range e.profiles {
+		if !slices.Contains(out, v) {
+			extra = append(extra, v)
+		}
+	}
+	sort.Strings(extra)
+	return append(out, extra...)
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("want an absolute http(s) URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("want an absolute http(s) URL such as http://localhost:9000/hook, got %q", raw)
+	}
+	return nil
+}
+
+func checkMethod(s *Subscription, prof Profile) error {
+	m := strings.ToUpper(strings.TrimSpace(s.Method))
+	switch {
+	case m == "":
+		m = prof.Method
+	case m == prof.Method:
+	case !prof.allows(FieldMethod):
+		return fieldErr("method", "%s delivers with %s only; method is not configurable", prof.Vendor, prof.Method)
+	case !slices.Contains(prof.Methods, m):
+		return fieldErr("method", "%q is not a method %s can send; valid: %s", s.Method, prof.Vendor, strings.Join(prof.Methods, ", "))
+	}
+	s.Method = m
+	return nil
+}
+
+func checkHeaders(h map[string]string, prof Profile) error {
+	if len(h) == 0 {
+		return nil
+	}
+	if !prof.allows(FieldHeaders) {
+		return fieldErr("headers", "%s sends fixed headers; headers are not configurable", prof.Vendor)
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !validHeaderName(k) {
+			return fieldErr(fmt.Sprintf("headers[%q]", k), "not a valid header name")
+		}
+		if strings.ContainsAny(h[k], "\r\n\x00") {
+			return fieldErr(fmt.Sprintf("headers[%q]", k), "the value must not contain CR, LF or NUL")
+		}
+	}
+	return nil
+}
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r >= 0x7f || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+var authTypes = []string{"none", "token", "oauth2"}
+
+func checkAuth(a *Auth, prof Profile) error {
+	a.Type = strings.ToLower(strings.TrimSpace(a.Type))
+	if a.Type == "" {
+		a.Type = "none"
+	}
+	if !slices.Contains(authTypes, a.Type) {
+		return fieldErr("auth.type", "unknown auth type %q; valid: %s", a.Type, strings.Join(authTypes, ", "))
+	}
+	if a.Type != "none" && !prof.allows(FieldAuth) {
+		return fieldErr("auth", "%s sends no auth; auth is not configurable", prof.Vendor)
+	}
+	badValue := func(field, v string) error {
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return fieldErr(field, "must not contain CR, LF or NUL")
+		}
+		return nil
+	}
+	switch a.Type {
+	case "none":
+		if a.Token != "" || a.TokenURL != "" || a.ClientID != "" || a.ClientSecret != "" {
+			return fieldErr("auth.type", `credentials are set but the type is "none"; use "token" or "oauth2"`)
+		}
+	case "token":
+		if a.Token == "" {
+			return fieldErr("auth.token", "required for token auth")
+		}
+		if a.TokenType == "" {
+			a.TokenType = "Bearer"
+		}
+		if err := badValue("auth.token", a.Token); err != nil {
+			return err
+		}
+		if err := badValue("auth.token_type", a.TokenType); err != nil {
+			return err
+		}
+	case "oauth2":
+		if a.TokenURL == "" {
+			return fieldErr("auth.token_url", "required for oauth2 (the client credentials token endpoint)")
+		}
+		if err := checkURL(a.TokenURL); err != nil {
+			return &FieldError{Field: "auth.token_url", Err: err}
+		}
+		if a.ClientID == "" {
+			return fieldErr("auth.client_id", "required for oauth2")
+		}
+		if a.ClientSecret == "" {
+			return fieldErr("auth.client_secret", "required for oauth2")
+		}
+	}
+	return nil
+}
+
+func checkRetry(r *Retry) error {
+	if r.MaxAttempts < 0 || r.MaxAttempts > maxAttemptsLimit {
+		return fieldErr("retry.max_attempts", "must be between 0 and %d, got %d", maxAttemptsLimit, r.MaxAttempts)
+	}
+	if math.IsNaN(r.Multiplier) || math.IsInf(r.Multiplier, 0) || (r.Multiplier != 0 && r.Multiplier < 1) || r.Multiplier > 100 {
+		return fieldErr("retry.multiplier", "must be between 1 and 100, got %v", r.Multiplier)
+	}
+	if err := checkInterval("retry.initial_interval", r.InitialInterval); err != nil {
+		return err
+	}
+	if err := checkInterval("retry.max_interval", r.MaxInterval); err != nil {
+		return err
+	}
+	if r.MaxAttempts == 0 {
+		r.MaxAttempts = 1
+	}
+	if r.MaxAttempts == 1 {
+		return nil
+	}
+	userMax := r.MaxInterval != 0
+	if r.InitialInterval == 0 {
+		r.InitialInterval = Duration(defaultInitialInterval)
+	}
+	if r.MaxInterval == 0 {
+		r.MaxInterval = max(Duration(defaultMaxInterval), r.InitialInterval)
+	}
+	if r.Multiplier == 0 {
+		r.Multiplier = defaultMultiplier
+	}
+	if userMax && r.MaxInterval < r.InitialInterval {
+		return fieldErr("retry.max_interval", "must be at least initial_interval (%s), got %s",
+			time.Duration(r.InitialInterval), time.Duration(r.MaxInterval))
+	}
+	return nil
+}
+
+func checkInterval(field string, d Duration) error {
+	if d < 0 || time.Duration(d) > maxInterval {
+		return fieldErr(field, "must be between 0s and %s, got %s", maxInterval, time.Duration(d))
+	}
+	return nil
+}
+
+func checkFaults(f *Faults) error {
+	if err := checkInterval("faults.delay", f.Delay); err != nil {
+		return err
+	}
+	if err := checkInterval("faults.shuffle_window", f.ShuffleWindow); err != nil {
+		return err
+	}
+	if f.ShuffleWindow != 0 && !f.Shuffle {
+		return fieldErr("faults.shuffle_window", "set but faults.shuffle is false")
+	}
+	if f.Shuffle && f.ShuffleWindow == 0 {
+		f.ShuffleWindow = Duration(defaultShuffle)
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+// Package delivery sends emitted events to subscribers the way each vendor
+// does: one delivery per (event, subscription), attempts made by a bounded
+// pool of workers with the vendor's method, headers, auth, timeout and
+// success rule, optional retries with backoff, optional faults, and every
+// attempt logged.
+package delivery
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Status is where a delivery stands.
+type Status string
+
+// Delivery statuses. Delivered and Failed are final.
+const (
+	Pending   Status = "pending"  // queued, no attempt finished yet
+	Retrying  Status = "retrying" // an attempt failed and another is scheduled
+	Delivered Status = "delivered"
+	Failed    Status = "failed"
+)
+
+// Final reports whether no more attempts will be made.
+func (s Status) Final() bool { return s == Delivered || s == Failed }
+
+// Duration is a time.Duration written in JSON as a Go duration string
+// ("10ms", "1s").
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string such as "1.5s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a Go duration string such as "250ms".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration string such as \"250ms\" or \"2s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as \"250ms\" or \"2s\", got %q", s)
+	}
+	if v < 0 {
+		return fmt.Errorf("duration %q is negative", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Profile is how a vendor delivers: what a subscription gets by default and
+// what counts as success.
+type Profile struct {
+	// Vendor is the vendor id.
+	Vendor string
+	// Method is the default HTTP method.
+	Method string
+	// Methods lists the methods a subscription may choose (when "method"
+	// is configurable); Method alone when empty.
+	Methods []string
+	// Headers are sent with every request unless the subscription overrides
+	// them (Content-Type, User-Agent).
+	Headers map[string]string
+	// Timeout bounds one attempt, from dial to the last response byte.
+	Timeout time.Duration
+	// Success says whether a response status is a successful delivery.
+	Success func(status int) bool
+	// SuccessRule describes Success in words, for failure messages
+	// ("Rocketlane counts only 200 and 204 as delivered").
+	SuccessRule string
+	// Configurable lists what a subscription may change: "method",
+	// "headers", "auth", "body_template". Others are refused with an error.
+	Configurable []string
+	// Notes says which parts of this profile the vendor documents and which
+	// standin chose where the vendor is silent.
+	Notes string
+}
+
+// Auth is how requests authenticate to the receiver.
+type Auth struct {
+	// Type is "none" (default), "token" or "oauth2".
+	Type string `json:"type"`
+	// TokenType and Token make "Authorization: <TokenType> <Token>"
+	// (Cutover Token Auth; TokenType defaults to Bearer).
+	TokenType string `json:"token_type,omitempty"`
+	Token     string `json:"token,omitempty"`
+	// TokenURL, ClientID, ClientSecret and Scope drive an OAuth 2 client
+	// credentials grant; the access token is cached until it expires.
+	TokenURL     string `json:"token_url,omitempty"`
+	ClientID     string `json:"client_id,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+}
+
+// Retry turns on retries with exponential backoff and full jitter. The zero
+// value (and MaxAttempts 1) means one attempt, as no vendor documents
+// retries.
+type Retry struct {
+	MaxAttempts     int      `json:"max_attempts"`
+	InitialInterval Duration `json:"initial_interval"`
+	MaxInterval     Duration `json:"max_interval"`
+	Multiplier      float64  `json:"multiplier"`
+}
+
+// Faults make delivery misbehave on purpose, to test receivers.
+type Faults struct {
+	// Duplicate sends every successfully delivered event once more (the
+	// second request is logged as an attempt marked duplicate).
+	Duplicate bool `json:"duplicate,omitempty"`
+	// Delay holds every delivery back this long before its first attempt.
+	Delay Duration `json:"delay,omitempty"`
+	// Shuffle holds each delivery back a random time up to ShuffleWindow
+	// (default 50ms), so events reach the receiver out of order.
+	Shuffle       bool     `json:"shuffle,omitempty"`
+	ShuffleWindow Duration `json:"shuffle_window,omitempty"`
+}
+
+// Subscription is a receiver of one vendor's events.
+type Subscription struct {
+	ID     string `json:"id"`
+	Vendor string `json:"vendor"`
+	URL    string `json:"url"`
+	// Events are the vendor's event names it receives; empty means all.
+	Events []string `json:"events"`
+	// Method is the HTTP method; the vendor's default when empty.
+	Method string `json:"method"`
+	// Headers are added to (or replace) the vendor's default headers; an
+	// empty value removes a default header.
+	Headers map[string]string `json:"headers"`
+	Auth    Auth              `json:"auth"`
+	Retry   Retry             `json:"retry"`
+	Faults  Faults            `json:"faults"`
+	// BodyTemplate, when set, is a Go text/template rendering the request
+	// body from the event (FlexDeploy's webhook scripts choose their body);
+	// see RenderBody.
+	BodyTemplate string `json:"body_template,omitempty"`
+	// Run, when set, limits the subscription to the events of one run
+	// (standin run --target subscribes its targets this way).
+	Run string `json:"run,omitempty"`
+	// Fallback marks a catch-all subscription (the server's embedded sink):
+	// it receives an event only when no other subscription does.
+	Fallback  bool      `json:"fallback,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Event is one emitted vendor event, validated, ready to deliver.
+type Event struct {
+	ID     string `json:"id"`
+	Run    string `json:"run,omitempty"`
+	Vendor string `json:"vendor"`
+	Name   string `json:"event"`
+	// Body is the payload as the vendor sends it.
+	Body json.RawMessage `json:"body"`
+	// Time is when it was emitted (wall clock, for the log only).
+	Time time.Time `json:"time"`
+}
+
+// Request is what an attempt sent.
+type Request struct {
+	Method  string      `json:"method"`
+	URL     string      `json:"url"`
+	Headers http.Header `json:"headers"`
+	Body    string      `json:"body"`
+}
+
+// Response is what an attempt got back. Body is cut to the log's limit;
+// Truncated says when.
+type Response struct {
+	Status    int         `json:"status"`
+	Headers   http.Header `json:"headers"`
+	Body      string      `json:"body"`
+	Truncated bool        `json:"truncated,omitempty"`
+}
+
+// Attempt is one HTTP exchange of a delivery.
+type Attempt struct {
+	N         int       `json:"n"`
+	StartedAt time.Time `json:"started_at"`
+	// Duration is from the request's start to the response's last byte
+	// (or the error).
+	Duration Duration  `json:"duration"`
+	Request  Request   `json:"request"`
+	Response *Response `json:"response,omitempty"`
+	// Error says why the attempt failed: a transport error, a timeout, or a
+	// status the vendor does not count as success.
+	Error string `json:"error,omitempty"`
+	// Success is whether the vendor would count this attempt delivered.
+	Success bool `json:"success"`
+	// Duplicate marks the extra request of the duplicate fault.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// Delivery is one event to one subscription, with every attempt.
+type Delivery struct {
+	ID           string    `json:"id"`
+	Run          string    `json:"run,omitempty"`
+	EventID      string    `json:"event_id"`
+	Vendor       string    `json:"vendor"`
+	Event        string    `json:"event"`
+	Subscription string    `json:"subscription"`
+	URL          string    `json:"url"`
+	Status       Status    `json:"status"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	// Error is the last attempt's error once the delivery failed.
+	Error    string    `json:"error,omitempty"`
+	Attempts []Attempt `json:"attempts,omitempty"`
+	// AttemptCount is len(Attempts), kept when a listing leaves them out.
+	AttemptCount int `json:"attempt_count"`
+}

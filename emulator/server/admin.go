@@ -1,0 +1,440 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/standin-dev/standin/emulator"
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/payload"
+	"github.com/standin-dev/standin/schemas"
+)
+
+// readBody reads the request body, answering 413 past the limit.
+func readBody(c *gin.Context) ([]byte, bool) {
+	b, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			abort(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body is over the limit of %d bytes", mbe.Limit), nil)
+			return nil, false
+		}
+		abort(c, http.StatusBadRequest, "bad_request", "reading the request body: "+err.Error(), nil)
+		return nil, false
+	}
+	return b, true
+}
+
+// decodeStrict reads a JSON body into v, refusing unknown fields and
+// trailing data, and answers 400 naming the problem's place.
+func decodeStrict(c *gin.Context, v any) bool {
+	b, ok := readBody(c)
+	if !ok {
+		return false
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		abort(c, http.StatusBadRequest, "bad_json", "the request needs a JSON body", nil)
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		abort(c, http.StatusBadRequest, "bad_json", describeJSONError(b, err), nil)
+		return false
+	}
+	if _, err := d.Token(); err != io.EOF {
+		abort(c, http.StatusBadRequest, "bad_json", "unexpected data after the JSON body", nil)
+		return false
+	}
+	return true
+}
+
+// describeJSONError says what is wrong with a JSON body and where.
+func describeJSONError(b []byte, err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = "the body"
+		}
+		return fmt.Sprintf("%s: expected %s, got JSON %s", field, te.Type, te.Value)
+	}
+	if _, serr := schemas.Decode(b); serr != nil {
+		return serr.Error()
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func (s *Server) listEvents(c *gin.Context) {
+	evs := catalog.All()
+	if v := c.Query("vendor"); v != "" {
+		var err error
+		if evs, err = catalog.ForVendor(v); err != nil {
+			abort(c, http.StatusBadRequest, "unknown_vendor", err.Error(), gin.H{"valid": catalog.Vendors()})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, evs)
+}
+
+// lookup resolves the :vendor and :event path parameters, answering 404
+// with the valid names when they are unknown.
+func lookup(c *gin.Context) (catalog.Event, bool) {
+	e, err := catalog.Lookup(c.Param("vendor"), c.Param("event"))
+	if err != nil {
+		var ue *catalog.UnknownError
+		details := any(nil)
+		if errors.As(err, &ue) {
+			details = gin.H{"valid": ue.Valid, "nearest": ue.Nearest}
+		}
+		abort(c, http.StatusNotFound, "unknown_event", err.Error(), details)
+		return catalog.Event{}, false
+	}
+	return e, true
+}
+
+func (s *Server) schema(c *gin.Context) {
+	e, ok := lookup(c)
+	if !ok {
+		return
+	}
+	b, err := schemas.Raw(e.Vendor, e.Slug)
+	if err != nil {
+		abort(c, http.StatusNotFound, "unknown_event", err.Error(), nil)
+		return
+	}
+	c.Data(http.StatusOK, "application/schema+json", b)
+}
+
+// redacted hides a subscription's secrets for listing.
+func redacted(sub delivery.Subscription) delivery.Subscription {
+	if sub.Auth.Token != "" {
+		sub.Auth.Token = "***"
+	}
+	if sub.Auth.ClientSecret != "" {
+		sub.Auth.ClientSecret = "***"
+	}
+	return sub
+}
+
+func (s *Server) subscribe(c *gin.Context) {
+	var sub delivery.Subscription
+	if !decodeStrict(c, &sub) {
+		return
+	}
+	if sub.ID != "" || !sub.CreatedAt.IsZero() {
+		abort(c, http.StatusBadRequest, "bad_request", "id and created_at are set by standin", nil)
+		return
+	}
+	created, err := s.engine.Subscribe(sub)
+	if err != nil {
+		abort(c, http.StatusBadRequest, "invalid_subscription", err.Error(), nil)
+		return
+	}
+	c.JSON(http.StatusCreated, redacted(created))
+}
+
+func (s *Server) listSubscriptions(c *gin.Context) {
+	subs := s.engine.Subscriptions()
+	out := make([]delivery.Subscription, 0, len(subs))
+	for _, sub := range subs {
+		out = append(out, redacted(sub))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getSubscription(c *gin.Context) {
+	sub, ok := s.engine.Subscription(c.Param("id"))
+	if !ok {
+		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no subscription %q", c.Param("id")), nil)
+		return
+	}
+	c.JSON(http.StatusOK, redacted(sub))
+}
+
+func (s *Server) unsubscribe(c *gin.Context) {
+	if !s.engine.Unsubscribe(c.Param("id")) {
+		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no subscription %q", c.Param("id")), nil)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// emitResult answers POST /__admin/events/{vendor}/{event}.
+type emitResult struct {
+	EventID    string              `json:"event_id"`
+	Vendor     string              `json:"vendor"`
+	Event      string              `json:"event"`
+	Seed       uint64              `json:"seed"`
+	Payload    json.RawMessage     `json:"payload"`
+	Deliveries []delivery.Delivery `json:"deliveries"`
+}
+
+// emit generates one event, lays the request body over it, validates the
+// result and hands it to the delivery engine.
+func (s *Server) emit(c *gin.Context) {
+	e, ok := lookup(c)
+	if !ok {
+		return
+	}
+	q := emitQuery{}
+	if err := q.parse(c); err != nil {
+		abort(c, http.StatusBadRequest, "bad_query", err.Error(), nil)
+		return
+	}
+	body, ok := readBody(c)
+	if !ok {
+		return
+	}
+	seed := s.seed(q)
+	b, err := emulator.Generate(fake.New(seed, q.start), e, payload.Options{Variant: q.variant, Quirks: q.quirks})
+	if err != nil {
+		if strings.Contains(err.Error(), "variant") {
+			abort(c, http.StatusBadRequest, "bad_query", err.Error(), nil)
+			return
+		}
+		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
+		return
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		merged, err := payload.Merge(b, body)
+		if err != nil {
+			abort(c, http.StatusBadRequest, "bad_json", "override: "+err.Error(), nil)
+			return
+		}
+		if err := schemas.Validate(e.Vendor, e.Slug, merged); err != nil {
+			var se *schemas.Error
+			if errors.As(err, &se) {
+				abort(c, http.StatusUnprocessableEntity, "invalid_payload",
+					fmt.Sprintf("the payload with your override is not a valid %s %s: %s", e.Vendor, e.Name, err), se.Violations)
+				return
+			}
+			abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
+			return
+		}
+		b = merged
+	}
+	ev := delivery.Event{ID: newEventID(), Vendor: e.Vendor, Name: e.Name, Body: b, Time: time.Now().UTC()}
+	if err := s.ensureFallback(e.Vendor); err != nil {
+		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
+		return
+	}
+	ds, err := s.engine.Emit(c.Request.Context(), ev)
+	if err != nil {
+		abort(c, http.StatusServiceUnavailable, "unavailable", err.Error(), nil)
+		return
+	}
+	s.metrics.emitted.WithLabelValues(e.Vendor, e.Name).Inc()
+	c.JSON(http.StatusAccepted, emitResult{EventID: ev.ID, Vendor: e.Vendor, Event: e.Name, Seed: seed, Payload: b, Deliveries: ds})
+}
+
+type emitQuery struct {
+	seed    *uint64
+	variant string
+	quirks  bool
+	start   time.Time
+}
+
+func (q *emitQuery) parse(c *gin.Context) error {
+	if v, ok := c.GetQuery("seed"); ok {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("seed=%q: want a non-negative integer", v)
+		}
+		q.seed = &n
+	}
+	q.variant = c.Query("variant")
+	if v, ok := c.GetQuery("quirks"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("quirks=%q: want true or false", v)
+		}
+		q.quirks = b
+	}
+	if v, ok := c.GetQuery("start"); ok {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return fmt.Errorf("start=%q: want an RFC 3339 time such as 2026-03-02T08:00:00Z", v)
+		}
+		q.start = t
+	}
+	return nil
+}
+
+// seed returns the query's seed or the server's next one.
+func (s *Server) seed(q emitQuery) uint64 {
+	if q.seed != nil {
+		return *q.seed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nextSeed
+	s.nextSeed++
+	return n
+}
+
+// newEventID names an emitted event in the log. It is not part of any
+// payload, so it is random rather than seeded.
+func newEventID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "evt_" + hex.EncodeToString(b[:])
+}
+
+// ensureFallback makes sure the vendor's events reach the embedded sink
+// when no subscription of the user's takes them.
+func (s *Server) ensureFallback(vendor string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.baseURL == "" {
+		return nil
+	}
+	if id, ok := s.fallback[vendor]; ok {
+		if _, exists := s.engine.Subscription(id); exists {
+			return nil
+		}
+	}
+	sub, err := s.engine.Subscribe(delivery.Subscription{Vendor: vendor, URL: s.baseURL + "/__sink/" + vendor, Fallback: true})
+	if err != nil {
+		return fmt.Errorf("default sink subscription for %s: %w", vendor, err)
+	}
+	s.fallback[vendor] = sub.ID
+	return nil
+}
+
+func filterOf(c *gin.Context) delivery.Filter {
+	return delivery.Filter{
+		Run: c.Query("run"), Vendor: c.Query("vendor"), Event: c.Query("event"),
+		Status: c.Query("status"), Subscription: c.Query("subscription"),
+	}
+}
+
+var statuses = []string{string(delivery.Pending), string(delivery.Retrying), string(delivery.Delivered), string(delivery.Failed)}
+
+// checkFilter answers 400 for a filter naming an unknown vendor, event or
+// status.
+func checkFilter(c *gin.Context, f delivery.Filter) bool {
+	if f.Vendor != "" {
+		if _, err := catalog.LookupVendor(f.Vendor); err != nil {
+			abort(c, http.StatusBadRequest, "unknown_vendor", err.Error(), nil)
+			return false
+		}
+	}
+	if f.Event != "" {
+		known := false
+		for _, e := range catalog.All() {
+			if (f.Vendor == "" || strings.EqualFold(e.Vendor, f.Vendor)) && e.Slug == catalog.Slug(f.Event) {
+				known = true
+			}
+		}
+		if !known {
+			abort(c, http.StatusBadRequest, "unknown_event", fmt.Sprintf("no event %q in the catalog (see GET /__admin/events)", f.Event), nil)
+			return false
+		}
+	}
+	if f.Status != "" && !contains(statuses, f.Status) {
+		abort(c, http.StatusBadRequest, "bad_query", fmt.Sprintf("status=%q: want one of %s", f.Status, strings.Join(statuses, ", ")), nil)
+		return false
+	}
+	return true
+}
+
+func contains(xs []string, x string) bool {
+	for _, s := range xs {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listDeliveries(c *gin.Context) {
+	f := filterOf(c)
+	if !checkFilter(c, f) {
+		return
+	}
+	c.JSON(http.StatusOK, s.engine.Deliveries(f))
+}
+
+func (s *Server) getDelivery(c *gin.Context) {
+	d, ok := s.engine.Delivery(c.Param("id"))
+	if !ok {
+		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no delivery %q", c.Param("id")), nil)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+// maxWait bounds a wait request.
+const maxWait = 5 * time.Minute
+
+func (s *Server) waitDeliveries(c *gin.Context) {
+	f := filterOf(c)
+	if !checkFilter(c, f) {
+		return
+	}
+	n := 1
+	if v, ok := c.GetQuery("count"); ok {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			abort(c, http.StatusBadRequest, "bad_query", fmt.Sprintf("count=%q: want a positive integer", v), nil)
+			return
+		}
+	}
+	timeout := 10 * time.Second
+	if v, ok := c.GetQuery("timeout"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > maxWait {
+			abort(c, http.StatusBadRequest, "bad_query", fmt.Sprintf("timeout=%q: want a duration such as 10s, at most %s", v, maxWait), nil)
+			return
+		}
+		timeout = d
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
+	defer cancel()
+	ds, err := s.engine.Wait(ctx, f, n)
+	if err != nil {
+		final := 0
+		for _, d := range ds {
+			if d.Status.Final() {
+				final++
+			}
+		}
+		abort(c, http.StatusRequestTimeout, "timeout",
+			fmt.Sprintf("%d of %d matching deliveries final after %s", final, n, timeout), gin.H{"seen": ds})
+		return
+	}
+	c.JSON(http.StatusOK, ds)
+}
+
+func (s *Server) redeliver(c *gin.Context) {
+	d, err := s.engine.Redeliver(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		if _, ok := s.engine.Delivery(c.Param("id")); !ok {
+			abort(c, http.StatusNotFound, "not_found", err.Error(), nil)
+			return
+		}
+		abort(c, http.StatusConflict, "conflict", err.Error(), nil)
+		return
+	}
+	c.JSON(http.StatusAccepted, d)
+}
+
+func (s *Server) reset(c *gin.Context) {
+	s.engine.Reset()
+	s.sink.reset()
+	c.JSON(http.StatusOK, gin.H{"status": "reset"})
+}

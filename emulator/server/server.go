@@ -1,0 +1,264 @@
+// Package server is standin's HTTP server: the admin API under /__admin/
+// (catalog, schemas, subscriptions, emitting events, the delivery log), the
+// embedded sink under /__sink/ and Prometheus metrics at /metrics.
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/standin-dev/standin/emulator/delivery"
+)
+
+// DefaultBodyLimit caps request bodies the server reads.
+const DefaultBodyLimit = 1 << 20
+
+// Config configures a Server.
+type Config struct {
+	// Engine delivers emitted events; New makes one when nil.
+	Engine *delivery.Engine
+	// AdminToken, when set, is required as "Authorization: Bearer <token>"
+	// on /__admin/ (except /__admin/health).
+	AdminToken string
+	// BodyLimit caps request bodies (default DefaultBodyLimit); larger ones
+	// get 413.
+	BodyLimit int64
+	// Seed is the first seed of emitted events; each emit without ?seed=
+	// takes the next one, so a server's nth event is reproducible.
+	Seed uint64
+	// Version is reported by /__admin/health.
+	Version string
+	// Logger receives request logs; default slog.Default().
+	Logger *slog.Logger
+	// SinkLimit caps the requests the sink keeps per name (default 1000;
+	// the oldest go first).
+	SinkLimit int
+	// Workers and Retention configure the engine New makes (see
+	// delivery.Config); ignored when Engine is set.
+	Workers, Retention int
+}
+
+// Server is a running standin. Make one with New.
+type Server struct {
+	cfg     Config
+	engine  *delivery.Engine
+	ownsEng bool
+	router  *gin.Engine
+	log     *slog.Logger
+	metrics *metrics
+	sink    *sink
+
+	mu       sync.Mutex
+	nextSeed uint64
+	baseURL  string            // where this server listens, for default sink targets
+	events   int               // events emitted
+	fallback map[string]string // vendor -> id of the sink subscription used when no other matches
+
+	httpSrv *http.Server
+}
+
+// New builds a Server; call Serve or use Handler.
+func New(cfg Config) *Server {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SinkLimit <= 0 {
+		cfg.SinkLimit = 1000
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, nextSeed: cfg.Seed, sink: newSink(cfg.SinkLimit), fallback: map[string]string{}}
+	s.metrics = newMetrics()
+	s.engine = cfg.Engine
+	if s.engine == nil {
+		s.engine = delivery.New(delivery.Config{Logger: cfg.Logger, Observer: s.metrics, Workers: cfg.Workers, Retention: cfg.Retention})
+		s.ownsEng = true
+	}
+	s.router = s.routes()
+	return s
+}
+
+// Engine returns the delivery engine the server emits into.
+func (s *Server) Engine() *delivery.Engine { return s.engine }
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// SetBaseURL tells the server its own address (http://host:port), so events
+// emitted with no subscription go to its embedded sink. Serve sets it from
+// the listener.
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	s.baseURL = strings.TrimSuffix(u, "/")
+	s.mu.Unlock()
+}
+
+// Serve accepts connections on l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	s.SetBaseURL("http://" + dialable(l.Addr()))
+	s.mu.Lock()
+	s.httpSrv = &http.Server{
+		Handler:           s.router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	srv := s.httpSrv
+	s.mu.Unlock()
+	err := srv.Serve(l)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting requests, lets in-flight requests and deliveries
+// finish until ctx ends, and records what could not finish as failed.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	srv := s.httpSrv
+	s.mu.Unlock()
+	var errs []error
+	if srv != nil {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http server: %w", err))
+		}
+	}
+	if s.ownsEng {
+		if err := s.engine.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("deliveries: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dialable turns a listen address such as [::]:8080 into one a client on
+// this machine can dial.
+func dialable(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (s *Server) routes() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	_ = r.SetTrustedProxies(nil)
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(s.recovery(), s.requestLog(), s.limitBody())
+
+	r.NoRoute(func(c *gin.Context) {
+		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path), nil)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		abort(c, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path), nil)
+	})
+
+	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	r.Any("/__sink/:name", s.sinkReceive)
+
+	r.GET("/__admin/health", s.health)
+	admin := r.Group("/__admin", s.requireToken())
+	admin.GET("/events", s.listEvents)
+	admin.POST("/events/:vendor/:event", s.emit)
+	admin.GET("/schemas/:vendor/:event", s.schema)
+	admin.POST("/subscriptions", s.subscribe)
+	admin.GET("/subscriptions", s.listSubscriptions)
+	admin.GET("/subscriptions/:id", s.getSubscription)
+	admin.DELETE("/subscriptions/:id", s.unsubscribe)
+	admin.GET("/deliveries", s.listDeliveries)
+	admin.GET("/deliveries/wait", s.waitDeliveries)
+	admin.GET("/deliveries/:id", s.getDelivery)
+	admin.POST("/deliveries/:id/redeliver", s.redeliver)
+	admin.POST("/reset", s.reset)
+	admin.GET("/sink/:name", s.sinkList)
+	admin.DELETE("/sink/:name", s.sinkClear)
+	return r
+}
+
+// apiError is the body of every error response.
+type apiError struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details any    `json:"details,omitempty"`
+}
+
+func abort(c *gin.Context, status int, code, msg string, details any) {
+	c.AbortWithStatusJSON(status, apiError{errorBody{Code: code, Message: msg, Details: details}})
+}
+
+// recovery turns a panic into a logged 500 with a JSON error; a 500 is
+// always a standin bug.
+func (s *Server) recovery() gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
+		s.log.Error("panic serving request", "method", c.Request.Method, "path", c.Request.URL.Path, "panic", fmt.Sprint(err))
+		abort(c, http.StatusInternalServerError, "internal", "standin failed on this request (a bug; the log has details)", nil)
+	})
+}
+
+func (s *Server) requestLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		level := slog.LevelInfo
+		if c.Writer.Status() >= 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(c.Request.Context(), level, "request",
+			"method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(),
+			"duration", time.Since(start).Round(time.Microsecond).String(), "remote", c.ClientIP())
+	}
+}
+
+func (s *Server) limitBody() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > s.cfg.BodyLimit {
+			abort(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body of %d bytes is over the limit of %d", c.Request.ContentLength, s.cfg.BodyLimit), nil)
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.BodyLimit)
+		c.Next()
+	}
+}
+
+func (s *Server) requireToken() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if s.cfg.AdminToken == "" {
+			c.Next()
+			return
+		}
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminToken)) != 1 {
+			c.Header("WWW-Authenticate", `Bearer realm="standin admin"`)
+			abort(c, http.StatusUnauthorized, "unauthorized", "the admin API needs Authorization: Bearer <admin token>", nil)
+			return
+		}
+		c.Next()
+	}
+}
+
+func (s *Server) health(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.cfg.Version})
+}

@@ -1,0 +1,457 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/server"
+)
+
+// start runs a standin server on a loopback port for the test.
+func start(t *testing.T, cfg server.Config) (*server.Server, string) {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	srv := server.New(cfg)
+	ts := httptest.NewServer(srv.Handler())
+	srv.SetBaseURL(ts.URL)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		ts.Close()
+	})
+	return srv, ts.URL
+}
+
+// call makes one request and decodes a JSON answer into out (if not nil).
+func call(t *testing.T, method, url, body string, out any, header ...string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, url, err, b)
+		}
+	}
+	return resp.StatusCode
+}
+
+type errResp struct {
+	Error struct {
+		Code    string          `json:"code"`
+		Message string          `json:"message"`
+		Details json.RawMessage `json:"details"`
+	} `json:"error"`
+}
+
+// receiver is a test webhook receiver that answers statuses in turn (the
+// last one repeats) and records bodies.
+type receiver struct {
+	mu       sync.Mutex
+	statuses []int
+	bodies   []string
+	headers  []http.Header
+	calls    atomic.Int64
+}
+
+func newReceiver(t *testing.T, statuses ...int) (*receiver, string) {
+	r := &receiver{statuses: statuses}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		n := int(r.calls.Add(1)) - 1
+		r.mu.Lock()
+		r.bodies = append(r.bodies, string(b))
+		r.headers = append(r.headers, req.Header.Clone())
+		st := http.StatusOK
+		if len(r.statuses) > 0 {
+			st = r.statuses[min(n, len(r.statuses)-1)]
+		}
+		r.mu.Unlock()
+		w.WriteHeader(st)
+	}))
+	t.Cleanup(ts.Close)
+	return r, ts.URL
+}
+
+func TestBadInputsGetJSON4xx(t *testing.T) {
+	_, base := start(t, server.Config{BodyLimit: 4096})
+	big := `{"x":"` + strings.Repeat("a", 5000) + `"}`
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		wantMsg                  string
+	}{
+		{"unknown route", "GET", "/__admin/nope", "", 404, "no route"},
+		{"unknown top route", "GET", "/favicon.ico", "", 404, "no route"},
+		{"wrong method", "DELETE", "/__admin/health", "", 405, "not allowed"},
+		{"subscription: bad JSON", "POST", "/__admin/subscriptions", `{"vendor":`, 400, "invalid JSON"},
+		{"subscription: empty body", "POST", "/__admin/subscriptions", ``, 400, "JSON body"},
+		{"subscription: not an object", "POST", "/__admin/subscriptions", `[]`, 400, "expected"},
+		{"subscription: unknown field", "POST", "/__admin/subscriptions", `{"vendor":"cutover","url":"http://x","colour":"red"}`, 400, "colour"},
+		{"subscription: wrong type", "POST", "/__admin/subscriptions", `{"vendor":"cutover","url":"http://x","events":"task.created"}`, 400, "events"},
+		{"subscription: unknown vendor", "POST", "/__admin/subscriptions", `{"vendor":"jira","url":"http://x"}`, 400, "jira"},
+		{"subscription: bad url", "POST", "/__admin/subscriptions", `{"vendor":"cutover","url":"ftp://x"}`, 400, "url"},
+		{"subscription: unknown event", "POST", "/__admin/subscriptions", `{"vendor":"cutover","url":"http://x","events":["task.crated"]}`, 400, "task.created"},
+		{"subscription: bad duration", "POST", "/__admin/subscriptions", `{"vendor":"cutover","url":"http://x","retry":{"max_attempts":3,"initial_interval":"soon"}}`, 400, "duration"},
+		{"subscription: id given", "POST", "/__admin/subscriptions", `{"id":"mine","vendor":"cutover","url":"http://x"}`, 400, "set by standin"},
+		{"subscription: unknown", "GET", "/__admin/subscriptions/sub_nope", "", 404, "sub_nope"},
+		{"unsubscribe: unknown", "DELETE", "/__admin/subscriptions/sub_nope", "", 404, "sub_nope"},
+		{"emit: unknown vendor", "POST", "/__admin/events/jira/issue-created", "", 404, "jira"},
+		{"emit: unknown event", "POST", "/__admin/events/cutover/task.crated", "", 404, `did you mean "task.created"`},
+		{"emit: override not an object", "POST", "/__admin/events/cutover/task.created", `[1]`, 400, "must be a JSON object"},
+		{"emit: override not JSON", "POST", "/__admin/events/cutover/task.created", `{"meta":`, 400, "invalid JSON"},
+		{"emit: override breaks the schema", "POST", "/__admin/events/cutover/task.created", `{"meta":{"task":{"id":4}}}`, 422, "/meta/task/id"},
+		{"emit: bad seed", "POST", "/__admin/events/cutover/task.created?seed=abc", "", 400, "seed"},
+		{"emit: bad variant", "POST", "/__admin/events/flexdeploy/workflow-completed?variant=build", "", 400, "deploy, test"},
+		{"emit: too large", "POST", "/__admin/events/cutover/task.created", big, 413, "limit"},
+		{"schema: unknown", "GET", "/__admin/schemas/cutover/nope", "", 404, "nope"},
+		{"deliveries: bad status", "GET", "/__admin/deliveries?status=done", "", 400, "status"},
+		{"deliveries: unknown vendor", "GET", "/__admin/deliveries?vendor=jira", "", 400, "jira"},
+		{"deliveries: unknown event", "GET", "/__admin/deliveries?event=nope", "", 400, "nope"},
+		{"wait: bad count", "GET", "/__admin/deliveries/wait?count=0", "", 400, "count"},
+		{"wait: bad timeout", "GET", "/__admin/deliveries/wait?timeout=forever", "", 400, "timeout"},
+		{"delivery: unknown", "GET", "/__admin/deliveries/dlv_nope", "", 404, "dlv_nope"},
+		{"redeliver: unknown", "POST", "/__admin/deliveries/dlv_nope/redeliver", "", 404, "dlv_nope"},
+		{"events: unknown vendor", "GET", "/__admin/events?vendor=jira", "", 400, "jira"},
+		{"sink: bad status", "POST", "/__sink/x?status=999", "", 400, "status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e errResp
+			got := call(t, tt.method, base+tt.path, tt.body, &e)
+			if got != tt.want {
+				t.Fatalf("status %d, want %d (%+v)", got, tt.want, e)
+			}
+			if e.Error.Code == "" || !strings.Contains(e.Error.Message, tt.wantMsg) {
+				t.Fatalf("error %+v does not mention %q", e.Error, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestHealthAndCatalog(t *testing.T) {
+	_, base := start(t, server.Config{Version: "v9"})
+	var h map[string]string
+	if call(t, "GET", base+"/__admin/health", "", &h) != 200 || h["status"] != "ok" || h["version"] != "v9" {
+		t.Fatalf("health %v", h)
+	}
+	var evs []map[string]any
+	if call(t, "GET", base+"/__admin/events", "", &evs) != 200 || len(evs) != 37 {
+		t.Fatalf("%d events", len(evs))
+	}
+	var schema map[string]any
+	if call(t, "GET", base+"/__admin/schemas/flexdeploy/Release%20Started", "", &schema) != 200 || schema["$id"] != "https://standin.dev/schemas/flexdeploy/release-started.schema.json" {
+		t.Fatalf("schema %v", schema["$id"])
+	}
+}
+
+type emitted struct {
+	EventID    string          `json:"event_id"`
+	Payload    json.RawMessage `json:"payload"`
+	Deliveries []struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	} `json:"deliveries"`
+}
+
+type deliveryDoc struct {
+	ID           string `json:"id"`
+	Status       string `json:"status"`
+	Event        string `json:"event"`
+	Subscription string `json:"subscription"`
+	Error        string `json:"error"`
+	AttemptCount int    `json:"attempt_count"`
+	Attempts     []struct {
+		Request struct {
+			Method string `json:"method"`
+			Body   string `json:"body"`
+		} `json:"request"`
+		Response *struct {
+			Status int `json:"status"`
+		} `json:"response"`
+		Error string `json:"error"`
+	} `json:"attempts"`
+}
+
+func subscribe(t *testing.T, base, body string) string {
+	t.Helper()
+	var sub struct{ ID string }
+	var e errResp
+	if got := call(t, "POST", base+"/__admin/subscriptions", body, &sub); got != 201 {
+		call(t, "POST", base+"/__admin/subscriptions", body, &e)
+		t.Fatalf("subscribe: status %d: %+v", got, e)
+	}
+	return sub.ID
+}
+
+func wait(t *testing.T, base, query string) []deliveryDoc {
+	t.Helper()
+	var ds []deliveryDoc
+	if got := call(t, "GET", base+"/__admin/deliveries/wait?"+query, "", &ds); got != 200 {
+		t.Fatalf("wait %s: status %d", query, got)
+	}
+	return ds
+}
+
+func TestOverrideIsMergedAndDelivered(t *testing.T) {
+	_, base := start(t, server.Config{})
+	rcv, url := newReceiver(t)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q,"events":["task.updated"]}`, url))
+	var em emitted
+	override := `{"meta":{"task":{"name":"Switch DNS (approved)"}}}`
+	if got := call(t, "POST", base+"/__admin/events/cutover/task-updated", override, &em); got != 202 {
+		t.Fatalf("emit status %d", got)
+	}
+	if !bytes.Contains(em.Payload, []byte(`"name":"Switch DNS (approved)"`)) || len(em.Deliveries) != 1 {
+		t.Fatalf("emit answer: %s", em.Payload)
+	}
+	ds := wait(t, base, "count=1&timeout=5s&subscription=&event=task.updated")
+	if ds[0].Status != "delivered" {
+		t.Fatalf("delivery %+v", ds[0])
+	}
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	if len(rcv.bodies) != 1 || rcv.bodies[0] != string(em.Payload) {
+		t.Fatalf("receiver got %q, want the emitted payload %s", rcv.bodies, em.Payload)
+	}
+	if ct := rcv.headers[0].Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+func TestRetriesUntilDelivered(t *testing.T) {
+	_, base := start(t, server.Config{})
+	rcv, url := newReceiver(t, 500, 503, 200)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"flexdeploy","url":%q,"retry":{"max_attempts":5,"initial_interval":"5ms","max_interval":"20ms","multiplier":2}}`, url))
+	var em emitted
+	call(t, "POST", base+"/__admin/events/flexdeploy/release-started", "", &em)
+	wait(t, base, "count=1&timeout=5s")
+	var d deliveryDoc
+	if call(t, "GET", base+"/__admin/deliveries/"+em.Deliveries[0].ID, "", &d) != 200 {
+		t.Fatal("get delivery")
+	}
+	if d.Status != "delivered" || len(d.Attempts) != 3 || rcv.calls.Load() != 3 {
+		t.Fatalf("status %s, %d attempts, %d calls; want delivered after 3", d.Status, len(d.Attempts), rcv.calls.Load())
+	}
+	for i, want := range []int{500, 503, 200} {
+		if d.Attempts[i].Response == nil || d.Attempts[i].Response.Status != want {
+			t.Errorf("attempt %d: %+v, want status %d", i+1, d.Attempts[i], want)
+		}
+	}
+}
+
+func TestRocketlaneTreats201AsFailure(t *testing.T) {
+	_, base := start(t, server.Config{})
+	_, url := newReceiver(t, 201)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"rocketlane","url":%q}`, url))
+	call(t, "POST", base+"/__admin/events/rocketlane/TASK_CREATED", "", nil)
+	ds := wait(t, base, "count=1&timeout=5s&vendor=rocketlane")
+	if ds[0].Status != "failed" || !strings.Contains(ds[0].Error, "201") {
+		t.Fatalf("delivery %+v, want failed over the 201", ds[0])
+	}
+	var failed []deliveryDoc
+	call(t, "GET", base+"/__admin/deliveries?status=failed", "", &failed)
+	if len(failed) != 1 {
+		t.Fatalf("%d failed deliveries listed", len(failed))
+	}
+}
+
+func TestWithoutSubscriptionsEventsGoToTheSink(t *testing.T) {
+	_, base := start(t, server.Config{})
+	var em emitted
+	call(t, "POST", base+"/__admin/events/cutover/run.started", "", &em)
+	wait(t, base, "count=1&timeout=5s")
+	var got []struct {
+		Method, Body string
+	}
+	call(t, "GET", base+"/__admin/sink/cutover", "", &got)
+	if len(got) != 1 || got[0].Method != "POST" || got[0].Body != string(em.Payload) {
+		t.Fatalf("sink holds %+v", got)
+	}
+	// Once the user subscribes, the sink no longer gets the vendor's events.
+	_, url := newReceiver(t)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q}`, url))
+	call(t, "POST", base+"/__admin/events/cutover/run.started", "", &em)
+	if len(em.Deliveries) != 1 {
+		t.Fatalf("%d deliveries, want only the user's subscription", len(em.Deliveries))
+	}
+	wait(t, base, "count=2&timeout=5s")
+	call(t, "GET", base+"/__admin/sink/cutover", "", &got)
+	if len(got) != 1 {
+		t.Fatalf("sink got %d requests after a subscription was added", len(got))
+	}
+}
+
+func TestWaitTimesOutWith408AndWhatWasSeen(t *testing.T) {
+	_, base := start(t, server.Config{})
+	var e errResp
+	if got := call(t, "GET", base+"/__admin/deliveries/wait?count=2&timeout=50ms", "", &e); got != 408 {
+		t.Fatalf("status %d", got)
+	}
+	if e.Error.Code != "timeout" || !strings.Contains(e.Error.Message, "0 of 2") || !bytes.Contains(e.Error.Details, []byte(`"seen"`)) {
+		t.Fatalf("error %+v", e.Error)
+	}
+}
+
+func TestConcurrentEmitsAreEachDeliveredOnce(t *testing.T) {
+	_, base := start(t, server.Config{})
+	rcv, url := newReceiver(t)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"rocketlane","url":%q}`, url))
+	const n = 300
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Post(base+"/__admin/events/rocketlane/task-created", "application/json", nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 202 {
+				t.Errorf("emit status %d", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	ds := wait(t, base, fmt.Sprintf("count=%d&timeout=20s", n))
+	if len(ds) != n {
+		t.Fatalf("%d deliveries, want %d", len(ds), n)
+	}
+	ids := map[string]int{}
+	rcv.mu.Lock()
+	for _, h := range rcv.headers {
+		ids[h.Get("X-Standin-Delivery")]++
+	}
+	rcv.mu.Unlock()
+	for _, d := range ds {
+		if d.Status != "delivered" || ids[d.ID] != 1 {
+			t.Fatalf("delivery %s: status %s, received %d times", d.ID, d.Status, ids[d.ID])
+		}
+	}
+}
+
+func TestAdminToken(t *testing.T) {
+	_, base := start(t, server.Config{AdminToken: "s3cret"})
+	if got := call(t, "GET", base+"/__admin/health", "", nil); got != 200 {
+		t.Errorf("health needs no token, got %d", got)
+	}
+	var e errResp
+	if got := call(t, "GET", base+"/__admin/events", "", &e); got != 401 || e.Error.Code != "unauthorized" {
+		t.Errorf("no token: %d %+v", got, e)
+	}
+	if got := call(t, "GET", base+"/__admin/events", "", nil, "Authorization", "Bearer wrong"); got != 401 {
+		t.Errorf("wrong token: %d", got)
+	}
+	if got := call(t, "GET", base+"/__admin/events", "", nil, "Authorization", "Bearer s3cret"); got != 200 {
+		t.Errorf("right token: %d", got)
+	}
+}
+
+func TestSecretsAreNotListed(t *testing.T) {
+	_, base := start(t, server.Config{})
+	subscribe(t, base, `{"vendor":"cutover","url":"http://127.0.0.1:1/x","auth":{"type":"token","token_type":"Bearer","token":"abc123"}}`)
+	var subs []map[string]any
+	call(t, "GET", base+"/__admin/subscriptions", "", &subs)
+	b, _ := json.Marshal(subs)
+	if len(subs) != 1 || bytes.Contains(b, []byte("abc123")) {
+		t.Fatalf("subscriptions listing: %s", b)
+	}
+}
+
+func TestRedeliverAndReset(t *testing.T) {
+	_, base := start(t, server.Config{})
+	rcv, url := newReceiver(t, 500, 200)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q}`, url))
+	var em emitted
+	call(t, "POST", base+"/__admin/events/cutover/task.started", "", &em)
+	ds := wait(t, base, "count=1&timeout=5s")
+	if ds[0].Status != "failed" {
+		t.Fatalf("first delivery %+v", ds[0])
+	}
+	if got := call(t, "POST", base+"/__admin/deliveries/"+ds[0].ID+"/redeliver", "", nil); got != 202 {
+		t.Fatalf("redeliver status %d", got)
+	}
+	ds = wait(t, base, "count=1&timeout=5s&status=delivered")
+	if ds[0].AttemptCount != 2 || rcv.calls.Load() != 2 {
+		t.Fatalf("after redelivery: %+v, %d calls", ds[0], rcv.calls.Load())
+	}
+	call(t, "POST", base+"/__admin/reset", "", nil)
+	var all []deliveryDoc
+	call(t, "GET", base+"/__admin/deliveries", "", &all)
+	if len(all) != 0 {
+		t.Fatalf("%d deliveries after reset", len(all))
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	_, base := start(t, server.Config{})
+	call(t, "POST", base+"/__admin/events/cutover/task.created", "", nil)
+	wait(t, base, "count=1&timeout=5s")
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`standin_events_emitted_total{event="task.created",vendor="cutover"} 1`,
+		`standin_deliveries_total{status="delivered",vendor="cutover"} 1`,
+		`standin_attempt_duration_seconds_count{outcome="success",vendor="cutover"} 1`,
+	} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestShutdownRecordsInFlightAttempts(t *testing.T) {
+	srv, base := start(t, server.Config{})
+	release := make(chan struct{})
+	blocking := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer blocking.Close()
+	defer close(release)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q}`, blocking.URL))
+	var em emitted
+	call(t, "POST", base+"/__admin/events/cutover/task.created", "", &em)
+	time.Sleep(50 * time.Millisecond) // let the attempt start
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err == nil {
+		t.Fatal("Shutdown with an attempt stuck in flight returned no error")
+	}
+	d, ok := srv.Engine().Delivery(em.Deliveries[0].ID)
+	if !ok || d.Status != "failed" || !strings.Contains(d.Error, "shutdown") {
+		t.Fatalf("in-flight delivery after shutdown: %+v", d)
+	}
+}
