@@ -104,6 +104,8 @@ STANDIN_SEED=7 (dashes become underscores: --time-scale is STANDIN_TIME_SCALE).`
 		newVersionCmd(),
 		newServeCmd(),
 		newHealthCmd(),
+		newRunCmd(),
+		newScenariosCmd(),
 	)
 	return root
 }

@@ -85,6 +85,8 @@ type Filter struct {
 	Event        string
 	Status       string
 	Subscription string
+	// EventID matches the deliveries of one emitted event.
+	EventID string
 }
 
 // filter is a Filter ready to match.
@@ -103,13 +105,15 @@ func (c *filter) match(r *record) bool {
 		(c.vendor == "" || d.Vendor == c.vendor) &&
 		(c.Event == "" || d.Event == c.Event || strings.EqualFold(d.Event, c.Event) || strings.EqualFold(r.slug, c.Event)) &&
 		(c.Status == "" || string(d.Status) == c.Status) &&
-		(c.Subscription == "" || d.Subscription == c.Subscription)
+		(c.Subscription == "" || d.Subscription == c.Subscription) &&
+		(c.EventID == "" || d.EventID == c.EventID)
 }
 
 // record is a stored delivery with what its attempts need.
 type record struct {
 	d    Delivery
 	st   *subState // the subscription as it was at emit time
+	dup  bool      // the duplicate fault applies (subscription or event)
 	body string    // the event payload
 	slug string    // the event's slug
 	// auths holds, per attempt, the oauth2 Authorization value it sent;
@@ -393,6 +397,18 @@ func canonicalEvent(vendor, name string) (string, string) {
 	return name, slug
 }
 
+// combine lays an event's faults over a subscription's.
+func combine(sub, ev Faults) Faults {
+	out := sub
+	out.Duplicate = sub.Duplicate || ev.Duplicate
+	out.Delay = sub.Delay + ev.Delay
+	if ev.Shuffle {
+		out.Shuffle = true
+		out.ShuffleWindow = max(sub.ShuffleWindow, ev.ShuffleWindow, Duration(defaultShuffle))
+	}
+	return out
+}
+
 // hold is how long the faults keep a delivery back before its first
 // attempt.
 func hold(f Faults) time.Duration {
@@ -432,7 +448,8 @@ func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
 	out := make([]Delivery, 0, len(targets))
 	for _, st := range targets {
 		id := newID("dlv_", func(id string) bool { _, ok := e.store.byID[id]; return ok })
-		r := &record{st: st, body: body, slug: slug, d: Delivery{
+		faults := combine(st.sub.Faults, ev.Faults)
+		r := &record{st: st, body: body, slug: slug, dup: faults.Duplicate, d: Delivery{
 			ID: id, Run: ev.Run, EventID: ev.ID, Vendor: vendor, Event: name,
 			Subscription: st.sub.ID, URL: st.sub.URL, Status: Pending, CreatedAt: now, UpdatedAt: now,
 		}}
@@ -440,7 +457,7 @@ func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
 		e.pending++
 		recs = append(recs, r)
 		out = append(out, r.copy(false))
-		if d := hold(st.sub.Faults); d > 0 {
+		if d := hold(faults); d > 0 {
 			e.schedule(r, d)
 		} else {
 			ready = append(ready, r)
@@ -569,7 +586,7 @@ func (e *Engine) run(r *record) {
 
 	at, out := e.attempt(st, id, body, n)
 	attempts := []Attempt{at}
-	if at.Success && out.sent && st.sub.Faults.Duplicate && e.base.Err() == nil {
+	if at.Success && out.sent && r.dup && e.base.Err() == nil {
 		attempts = append(attempts, e.resend(st.prof, out, n+1))
 	}
 	if out.auth != "" && at.Response != nil && at.Response.Status == http.StatusUnauthorized {

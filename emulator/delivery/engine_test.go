@@ -500,6 +500,37 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("delivered after %s, want at least 150ms", gap)
 		}
 	})
+	t.Run("event faults apply to that event only", func(t *testing.T) {
+		rc := newReceiver(t, nil)
+		e := newEngine(t, Config{})
+		mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL})
+		plain := event("rocketlane", "TASK_CREATED")
+		plain.ID = "evt_plain"
+		faulty := event("rocketlane", "TASK_UPDATED")
+		faulty.ID = "evt_faulty"
+		faulty.Faults = Faults{Duplicate: true, Delay: Duration(100 * time.Millisecond)}
+		start := time.Now()
+		mustEmit(t, e, faulty)
+		mustEmit(t, e, plain)
+		ds := waitFinal(t, e, Filter{}, 2)
+		hits := rc.got()
+		if len(hits) != 3 {
+			t.Fatalf("%d requests, want 1 plain and 2 of the duplicated event", len(hits))
+		}
+		if !strings.Contains(hits[0].Body, "TASK_CREATED") || hits[1].At.Sub(start) < 100*time.Millisecond {
+			t.Errorf("the delayed event did not arrive after the plain one: first %s, then after %s", hits[0].Body[:40], hits[1].At.Sub(start))
+		}
+		for _, d := range ds {
+			full, _ := e.Delivery(d.ID)
+			want := map[string]int{"evt_plain": 1, "evt_faulty": 2}[d.EventID]
+			if len(full.Attempts) != want {
+				t.Errorf("event %s: %d attempts, want %d", d.EventID, len(full.Attempts), want)
+			}
+		}
+		if got := e.Deliveries(Filter{EventID: "evt_faulty"}); len(got) != 1 || got[0].EventID != "evt_faulty" {
+			t.Errorf("filter by event id: %+v", got)
+		}
+	})
 	t.Run("shuffle", func(t *testing.T) {
 		rc := newReceiver(t, nil)
 		e := newEngine(t, Config{Workers: 1})

@@ -6,6 +6,8 @@
 package delivery
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -155,6 +157,19 @@ type Event struct {
 	Body json.RawMessage `json:"body"`
 	// Time is when it was emitted (wall clock, for the log only).
 	Time time.Time `json:"time"`
+	// Faults apply to this event's deliveries on top of each
+	// subscription's own: Duplicate if either asks, Delay added, Shuffle if
+	// either asks (a scenario step's fault).
+	Faults Faults `json:"faults,omitzero"`
+}
+
+// NewEventID names an emitted event in the delivery log: "evt_" and 16
+// random hex digits. It is not part of any payload, so it is random rather
+// than seeded.
+func NewEventID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "evt_" + hex.EncodeToString(b[:])
 }
 
 // Request is what an attempt sent.

@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -227,7 +225,7 @@ func (s *Server) emit(c *gin.Context) {
 		}
 		b = merged
 	}
-	ev := delivery.Event{ID: newEventID(), Vendor: e.Vendor, Name: e.Name, Body: b, Time: time.Now().UTC()}
+	ev := delivery.Event{ID: delivery.NewEventID(), Vendor: e.Vendor, Name: e.Name, Body: b, Time: time.Now().UTC()}
 	if err := s.ensureFallback(e.Vendor); err != nil {
 		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
 		return
@@ -284,14 +282,6 @@ func (s *Server) seed(q emitQuery) uint64 {
 	n := s.nextSeed
 	s.nextSeed++
 	return n
-}
-
-// newEventID names an emitted event in the log. It is not part of any
-// payload, so it is random rather than seeded.
-func newEventID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return "evt_" + hex.EncodeToString(b[:])
 }
 
 // ensureFallback makes sure the vendor's events reach the embedded sink

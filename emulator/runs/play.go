@@ -1,0 +1,781 @@
+// Package runs plays scenarios: it keeps a run's world (the runbook, task,
+// release or project each event is about, as it is now), turns every step
+// into the vendor's payload at the run's virtual time, validates it, and
+// hands it to the delivery engine, one event after another.
+//
+// A run is deterministic: the same scenario, seed and vars give the same
+// payload bytes, whatever the time scale or the receivers do.
+package runs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/payload"
+	"github.com/standin-dev/standin/scenarios"
+	"github.com/standin-dev/standin/schemas"
+)
+
+// DefaultSeed is the seed of a run when neither the run nor the scenario
+// gives one.
+const DefaultSeed = 1
+
+// The virtual gap before a step that gives no after:, drawn from the seed.
+const (
+	minGap = time.Second
+	maxGap = 5 * time.Second
+)
+
+// Options configure a run.
+type Options struct {
+	// ID names the run; deliveries carry it. New draws one when empty.
+	ID string
+	// Seed overrides the scenario's seed (else DefaultSeed) when set.
+	Seed *uint64
+	// TimeScale maps virtual waits to real ones: 0 plays them at once, 1
+	// in real time, 0.1 ten times faster.
+	TimeScale float64
+	// Vars override the scenario's vars (see Scenario.ResolveVars).
+	Vars map[string]string
+	// Targets are receiver URLs subscribed for this run only, with the
+	// vendor's delivery profile; Subscription adds to each.
+	Targets      []string
+	Subscription delivery.Subscription
+}
+
+// Status is where a run stands.
+type Status string
+
+// Run statuses.
+const (
+	Running   Status = "running"
+	Succeeded Status = "succeeded" // every event emitted and delivered
+	Failed    Status = "failed"    // a step failed or a delivery failed
+)
+
+// Emitted is one event a run emitted.
+type Emitted struct {
+	// Step counts the emitted events from 1, in play order.
+	Step int `json:"step"`
+	// Pos is the step's place in the script.
+	Pos     scenarios.Pos `json:"pos"`
+	Event   string        `json:"event"`
+	Entity  string        `json:"entity,omitempty"`
+	EventID string        `json:"event_id"`
+	// At is the event's time on the run's virtual clock.
+	At         time.Time       `json:"at"`
+	Payload    json.RawMessage `json:"payload"`
+	Deliveries []string        `json:"deliveries"`
+	// Fault is the delivery fault the step injected, if any.
+	Fault string `json:"fault,omitempty"`
+}
+
+// Counts sums up a run's deliveries.
+type Counts struct {
+	Total     int `json:"total"`
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`
+	Pending   int `json:"pending"`
+}
+
+// Report is a run as it stands.
+type Report struct {
+	ID          string         `json:"id"`
+	Scenario    string         `json:"scenario"`
+	Vendor      string         `json:"vendor"`
+	Seed        uint64         `json:"seed"`
+	TimeScale   float64        `json:"time_scale"`
+	Vars        map[string]any `json:"vars"`
+	Targets     []string       `json:"targets,omitempty"`
+	Status      Status         `json:"status"`
+	Error       string         `json:"error,omitempty"`
+	StartedAt   time.Time      `json:"started_at"`
+	FinishedAt  *time.Time     `json:"finished_at,omitempty"`
+	Deliveries  Counts         `json:"deliveries"`
+	Events      []Emitted      `json:"events"`
+	Subscribers []string       `json:"subscriptions,omitempty"`
+}
+
+// StepError is a step that could not be played: the script's fault (a
+// payload override its schema refuses, an entity of the wrong kind, a var
+// of the wrong type), at the step's place.
+type StepError struct {
+	File  string
+	Pos   scenarios.Pos
+	Step  int
+	Event string
+	Err   error
+}
+
+// Error writes file:line:col: step N (event): reason.
+func (e *StepError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: step %d (%s): %v", e.File, e.Pos.Line, e.Pos.Col, e.Step, e.Event, e.Err)
+}
+
+// Unwrap returns the reason.
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Run is one play of a scenario. Make it with New, then Play it (or Start
+// it in the background); Report is safe to call at any time.
+type Run struct {
+	sc     *scenarios.Scenario
+	engine *delivery.Engine
+	opts   Options
+	seed   uint64
+	vars   map[string]any
+	src    *fake.Source
+	world  world
+	vocab  scenarios.Vocabulary
+	subs   []string
+	plan   []planned
+
+	mu      sync.Mutex
+	report  Report
+	stepErr error
+	done    chan struct{}
+	once    sync.Once
+}
+
+// New prepares a run of sc through engine: resolves its vars, subscribes
+// its targets and declares its entities. Errors here are the input's: an
+// unknown var, a var of the wrong type, a bad target URL.
+func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, error) {
+	vars, err := sc.ResolveVars(opts.Vars)
+	if err != nil {
+		return nil, err
+	}
+	seed := uint64(DefaultSeed)
+	if sc.Seed != nil {
+		seed = *sc.Seed
+	}
+	if opts.Seed != nil {
+		seed = *opts.Seed
+	}
+	if opts.TimeScale < 0 || opts.TimeScale > 1000 {
+		return nil, fmt.Errorf("time scale %v: want 0 (instant) to 1000; 1 is real time", opts.TimeScale)
+	}
+	if opts.ID == "" {
+		opts.ID = "run_" + strings.TrimPrefix(delivery.NewEventID(), "evt_")
+	}
+	r := &Run{
+		sc: sc, engine: engine, opts: opts, seed: seed, vars: vars,
+		src: fake.New(seed, sc.Start), vocab: scenarios.Vocabularies()[sc.Vendor],
+		done: make(chan struct{}),
+	}
+	r.report = Report{
+		ID: opts.ID, Scenario: sc.Name, Vendor: sc.Vendor, Seed: seed, TimeScale: opts.TimeScale,
+		Vars: vars, Targets: opts.Targets, Status: Running, Events: []Emitted{},
+	}
+	if r.world, err = newWorld(sc.Vendor, r.src); err != nil {
+		return nil, err
+	}
+	for _, e := range sc.Entities {
+		attrs, err := r.entityAttrs(e)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.world.declare(e, attrs); err != nil {
+			return nil, fmt.Errorf("%s:%d:%d: entity %s: %w", sc.File, e.Pos.Line, e.Pos.Col, e.Name, err)
+		}
+	}
+	if err := r.planSteps(sc.Steps, nil, &r.plan); err != nil {
+		return nil, err
+	}
+	for _, t := range opts.Targets {
+		s := opts.Subscription
+		s.Vendor, s.URL, s.Run = sc.Vendor, t, opts.ID
+		sub, err := engine.Subscribe(s)
+		if err != nil {
+			r.unsubscribe()
+			return nil, fmt.Errorf("target %s: %w", t, err)
+		}
+		r.subs = append(r.subs, sub.ID)
+	}
+	r.report.Subscribers = append([]string(nil), r.subs...)
+	return r, nil
+}
+
+// ID returns the run's id.
+func (r *Run) ID() string { return r.opts.ID }
+
+// Done is closed when the run has finished.
+func (r *Run) Done() <-chan struct{} { return r.done }
+
+// Report returns the run as it stands.
+func (r *Run) Report() Report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep := r.report
+	rep.Events = append([]Emitted(nil), r.report.Events...)
+	return rep
+}
+
+// Start plays the run in the background.
+func (r *Run) Start(ctx context.Context) { go r.Play(ctx) }
+
+// Play plays every step, waits for every delivery to be final and returns
+// the final report. The report's Error holds a *StepError's text when a
+// step failed; Err tells it apart.
+func (r *Run) Play(ctx context.Context) Report {
+	r.once.Do(func() {
+		r.mu.Lock()
+		r.report.StartedAt = time.Now().UTC()
+		r.mu.Unlock()
+		err := r.play(ctx)
+		r.finish(ctx, err)
+		r.unsubscribe()
+		close(r.done)
+	})
+	<-r.done
+	return r.Report()
+}
+
+// Err returns the step error that stopped the run, or nil.
+func (r *Run) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stepErr
+}
+
+func (r *Run) unsubscribe() {
+	for _, id := range r.subs {
+		r.engine.Unsubscribe(id)
+	}
+}
+
+// planned is one event step with the values of the loops around it.
+type planned struct {
+	st   *scenarios.Step
+	loop []loopVar // innermost last
+}
+
+type loopVar struct {
+	name  string
+	value any
+	index int
+}
+
+// planSteps unrolls blocks, loops and conditions into the events to emit.
+func (r *Run) planSteps(steps []scenarios.Step, loop []loopVar, out *[]planned) error {
+	for i := range steps {
+		st := &steps[i]
+		if st.When != nil {
+			v, ok := lookupLoop(loop, st.When.Var)
+			if !ok {
+				v = r.vars[st.When.Var]
+			}
+			if !st.When.Holds(fmt.Sprint(v)) {
+				continue
+			}
+		}
+		if st.Each == nil {
+			if err := r.planOne(st, loop, out); err != nil {
+				return err
+			}
+			continue
+		}
+		items, err := r.eachItems(st, loop)
+		if err != nil {
+			return err
+		}
+		for idx, item := range items {
+			inner := append(append([]loopVar(nil), loop...), loopVar{name: st.Var, value: item, index: idx})
+			if err := r.planOne(st, inner, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Run) planOne(st *scenarios.Step, loop []loopVar, out *[]planned) error {
+	if st.Event != "" {
+		if len(*out) >= scenarios.MaxSteps {
+			return r.errAt(st.Pos, "the scenario emits more than %d events", scenarios.MaxSteps)
+		}
+		*out = append(*out, planned{st: st, loop: loop})
+		return nil
+	}
+	return r.planSteps(st.Steps, loop, out)
+}
+
+func (r *Run) errAt(pos scenarios.Pos, format string, args ...any) error {
+	return fmt.Errorf("%s:%d:%d: %s", r.sc.File, pos.Line, pos.Col, fmt.Sprintf(format, args...))
+}
+
+// eachItems returns the list a step repeats over.
+func (r *Run) eachItems(st *scenarios.Step, loop []loopVar) ([]any, error) {
+	varsOnly := func(name, attr string) (any, error) {
+		if v, ok := lookupLoop(loop, name); ok && attr == "" {
+			return v, nil
+		}
+		if v, ok := r.vars[name]; ok && attr == "" {
+			return v, nil
+		}
+		return nil, fmt.Errorf("each: items can refer to vars and loop variables only")
+	}
+	switch x := st.Each.V.(type) {
+	case string:
+		v, err := scenarios.Expand(x, varsOnly)
+		if err != nil {
+			return nil, r.errAt(st.Each.Pos, "%v", err)
+		}
+		list, ok := v.([]any)
+		if !ok {
+			return nil, r.errAt(st.Each.Pos, "each: %s is not a list (it is %v); give the var a list value such as [DEV, QA]", x, v)
+		}
+		return list, nil
+	case []scenarios.Value:
+		out := make([]any, len(x))
+		for i, item := range x {
+			out[i] = item.V
+			if s, ok := item.V.(string); ok {
+				v, err := scenarios.Expand(s, varsOnly)
+				if err != nil {
+					return nil, r.errAt(item.Pos, "%v", err)
+				}
+				out[i] = v
+			}
+		}
+		return out, nil
+	}
+	return nil, r.errAt(st.Each.Pos, "each: want a list")
+}
+
+func lookupLoop(loop []loopVar, name string) (any, bool) {
+	for i := len(loop) - 1; i >= 0; i-- {
+		if loop[i].name == name {
+			return loop[i].value, true
+		}
+	}
+	return nil, false
+}
+
+// entityAttrs expands and type-checks an entity's declared attributes;
+// they may refer to vars.
+func (r *Run) entityAttrs(e scenarios.Entity) (map[string]any, error) {
+	kind, _ := r.vocab.Kind(e.Kind)
+	out := map[string]any{}
+	for _, a := range e.Attrs {
+		v := a.Value
+		if s, ok := v.V.(string); ok && scenarios.HasRefs(s) {
+			x, err := scenarios.Expand(s, func(name, attr string) (any, error) {
+				if val, ok := r.vars[name]; ok && attr == "" {
+					return val, nil
+				}
+				return nil, fmt.Errorf("entity attributes can refer to vars only, not ${%s}", strings.TrimSuffix(name+"."+attr, "."))
+			})
+			if err != nil {
+				return nil, r.errAt(v.Pos, "entity %s: %s: %v", e.Name, a.Key, err)
+			}
+			v.V = x
+			for _, f := range kind.Attrs {
+				if f.Name == a.Key {
+					if err := scenarios.CheckValue(&v, f.Type, r.kindOf); err != nil {
+						return nil, r.errAt(v.Pos, "entity %s: %s: %v", e.Name, a.Key, err)
+					}
+				}
+			}
+		}
+		out[a.Key] = v.V
+	}
+	return out, nil
+}
+
+func (r *Run) kindOf(name string) (string, bool) {
+	for _, e := range r.sc.Entities {
+		if e.Name == name {
+			return e.Kind, true
+		}
+	}
+	return "", false
+}
+
+// resolver answers ${...} during a step: loop variables (innermost
+// first), index, vars, then entity attributes.
+func (r *Run) resolver(loop []loopVar) scenarios.Resolver {
+	return func(name, attr string) (any, error) {
+		for i := len(loop) - 1; i >= 0; i-- {
+			if loop[i].name != name {
+				continue
+			}
+			if attr == "" {
+				return loop[i].value, nil
+			}
+			entity, ok := loop[i].value.(string)
+			if !ok {
+				return nil, fmt.Errorf("${%s.%s}: %s is %v, not an entity name", name, attr, name, loop[i].value)
+			}
+			return r.world.attr(entity, attr)
+		}
+		if name == "index" {
+			if len(loop) == 0 {
+				return nil, errors.New("${index} is used outside each:")
+			}
+			return int64(loop[len(loop)-1].index), nil
+		}
+		if v, ok := r.vars[name]; ok {
+			return v, nil
+		}
+		if _, ok := r.kindOf(name); ok {
+			return r.world.attr(name, attr)
+		}
+		return nil, fmt.Errorf("${%s}: no var, loop variable or entity is called %s", name, name)
+	}
+}
+
+// stepErr is set when a step fails; guarded by mu.
+func (r *Run) setStepErr(err error) {
+	r.mu.Lock()
+	r.stepErr = err
+	r.mu.Unlock()
+}
+
+func (r *Run) play(ctx context.Context) error {
+	var held []delivery.Event // out_of_order events waiting for the next one
+	total := 0
+	emit := func(ev delivery.Event, wait bool) error {
+		ds, err := r.engine.Emit(ctx, ev)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(ds))
+		for i, d := range ds {
+			ids[i] = d.ID
+		}
+		total += len(ds)
+		r.mu.Lock()
+		for i := range r.report.Events {
+			if r.report.Events[i].EventID == ev.ID {
+				r.report.Events[i].Deliveries = ids
+			}
+		}
+		r.report.Deliveries.Total = total
+		r.mu.Unlock()
+		if wait && len(ds) > 0 {
+			if _, err := r.engine.Wait(ctx, delivery.Filter{EventID: ev.ID}, len(ds)); err != nil {
+				return fmt.Errorf("waiting for the deliveries of %s: %w", ev.Name, err)
+			}
+		}
+		return nil
+	}
+	for i, p := range r.plan {
+		st := p.st
+		gap := st.After
+		if !st.AfterSet {
+			gap = r.src.Duration(minGap, maxGap)
+		}
+		at := r.src.Advance(gap)
+		if err := r.sleep(ctx, gap); err != nil {
+			return err
+		}
+		b, entity, err := r.buildStep(p, at)
+		if err != nil {
+			serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: i + 1, Event: st.Event, Err: err}
+			r.setStepErr(serr)
+			return serr
+		}
+		ev := delivery.Event{
+			ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: st.Event, Body: b, Time: time.Now().UTC(),
+			Faults: delivery.Faults{Duplicate: st.Fault.Duplicate, Delay: delivery.Duration(st.Fault.Delay)},
+		}
+		r.mu.Lock()
+		r.report.Events = append(r.report.Events, Emitted{
+			Step: i + 1, Pos: st.Pos, Event: st.Event, Entity: entity, EventID: ev.ID, At: at,
+			Payload: b, Deliveries: []string{}, Fault: faultText(st.Fault),
+		})
+		r.mu.Unlock()
+		if st.Fault.OutOfOrder {
+			held = append(held, ev)
+			continue
+		}
+		if err := emit(ev, st.Fault.Delay == 0); err != nil {
+			return err
+		}
+		for _, h := range held {
+			if err := emit(h, true); err != nil {
+				return err
+			}
+		}
+		held = nil
+	}
+	for _, h := range held {
+		if err := emit(h, true); err != nil {
+			return err
+		}
+	}
+	if total > 0 {
+		if _, err := r.engine.Wait(ctx, delivery.Filter{Run: r.opts.ID}, total); err != nil {
+			return fmt.Errorf("waiting for the run's deliveries: %w", err)
+		}
+	}
+	return nil
+}
+
+func faultText(f scenarios.Fault) string {
+	var parts []string
+	if f.Duplicate {
+		parts = append(parts, "duplicate")
+	}
+	if f.Delay > 0 {
+		parts = append(parts, "delay "+f.Delay.String())
+	}
+	if f.OutOfOrder {
+		parts = append(parts, "out of order")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sleep waits the real time a virtual gap takes at the run's time scale.
+func (r *Run) sleep(ctx context.Context, gap time.Duration) error {
+	if r.opts.TimeScale <= 0 || gap <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(time.Duration(float64(gap) * r.opts.TimeScale))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// buildStep expands the step's references, builds its payload, applies
+// its set: overrides and validates the result.
+func (r *Run) buildStep(p planned, at time.Time) ([]byte, string, error) {
+	st := p.st
+	resolve := r.resolver(p.loop)
+	e, err := catalog.Lookup(r.sc.Vendor, st.Event)
+	if err != nil {
+		return nil, "", err
+	}
+	s := &step{event: e, spec: r.vocab.Events[e.Name], at: at, src: r.src, with: map[string]any{}}
+	if st.Entity != nil {
+		if s.entity, err = r.name(st.Entity, resolve, "entity"); err != nil {
+			return nil, "", err
+		}
+	}
+	if st.Actor != nil {
+		if s.actor, err = r.name(st.Actor, resolve, "actor"); err != nil {
+			return nil, "", err
+		}
+	}
+	for _, a := range st.With {
+		v, err := r.typed(a, s.spec.With, resolve, "with")
+		if err != nil {
+			return nil, "", err
+		}
+		s.with[a.Key] = v
+	}
+	for _, a := range st.Update {
+		v, err := r.typed(a, s.spec.Update, resolve, "update")
+		if err != nil {
+			return nil, "", err
+		}
+		s.update = append(s.update, field{a.Key, v})
+	}
+	b, err := r.world.build(s)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, a := range st.Set {
+		val, err := encodeValue(a.Value, resolve)
+		if err != nil {
+			return nil, "", fmt.Errorf("set %s (line %d): %w", a.Key, a.Pos.Line, err)
+		}
+		path, _ := scenarios.SplitPath(a.Key)
+		if b, err = payload.SetPath(b, path, val); err != nil {
+			return nil, "", fmt.Errorf("set %s (line %d): %w", a.Key, a.Pos.Line, err)
+		}
+	}
+	if err := schemas.Validate(e.Vendor, e.Slug, b); err != nil {
+		var se *schemas.Error
+		if errors.As(err, &se) && len(st.Set) > 0 {
+			return nil, "", fmt.Errorf("the payload with set: is not a valid %s %s: %w", e.Vendor, e.Name, err)
+		}
+		if errors.As(err, &se) {
+			return nil, "", fmt.Errorf("the payload is not a valid %s %s (check the values the step gives): %w", e.Vendor, e.Name, err)
+		}
+		return nil, "", err
+	}
+	entity := s.entity
+	if entity == "" && s.spec.About != "" {
+		entity = r.defaultEntity(s.spec.About)
+	}
+	return b, entity, nil
+}
+
+// defaultEntity is the entity a step about kind is about when it names
+// none: the only one of the kind, or the implicit one named after it.
+func (r *Run) defaultEntity(kind string) string {
+	var names []string
+	for _, e := range r.sc.Entities {
+		if e.Kind == kind {
+			names = append(names, e.Name)
+		}
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return kind
+}
+
+// name expands an entity or actor reference to an entity name.
+func (r *Run) name(v *scenarios.Value, resolve scenarios.Resolver, what string) (string, error) {
+	s, ok := v.V.(string)
+	if !ok {
+		return "", fmt.Errorf("%s: want an entity name, got %v", what, v.V)
+	}
+	x, err := scenarios.Expand(s, resolve)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	name, ok := x.(string)
+	if !ok {
+		return "", fmt.Errorf("%s: %q gives %v, not an entity name", what, s, x)
+	}
+	if _, ok := r.kindOf(name); !ok {
+		return "", fmt.Errorf("%s: no entity %q is declared", what, name)
+	}
+	return name, nil
+}
+
+// typed expands a with or update value and checks it against its field.
+func (r *Run) typed(a scenarios.Assign, fields []scenarios.Field, resolve scenarios.Resolver, what string) (any, error) {
+	v := a.Value
+	if s, ok := v.V.(string); ok && scenarios.HasRefs(s) {
+		x, err := scenarios.Expand(s, resolve)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", what, a.Key, err)
+		}
+		v.V = x
+		if f, ok := findField(fields, a.Key); ok {
+			if err := scenarios.CheckValue(&v, f.Type, r.kindOf); err != nil {
+				return nil, fmt.Errorf("%s.%s: %v", what, a.Key, err)
+			}
+		}
+	}
+	return v.V, nil
+}
+
+func findField(fs []scenarios.Field, name string) (scenarios.Field, bool) {
+	for _, f := range fs {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return scenarios.Field{}, false
+}
+
+// encodeValue writes a script value as JSON, expanding its references;
+// mappings keep their order.
+func encodeValue(v scenarios.Value, resolve scenarios.Resolver) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := writeValue(&buf, v.V, resolve); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeValue(buf *bytes.Buffer, v any, resolve scenarios.Resolver) error {
+	switch x := v.(type) {
+	case string:
+		if scenarios.HasRefs(x) {
+			val, err := scenarios.Expand(x, resolve)
+			if err != nil {
+				return err
+			}
+			b, err := payload.Marshal(val)
+			if err != nil {
+				return err
+			}
+			buf.Write(b)
+			return nil
+		}
+		b, err := payload.Marshal(x)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+	case []scenarios.Value:
+		buf.WriteByte('[')
+		for i, item := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeValue(buf, item.V, resolve); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case []scenarios.Assign:
+		buf.WriteByte('{')
+		for i, a := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			k, _ := payload.Marshal(a.Key)
+			buf.Write(k)
+			buf.WriteByte(':')
+			if err := writeValue(buf, a.Value.V, resolve); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	default:
+		b, err := payload.Marshal(x)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+	}
+	return nil
+}
+
+// finish records the outcome: the step error, or the deliveries' counts.
+func (r *Run) finish(ctx context.Context, err error) {
+	ds := r.engine.Deliveries(delivery.Filter{Run: r.opts.ID})
+	var c Counts
+	var firstFail string
+	for _, d := range ds {
+		c.Total++
+		switch d.Status {
+		case delivery.Delivered:
+			c.Delivered++
+		case delivery.Failed:
+			c.Failed++
+			if firstFail == "" {
+				firstFail = fmt.Sprintf("%s to %s: %s", d.Event, d.URL, d.Error)
+			}
+		default:
+			c.Pending++
+		}
+	}
+	now := time.Now().UTC()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report.Deliveries = c
+	r.report.FinishedAt = &now
+	switch {
+	case err != nil:
+		r.report.Status, r.report.Error = Failed, err.Error()
+		if ctx.Err() != nil && r.stepErr == nil {
+			r.report.Error = "run cancelled: " + err.Error()
+		}
+	case c.Failed > 0:
+		r.report.Status = Failed
+		r.report.Error = fmt.Sprintf("%d of %d deliveries failed; first: %s", c.Failed, c.Total, firstFail)
+	default:
+		r.report.Status = Succeeded
+	}
+}
