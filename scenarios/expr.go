@@ -145,6 +145,17 @@ func unquote(s string) string {
 func nearest(s string, options []string) string {
 	best, bestD := "", 1<<30
 	ls := strings.ToLower(s)
+	// A name the user started to type counts as near.
+	if len(ls) >= 4 {
+		for _, o := range options {
+			if strings.HasPrefix(strings.ToLower(o), ls) && (best == "" || len(o) < len(best)) {
+				best = o
+			}
+		}
+		if best != "" {
+			return best
+		}
+	}
 	for _, o := range options {
 		d := distance(ls, strings.ToLower(o))
 		if d < bestD {

@@ -182,6 +182,11 @@ func (c *converter) convert(n ast.Node, depth int) (*node, error) {
 		}
 		return out, nil
 	case *ast.MappingNode:
+		// A mapping is where its first key is (the library's token is the
+		// first colon).
+		if len(v.Values) > 0 && v.Values[0].Key != nil && !v.IsFlowStyle {
+			pos = posOf(v.Values[0].Key)
+		}
 		out := &node{kind: mapNode, pos: pos}
 		for _, mv := range v.Values {
 			if err := c.pair(out, mv, depth); err != nil {

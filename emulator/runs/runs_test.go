@@ -191,3 +191,283 @@ steps:
 		t.Errorf("time scale changed the payloads")
 	}
 }
+
+func names(t *testing.T, bodies [][]byte, path string) string {
+	return strings.Join(eventsOf(t, bodies, path), ", ")
+}
+
+func TestCutoverRunbookIntegrationFailure(t *testing.T) {
+	rep, bodies := play(t, builtin(t, "cutover-runbook-integration-failure"), runs.Options{})
+	if rep.Status != runs.Succeeded {
+		t.Fatalf("%s: %s", rep.Status, rep.Error)
+	}
+	want := "task.created, task.created, task.created, task.created, run.started, runbook.updated, " +
+		"task.started, task.updated, task.started, task.updated, task.started, integrations.connect, integrations.failed, " +
+		"integrations.connect, integrations.success, task.updated, task.started, task.updated, runbook.updated"
+	if got := names(t, bodies, "/attributes/type"); got != want {
+		t.Fatalf("events:\n%s\nwant:\n%s", got, want)
+	}
+	runbook := field(t, bodies[0], "/meta/runbook/id")
+	taskIDs := map[string]any{} // task name -> id
+	var last string
+	for i, b := range bodies {
+		ev := field(t, b, "/attributes/type").(string)
+		created := field(t, b, "/attributes/created_at").(string)
+		if created < last {
+			t.Errorf("%d %s: created_at %s before %s", i, ev, created, last)
+		}
+		last = created
+		if ev == "runbook.updated" {
+			if field(t, b, "/relationships/entity/data/id") != runbook {
+				t.Errorf("%d: runbook.updated about another runbook", i)
+			}
+			continue
+		}
+		if field(t, b, "/meta/runbook/id") != runbook || field(t, b, "/relationships/runbook/data/id") != runbook {
+			t.Errorf("%d %s: runbook %v, want %v throughout", i, ev, field(t, b, "/meta/runbook/id"), runbook)
+		}
+		if name, ok := field(t, b, "/meta/task/name").(string); ok {
+			id := field(t, b, "/meta/task/id")
+			if prev, seen := taskIDs[name]; seen && prev != id {
+				t.Errorf("%d: task %q has id %v, earlier %v", i, name, id, prev)
+			}
+			taskIDs[name] = id
+			if field(t, b, "/relationships/entity/data/id") != id {
+				t.Errorf("%d: relationships.entity does not match meta.task", i)
+			}
+		}
+	}
+	if len(taskIDs) != 4 {
+		t.Errorf("%d tasks, want 4: %v", len(taskIDs), taskIDs)
+	}
+	// The first task.updated completes the task that was in progress.
+	if got := field(t, bodies[7], "/meta/changes/stage"); fmtJSON(got) != `["in_progress","complete"]` {
+		t.Errorf("changes %v", got)
+	}
+	failed := bodies[12]
+	if field(t, failed, "/meta/debug_data/response_status") != "503" {
+		t.Errorf("failed status %v, want the default var's 503", field(t, failed, "/meta/debug_data/response_status"))
+	}
+	if field(t, bodies[11], "/relationships/integration_setting/data/id") != field(t, bodies[14], "/relationships/integration_setting/data/id") {
+		t.Errorf("the refired integration has another action id")
+	}
+	if field(t, rep.Events[4].Payload, "/meta/runbook/start_actual") != field(t, rep.Events[4].Payload, "/attributes/created_at") {
+		t.Errorf("run.started: start_actual is not the run's start")
+	}
+
+	_, other := play(t, builtin(t, "cutover-runbook-integration-failure"), runs.Options{Vars: map[string]string{"failure_status": "500", "run_type": "rehearsal"}})
+	if field(t, other[12], "/meta/debug_data/response_status") != "500" || field(t, other[4], "/meta/current_run/run_type") != "rehearsal" {
+		t.Errorf("vars did not apply")
+	}
+}
+
+func fmtJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestFlexDeployReleasePipeline(t *testing.T) {
+	tests := []struct {
+		outcome, events, prodStage string
+	}{
+		{"approved", "Release Started, Snapshot Completed, Workflow Completed, Workflow Completed, Pipeline Stage Completed, " +
+			"Workflow Completed, Workflow Completed, Pipeline Stage Completed, Task Created, Task Approved, " +
+			"Workflow Completed, Workflow Completed, Pipeline Stage Completed, Release Ended", "SUCCESS"},
+		{"rejected", "Release Started, Snapshot Completed, Workflow Completed, Workflow Completed, Pipeline Stage Completed, " +
+			"Workflow Completed, Workflow Completed, Pipeline Stage Completed, Task Created, Task Rejected, Pipeline Stage Completed", "FAILED"},
+		{"prod_failed", "Release Started, Snapshot Completed, Workflow Completed, Workflow Completed, Pipeline Stage Completed, " +
+			"Workflow Completed, Workflow Completed, Pipeline Stage Completed, Task Created, Task Approved, " +
+			"Workflow Completed, Pipeline Stage Completed", "FAILED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.outcome, func(t *testing.T) {
+			rep, bodies := play(t, builtin(t, "flexdeploy-release-pipeline"), runs.Options{Vars: map[string]string{"outcome": tt.outcome}})
+			if rep.Status != runs.Succeeded {
+				t.Fatalf("%s: %s", rep.Status, rep.Error)
+			}
+			if got := names(t, bodies, "/eventType"); got != tt.events {
+				t.Fatalf("events:\n%s\nwant:\n%s", got, tt.events)
+			}
+			release := field(t, bodies[0], "/payload/release/releaseId")
+			snapshot := field(t, bodies[1], "/payload/snapshot/snapshotId")
+			for i, b := range bodies {
+				ev := field(t, b, "/eventType").(string)
+				for _, p := range []string{"/payload/release/releaseId", "/payload/snapshot/releaseId"} {
+					if v := field(t, b, p); v != nil && v != release {
+						t.Errorf("%d %s: %s %v, want release %v throughout", i, ev, p, v, release)
+					}
+				}
+				for _, p := range []string{"/payload/snapshot/snapshotId", "/payload/snapshotId"} {
+					if v := field(t, b, p); v != nil && v != snapshot {
+						t.Errorf("%d %s: %s %v, want snapshot %v throughout", i, ev, p, v, snapshot)
+					}
+				}
+				if ev == "Workflow Completed" && field(t, b, "/payload/workflow/workflowType") == "TEST" {
+					suites := field(t, b, "/payload/testSuiteExec").([]any)
+					if len(suites) == 0 || field(t, b, "/payload/testSuiteExec/0/status") != "PASSED" {
+						t.Errorf("%d: a successful TEST workflow should carry passed test results", i)
+					}
+				}
+			}
+			last := bodies[len(bodies)-1]
+			if tt.outcome != "approved" {
+				if got := field(t, last, "/payload/pipelineStageExecution/executionStatus"); got != tt.prodStage {
+					t.Errorf("PROD stage %v, want %s", got, tt.prodStage)
+				}
+				if got := field(t, last, "/payload/environment/environmentCode"); got != "PROD" {
+					t.Errorf("last stage is %v", got)
+				}
+			}
+			// The gate's task is the same task from creation to decision.
+			if field(t, bodies[8], "/payload/taskId") != field(t, bodies[9], "/payload/taskId") {
+				t.Errorf("the approval task changed id between created and decided")
+			}
+		})
+	}
+}
+
+func TestRocketlaneProjectOnboarding(t *testing.T) {
+	rep, bodies := play(t, builtin(t, "rocketlane-project-onboarding"), runs.Options{})
+	if rep.Status != runs.Succeeded {
+		t.Fatalf("%s: %s", rep.Status, rep.Error)
+	}
+	got := eventsOf(t, bodies, "/eventType")
+	if got[0] != "PROJECT_CREATED" || got[1] != "PHASE_CREATED" || got[4] != "TASK_CREATED" {
+		t.Fatalf("events start %v", got[:5])
+	}
+	project := field(t, bodies[0], "/data/project/projectId")
+	state := map[string]map[string]any{} // resource id -> its last data
+	for i, b := range bodies {
+		ev := got[i]
+		kind := strings.ToLower(strings.Split(ev, "_")[0])
+		data := field(t, b, "/data/"+kind).(map[string]any)
+		pid := field(t, b, "/data/"+kind+"/projectId")
+		if kind != "project" {
+			pid = field(t, b, "/data/"+kind+"/project/projectId")
+		}
+		if pid != project {
+			t.Errorf("%d %s: project %v, want %v throughout", i, ev, pid, project)
+		}
+		id := fmtJSON(data[kind+"Id"])
+		if strings.HasSuffix(ev, "_UPDATED") {
+			prev, ok := state[kind+id]
+			if !ok {
+				t.Fatalf("%d %s: update of a %s never created", i, ev, kind)
+			}
+			for _, f := range field(t, b, "/changeLog/changedFields").([]any) {
+				name := f.(string)
+				from, to := field(t, b, "/changeLog/from/"+name), field(t, b, "/changeLog/to/"+name)
+				if fmtJSON(to) != fmtJSON(data[name]) {
+					t.Errorf("%d %s: changeLog.to.%s %s, data has %s", i, ev, name, fmtJSON(to), fmtJSON(data[name]))
+				}
+				if fmtJSON(from) != fmtJSON(prev[name]) && !(from == nil && prev[name] == nil) {
+					t.Errorf("%d %s: changeLog.from.%s %s, the previous event had %s", i, ev, name, fmtJSON(from), fmtJSON(prev[name]))
+				}
+			}
+		}
+		state[kind+id] = data
+	}
+}
+
+func TestSetOverridesAndSchemaErrors(t *testing.T) {
+	src := `
+name: set
+vendor: cutover
+vars: {ticket: CHG0031337}
+entities:
+  change: {kind: task, integration: true}
+steps:
+  - event: task.created
+    entity: change
+    set:
+      meta.task.name: "Raise ${ticket} for ${change.id}"
+  - event: task.started
+    entity: change
+    set:
+      meta.task.id: 42
+`
+	sc, err := scenarios.Parse("set.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, bodies := play(t, sc, runs.Options{})
+	if len(bodies) != 1 {
+		t.Fatalf("%d bodies delivered; the second step must not leave", len(bodies))
+	}
+	name := field(t, bodies[0], "/meta/task/name").(string)
+	if !strings.HasPrefix(name, "Raise CHG0031337 for ") || strings.Contains(name, "${") {
+		t.Errorf("set with references gave %q", name)
+	}
+	if rep.Status != runs.Failed || !strings.Contains(rep.Error, "set.yaml:12:5: step 2 (task.started)") || !strings.Contains(rep.Error, "/meta/task/id") {
+		t.Errorf("a set breaking the schema should fail its step naming the place and the pointer: %s", rep.Error)
+	}
+}
+
+func TestStepFaults(t *testing.T) {
+	src := `
+name: faults
+vendor: rocketlane
+entities:
+  p: {kind: project}
+steps:
+  - event: PROJECT_CREATED
+    fault: {out_of_order: true}
+  - event: PROJECT_UPDATED
+    update: {progress: 10}
+    fault: {duplicate: true}
+  - event: PROJECT_ARCHIVED
+`
+	sc, err := scenarios.Parse("faults.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, bodies := play(t, sc, runs.Options{})
+	if rep.Status != runs.Succeeded {
+		t.Fatalf("%s", rep.Error)
+	}
+	got := names(t, bodies, "/eventType")
+	if got != "PROJECT_UPDATED, PROJECT_UPDATED, PROJECT_CREATED, PROJECT_ARCHIVED" {
+		t.Errorf("arrival order %s; want the created event after the (duplicated) update", got)
+	}
+	if !bytes.Equal(bodies[0], bodies[1]) {
+		t.Errorf("the duplicate differs from the original")
+	}
+	if rep.Events[0].Fault != "out of order" || rep.Events[1].Fault != "duplicate" {
+		t.Errorf("faults not reported: %+v", rep.Events[:2])
+	}
+}
+
+func TestBadInputIsRefusedBeforePlaying(t *testing.T) {
+	sc := builtin(t, "flexdeploy-release-pipeline")
+	e := newEngine(t)
+	for _, tt := range []struct {
+		opts runs.Options
+		want string
+	}{
+		{runs.Options{Vars: map[string]string{"outcom": "x"}}, "did you mean outcome?"},
+		{runs.Options{Targets: []string{"not a url"}}, "target not a url"},
+		{runs.Options{TimeScale: -2}, "time scale"},
+	} {
+		if _, err := runs.New(sc, e, tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: %v, want %q", tt.opts, err, tt.want)
+		}
+	}
+	if subs := e.Subscriptions(); len(subs) != 0 {
+		t.Errorf("refused runs left subscriptions: %v", subs)
+	}
+}
+
+func TestFailedDeliveryFailsTheRun(t *testing.T) {
+	rc := newReceiver(t, 201)
+	r, err := runs.New(builtin(t, "rocketlane-project-onboarding"), newEngine(t), runs.Options{Targets: []string{rc.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := r.Play(context.Background())
+	if rep.Status != runs.Failed || rep.Deliveries.Failed != len(rep.Events) || !strings.Contains(rep.Error, "status 201") {
+		t.Fatalf("a receiver answering 201 to Rocketlane should fail every delivery: %+v", rep.Deliveries)
+	}
+	if r.Err() != nil {
+		t.Errorf("a delivery failure is not a step error: %v", r.Err())
+	}
+}

@@ -424,6 +424,7 @@ func (s *Server) redeliver(c *gin.Context) {
 }
 
 func (s *Server) reset(c *gin.Context) {
+	s.runs.Reset()
 	s.engine.Reset()
 	s.sink.reset()
 	c.JSON(http.StatusOK, gin.H{"status": "reset"})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/runs"
 )
 
 // DefaultBodyLimit caps request bodies the server reads.
@@ -56,6 +57,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	sink    *sink
+	runs    *runs.Manager
 
 	mu       sync.Mutex
 	nextSeed uint64
@@ -87,6 +89,7 @@ func New(cfg Config) *Server {
 		s.engine = delivery.New(delivery.Config{Logger: cfg.Logger, Observer: s.metrics, Workers: cfg.Workers, Retention: cfg.Retention})
 		s.ownsEng = true
 	}
+	s.runs = runs.NewManager(s.engine, 0)
 	s.router = s.routes()
 	return s
 }
@@ -131,6 +134,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	srv := s.httpSrv
 	s.mu.Unlock()
 	var errs []error
+	// Runs in progress stop first (recorded as cancelled); their
+	// deliveries in flight drain with the engine's.
+	if err := s.runs.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("runs: %w", err))
+	}
 	if srv != nil {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http server: %w", err))
@@ -189,6 +197,9 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/deliveries/:id", s.getDelivery)
 	admin.POST("/deliveries/:id/redeliver", s.redeliver)
 	admin.POST("/reset", s.reset)
+	admin.POST("/runs", s.startRun)
+	admin.GET("/runs", s.listRuns)
+	admin.GET("/runs/:id", s.getRun)
 	admin.GET("/sink/:name", s.sinkList)
 	admin.DELETE("/sink/:name", s.sinkClear)
 	return r

@@ -138,6 +138,19 @@ func TestBadInputsGetJSON4xx(t *testing.T) {
 		{"redeliver: unknown", "POST", "/__admin/deliveries/dlv_nope/redeliver", "", 404, "dlv_nope"},
 		{"events: unknown vendor", "GET", "/__admin/events?vendor=jira", "", 400, "jira"},
 		{"sink: bad status", "POST", "/__sink/x?status=999", "", 400, "status"},
+		{"run: neither scenario nor script", "POST", "/__admin/runs", `{"seed":1}`, 400, "scenario"},
+		{"run: both", "POST", "/__admin/runs", `{"scenario":"x","script":"y"}`, 400, "not both"},
+		{"run: unknown built-in", "POST", "/__admin/runs", `{"scenario":"cutover-runbook"}`, 404, "cutover-runbook-integration-failure"},
+		{"run: broken script", "POST", "/__admin/runs", `{"script":"name: x\nvendor: cutover\nsteps:\n  - event: task.crated\n"}`, 422, "script:4:12"},
+		{"run: unknown var", "POST", "/__admin/runs", `{"scenario":"flexdeploy-release-pipeline","vars":{"outcom":"rejected"}}`, 400, "did you mean outcome"},
+		{"run: bad var type", "POST", "/__admin/runs", `{"scenario":"flexdeploy-release-pipeline","vars":{"outcome":{"a":1}}}`, 400, "vars.outcome"},
+		{"run: bad target", "POST", "/__admin/runs", `{"scenario":"flexdeploy-release-pipeline","targets":["ftp://x"]}`, 400, "target ftp://x"},
+		{"run: bad time scale", "POST", "/__admin/runs", `{"scenario":"flexdeploy-release-pipeline","time_scale":-1}`, 400, "time scale"},
+		{"run: subscription without targets", "POST", "/__admin/runs", `{"scenario":"flexdeploy-release-pipeline","subscription":{"retry":{"max_attempts":2}}}`, 400, "targets"},
+		{"run: unknown field", "POST", "/__admin/runs", `{"scenario":"flexdeploy-release-pipeline","speed":2}`, 400, "speed"},
+		{"run: unknown", "GET", "/__admin/runs/run_nope", "", 404, "run_nope"},
+		{"run: bad wait", "GET", "/__admin/runs/run_nope?wait=soon", "", 404, "run_nope"},
+		{"runs: bad status", "GET", "/__admin/runs?status=done", "", 400, "status"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -453,5 +466,77 @@ func TestShutdownRecordsInFlightAttempts(t *testing.T) {
 	d, ok := srv.Engine().Delivery(em.Deliveries[0].ID)
 	if !ok || d.Status != "failed" || !strings.Contains(d.Error, "shutdown") {
 		t.Fatalf("in-flight delivery after shutdown: %+v", d)
+	}
+}
+
+func TestRunsPlayScenariosOnTheServer(t *testing.T) {
+	_, base := start(t, server.Config{})
+	rc, url := newReceiver(t)
+	var started struct{ ID, Status string }
+	body := fmt.Sprintf(`{"scenario":"flexdeploy-release-pipeline","seed":3,"vars":{"outcome":"rejected"},"targets":[%q]}`, url)
+	if code := call(t, "POST", base+"/__admin/runs", body, &started); code != 202 || started.ID == "" {
+		t.Fatalf("start: %d %+v", code, started)
+	}
+	var rep struct {
+		ID, Scenario, Status, Error string
+		Events                      []struct {
+			Event   string          `json:"event"`
+			Payload json.RawMessage `json:"payload"`
+		}
+		Deliveries struct{ Total, Delivered, Failed int }
+	}
+	if code := call(t, "GET", base+"/__admin/runs/"+started.ID+"?wait=20s", "", &rep); code != 200 {
+		t.Fatalf("get: %d", code)
+	}
+	if rep.Status != "succeeded" || rep.Deliveries.Delivered != len(rep.Events) || len(rep.Events) == 0 {
+		t.Fatalf("run %+v", rep)
+	}
+	if last := rep.Events[len(rep.Events)-1]; last.Event != "Pipeline Stage Completed" || !strings.Contains(string(last.Payload), `"executionStatus":"FAILED"`) {
+		t.Errorf("a rejected gate should end with the PROD stage failed, got %s %s", last.Event, last.Payload)
+	}
+	rc.mu.Lock()
+	n := len(rc.bodies)
+	rc.mu.Unlock()
+	if n != len(rep.Events) {
+		t.Errorf("the receiver got %d bodies for %d events", n, len(rep.Events))
+	}
+	var ds []deliveryDoc
+	call(t, "GET", base+"/__admin/deliveries?run="+started.ID, "", &ds)
+	if len(ds) != n {
+		t.Errorf("%d deliveries listed for the run, want %d", len(ds), n)
+	}
+	var subs []map[string]any
+	call(t, "GET", base+"/__admin/subscriptions", "", &subs)
+	for _, s := range subs {
+		if s["run"] == started.ID {
+			t.Errorf("the run's target subscription outlived the run: %v", s)
+		}
+	}
+	var list []map[string]any
+	if call(t, "GET", base+"/__admin/runs?status=succeeded", "", &list) != 200 || len(list) != 1 || list[0]["id"] != started.ID {
+		t.Errorf("runs list %v", list)
+	}
+}
+
+func TestRunsWithoutTargetsGoToSubscriptions(t *testing.T) {
+	_, base := start(t, server.Config{})
+	rc, url := newReceiver(t, 201)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"rocketlane","url":%q}`, url))
+	script := "name: two\nvendor: rocketlane\nsteps:\n  - event: PROJECT_CREATED\n  - event: PROJECT_ARCHIVED\n"
+	var started struct {
+		ID    string
+		Error any
+	}
+	req, _ := json.Marshal(map[string]string{"script": script})
+	if code := call(t, "POST", base+"/__admin/runs", string(req), &started); code != 202 {
+		t.Fatalf("start: %d %v", code, started.Error)
+	}
+	var rep struct{ Status, Error string }
+	call(t, "GET", base+"/__admin/runs/"+started.ID+"?wait=20s", "", &rep)
+	if rep.Status != "failed" || !strings.Contains(rep.Error, "2 of 2 deliveries failed") || !strings.Contains(rep.Error, "status 201") {
+		t.Fatalf("a Rocketlane receiver answering 201 should fail the run: %+v", rep)
+	}
+	if int(rc.calls.Load()) != 2 {
+		t.Errorf("receiver called %d times", rc.calls.Load())
 	}
 }

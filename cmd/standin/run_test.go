@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func TestRunBuiltinToTheEmbeddedSink(t *testing.T) {
+	code, out, errOut := cli(t, "", "run", "cutover-runbook-integration-failure")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"STEP", "integrations.failed", "/__sink/cutover", "delivered (200)", "19 events, 19 deliveries: 19 delivered, 0 failed (seed 1)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRunJSONIsDeterministic(t *testing.T) {
+	payloads := func(args ...string) []string {
+		code, out, errOut := cli(t, "", append([]string{"run", "rocketlane-project-onboarding", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var ps []string
+		sc := bufio.NewScanner(strings.NewReader(out))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var row struct {
+				Step    int
+				Status  string
+				Payload json.RawMessage
+			}
+			if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+				t.Fatalf("line is not JSON: %v", err)
+			}
+			if row.Status != "delivered" || row.Step != len(ps)+1 {
+				t.Fatalf("row %+v", row)
+			}
+			ps = append(ps, string(row.Payload))
+		}
+		return ps
+	}
+	a, b, c := payloads("--seed", "5"), payloads("--seed", "5"), payloads("--seed", "6")
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Error("the same seed gave different payloads")
+	}
+	if strings.Join(a, "\n") == strings.Join(c, "\n") {
+		t.Error("seeds 5 and 6 gave the same payloads")
+	}
+}
+
+func TestRunExitsOneWhenADeliveryFails(t *testing.T) {
+	var calls atomic.Int64
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusCreated) // Rocketlane counts only 200 and 204
+	}))
+	defer rc.Close()
+	code, out, errOut := cli(t, "", "run", "rocketlane-project-onboarding", "--target", rc.URL)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "failed (201)") || !strings.Contains(errOut, "deliveries failed") || calls.Load() == 0 {
+		t.Errorf("output does not say why:\n%s\n%s", out, errOut)
+	}
+}
+
+func TestRunExitsTwoOnBadInput(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.yaml")
+	if err := os.WriteFile(broken, []byte("name: b\nvendor: cutover\nsteps:\n  - event: task.created\n    after: soon\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badSet := filepath.Join(dir, "badset.yaml")
+	if err := os.WriteFile(badSet, []byte("name: b\nvendor: cutover\nsteps:\n  - event: task.created\n    set: {meta.task.id: 3}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", broken}, broken + ":5:12: after: \"soon\" is not a duration"},
+		{[]string{"run", badSet}, badSet + ":4:5: step 1 (task.created)"},
+		{[]string{"run", "cutover-runbook"}, "did you mean cutover-runbook-integration-failure?"},
+		{[]string{"run", "flexdeploy-release-pipeline", "--var", "outcome"}, "want K=V"},
+		{[]string{"run", "flexdeploy-release-pipeline", "--var", "outcom=x"}, "did you mean outcome?"},
+		{[]string{"run", "flexdeploy-release-pipeline", "--target", "ftp://x"}, "target ftp://x"},
+		{[]string{"run"}, "accepts 1 arg"},
+		{[]string{"scenarios", "show", "nope"}, "not a built-in scenario"},
+		{[]string{"scenarios", "check", broken}, broken + ":5:12"},
+	}
+	for _, tt := range tests {
+		code, _, errOut := cli(t, "", tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, errOut, tt.want)
+		}
+	}
+}
+
+func TestScenariosListShowCheck(t *testing.T) {
+	code, out, _ := cli(t, "", "scenarios")
+	for _, n := range []string{"cutover-runbook-integration-failure", "flexdeploy-release-pipeline", "rocketlane-project-onboarding"} {
+		if code != 0 || !strings.Contains(out, n) {
+			t.Errorf("list lacks %s:\n%s", n, out)
+		}
+	}
+	code, out, _ = cli(t, "", "scenarios", "show", "flexdeploy-release-pipeline")
+	if code != 0 || !strings.HasPrefix(out, "name: flexdeploy-release-pipeline") {
+		t.Fatalf("show: %d\n%s", code, out)
+	}
+	f := filepath.Join(t.TempDir(), "copy.yaml")
+	if err := os.WriteFile(f, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ = cli(t, "", "scenarios", "check", f); code != 0 || !strings.Contains(out, "valid flexdeploy scenario") {
+		t.Errorf("check of a shown copy: %d %s", code, out)
+	}
+}
