@@ -125,3 +125,27 @@ func TestScenariosListShowCheck(t *testing.T) {
 		t.Errorf("check of a shown copy: %d %s", code, out)
 	}
 }
+
+// TestReadmeScenarioRuns plays the annotated example of the README's
+// "Writing a scenario", so the documentation stays true.
+func TestReadmeScenarioRuns(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "### Writing a scenario")
+	if i < 0 {
+		t.Fatal("README has no Writing a scenario section")
+	}
+	start := strings.Index(s[i:], "```yaml\n") + i + len("```yaml\n")
+	end := strings.Index(s[start:], "```") + start
+	f := filepath.Join(t.TempDir(), "example.yaml")
+	if err := os.WriteFile(f, []byte(s[start:end]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "", "run", f)
+	if code != 0 || !strings.Contains(out, "6 events, 6 deliveries: 6 delivered") || !strings.Contains(out, "[duplicate]") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

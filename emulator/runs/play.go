@@ -600,13 +600,18 @@ func (r *Run) buildStep(p planned, at time.Time) ([]byte, string, error) {
 	}
 	if err := schemas.Validate(e.Vendor, e.Slug, b); err != nil {
 		var se *schemas.Error
-		if errors.As(err, &se) && len(st.Set) > 0 {
-			return nil, "", fmt.Errorf("the payload with set: is not a valid %s %s: %w", e.Vendor, e.Name, err)
+		if !errors.As(err, &se) || len(se.Violations) == 0 {
+			return nil, "", err
 		}
-		if errors.As(err, &se) {
-			return nil, "", fmt.Errorf("the payload is not a valid %s %s (check the values the step gives): %w", e.Vendor, e.Name, err)
+		what := "the payload"
+		if len(st.Set) > 0 {
+			what = "the payload with set:"
 		}
-		return nil, "", err
+		problems := make([]string, len(se.Violations))
+		for i, v := range se.Violations {
+			problems[i] = v.Pointer + ": " + v.Message
+		}
+		return nil, "", fmt.Errorf("%s is not a valid %s %s: %s", what, e.Vendor, e.Name, strings.Join(problems, "; "))
 	}
 	entity := s.entity
 	if entity == "" && s.spec.About != "" {
