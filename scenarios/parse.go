@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -356,6 +357,26 @@ func CheckValue(v *Value, t Type, kindOf func(name string) (string, bool)) error
 			}
 			return fmt.Errorf("%q is not a date; want %s", s, t.Describe())
 		}
+	case "duration":
+		if s, ok := v.V.(string); ok {
+			d, err := ParseDuration(s)
+			if err != nil || d < 0 {
+				return fmt.Errorf("%q is not a duration; want %s", s, t.Describe())
+			}
+			v.V = d
+			return nil
+		}
+	case "url":
+		if s, ok := v.V.(string); ok {
+			if s == "" {
+				return nil // an empty var leaves it unset
+			}
+			u, err := neturl.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("%q is not an absolute http(s) URL", s)
+			}
+			return nil
+		}
 	case "enum":
 		if s, ok := v.V.(string); ok {
 			for _, e := range t.Enum {
@@ -435,7 +456,19 @@ func (p *parser) checkRefs(s string, pos Pos, scope []string) {
 	}
 }
 
-var stepKeys = []string{"event", "steps", "entity", "actor", "after", "when", "each", "var", "with", "update", "set", "fault"}
+var stepKeys = []string{"event", "steps", "entity", "actor", "after", "when", "each", "var", "with", "update", "set", "fault", "fire", "refire", "cancel", "await"}
+
+// actions are the integration action steps, and the vendor that has them.
+var actions = []string{"fire", "cancel", "await"}
+
+// Limits on action steps.
+const (
+	maxRefires     = 20
+	maxAwait       = time.Hour
+	defaultAwait   = 30 * time.Second
+	actionsVendor  = "cutover"
+	defaultStageTo = "complete"
+)
 
 func (p *parser) steps(n *node, scope []string) []Step {
 	var out []Step
@@ -454,11 +487,17 @@ func (p *parser) step(n *node, scope []string) (Step, bool) {
 	s := Step{Pos: n.pos, Var: "item"}
 	p.keys(n, "a step", stepKeys...)
 	ev, block := n.get("event"), n.get("steps")
+	var kinds []string
+	for _, k := range append([]string{"event", "steps"}, actions...) {
+		if n.get(k) != nil {
+			kinds = append(kinds, k+":")
+		}
+	}
 	switch {
-	case ev != nil && block != nil:
-		p.fail(n.pos, "a step has either event: (emit one event) or steps: (a block), not both")
+	case len(kinds) > 1:
+		p.fail(n.pos, "a step has one of event: (emit one event), steps: (a block) or an integration action (fire:, cancel:, await:); this one has %s", strings.Join(kinds, " and "))
 		return s, false
-	case ev == nil && block == nil:
+	case len(kinds) == 0:
 		p.fail(n.pos, "a step needs event: (the event to emit) or steps: (a block of steps)")
 		return s, false
 	}
@@ -519,6 +558,14 @@ func (p *parser) step(n *node, scope []string) (Step, bool) {
 		p.fail(vn.pos, "var: names the loop variable of each:, and this step has no each:")
 	}
 
+	if rn := n.get("refire"); rn != nil && n.get("fire") == nil {
+		p.fail(rn.pos, "refire: belongs on a fire: step")
+	}
+	for _, a := range actions {
+		if an := n.get(a); an != nil {
+			return p.actionStep(n, an, a, s, inner)
+		}
+	}
 	if block != nil {
 		for _, k := range []string{"entity", "actor", "with", "update", "set", "fault"} {
 			if x := n.get(k); x != nil {
@@ -605,6 +652,83 @@ func (p *parser) eventStep(n, ev *node, s Step, scope []string) (Step, bool) {
 				}
 			case "delay":
 				s.Fault.Delay, _ = p.duration(v, "fault.delay", maxDelay)
+			}
+		}
+	}
+	return s, true
+}
+
+// actionStep reads a fire:, cancel: or await: step.
+func (p *parser) actionStep(n, an *node, action string, s Step, scope []string) (Step, bool) {
+	s.Action = action
+	if p.sc.Vendor != actionsVendor {
+		p.fail(an.pos, "%s: is a Cutover integration action; %s scenarios have none", action, p.sc.Vendor)
+		return s, false
+	}
+	for _, k := range []string{"entity", "with", "update", "set", "fault"} {
+		if x := n.get(k); x != nil {
+			p.fail(x.pos, "%s: does not go with %s: (an action emits the events Cutover would)", k, action)
+		}
+	}
+	taskRef := Type{Base: "ref", Kind: "task"}
+	switch action {
+	case "fire", "cancel":
+		v := value(an)
+		p.typed(&v, taskRef, action, scope)
+		s.Task = &v
+		if a := n.get("actor"); a != nil {
+			v := value(a)
+			p.typed(&v, Type{Base: "ref", Kind: "user"}, "actor", scope)
+			s.Actor = &v
+		}
+		if rn := n.get("refire"); rn != nil && action == "fire" && p.wantMap(rn, "refire") {
+			p.keys(rn, "refire", "times", "after", "actor")
+			r := &Refire{Times: 1}
+			if t := rn.get("times"); t != nil {
+				i, ok := t.scalar.(int64)
+				if !ok || i < 1 || i > maxRefires {
+					p.fail(t.pos, "refire.times: want an integer from 1 to %d, got %s", maxRefires, t.kindName())
+				}
+				r.Times = int(i)
+			}
+			if a := rn.get("after"); a != nil {
+				r.After, _ = p.duration(a, "refire.after", maxAfter)
+			}
+			if a := rn.get("actor"); a != nil {
+				v := value(a)
+				p.typed(&v, Type{Base: "ref", Kind: "user"}, "refire.actor", scope)
+				r.Actor = &v
+			}
+			s.Refire = r
+		}
+	case "await":
+		if a := n.get("actor"); a != nil {
+			p.fail(a.pos, "actor: does not go with await: (the receiver acts)")
+		}
+		if !p.wantMap(an, "await") {
+			return s, false
+		}
+		p.keys(an, "await", "task", "stage", "timeout")
+		t := an.get("task")
+		if t == nil {
+			p.fail(an.pos, "await needs task: the task to wait for")
+			return s, false
+		}
+		v := value(t)
+		p.typed(&v, taskRef, "await.task", scope)
+		s.Task = &v
+		s.Stage, s.Timeout = defaultStageTo, defaultAwait
+		if st := an.get("stage"); st != nil {
+			sv := value(st)
+			if err := CheckValue(&sv, Type{Base: "enum", Enum: cutoverStages}, nil); err != nil {
+				p.fail(st.pos, "await.stage: %v", err)
+			} else {
+				s.Stage = sv.V.(string)
+			}
+		}
+		if to := an.get("timeout"); to != nil {
+			if d, ok := p.duration(to, "await.timeout", maxAwait); ok {
+				s.Timeout = d
 			}
 		}
 	}

@@ -107,12 +107,34 @@ type Step struct {
 	// Set are payload overrides: dot paths into the payload and values.
 	Set   []Assign
 	Fault Fault
+
+	// Action is a Cutover integration action step: "fire" (run the task's
+	// integration as Cutover does when the task starts), "cancel" or
+	// "await" (wait for the task to reach Stage, for instance when the
+	// receiver finishes it through the emulated API). Task names the task.
+	Action string
+	Task   *Value
+	Refire *Refire
+	Stage  string
+	// Timeout bounds an await, in real time.
+	Timeout time.Duration
 }
 
-// Label describes the step for messages: its event, or "block".
+// Refire repeats a failed fire up to Times more times, each After (virtual
+// time) the failure, by Actor (nil: the fire's actor).
+type Refire struct {
+	Times int
+	After time.Duration
+	Actor *Value
+}
+
+// Label describes the step for messages: its event, action or "block".
 func (s Step) Label() string {
-	if s.Event != "" {
+	switch {
+	case s.Event != "":
 		return s.Event
+	case s.Action != "":
+		return s.Action
 	}
 	return "block"
 }

@@ -10,8 +10,9 @@ import (
 // Type is the type of an entity attribute, a `with` option or an `update`
 // field.
 type Type struct {
-	// Base is "string", "int", "bool", "date" (YYYY-MM-DD), "enum" or
-	// "ref" (the name of another entity).
+	// Base is "string", "int", "bool", "date" (YYYY-MM-DD), "duration"
+	// (30s, 5m), "url" (absolute http or https), "enum" or "ref" (the
+	// name of another entity).
 	Base string
 	// Enum lists the values of an "enum".
 	Enum []string
@@ -30,6 +31,10 @@ func (t Type) Describe() string {
 		return "the name of a " + t.Kind + " entity"
 	case "date":
 		return "a date such as 2026-03-02"
+	case "duration":
+		return "a duration such as 30s"
+	case "url":
+		return "an absolute http(s) URL"
 	case "int":
 		if t.Max > t.Min {
 			return fmt.Sprintf("an integer from %d to %d", t.Min, t.Max)
@@ -124,6 +129,10 @@ func integer(name string, lo, hi int64, doc string) Field {
 }
 func boolean(name, doc string) Field { return Field{name, Type{Base: "bool"}, doc} }
 func date(name, doc string) Field    { return Field{name, Type{Base: "date"}, doc} }
+func duration(name, doc string) Field {
+	return Field{name, Type{Base: "duration"}, doc}
+}
+func url(name, doc string) Field { return Field{name, Type{Base: "url"}, doc} }
 
 // Vocabularies returns every vendor's vocabulary, keyed by vendor id.
 func Vocabularies() map[string]Vocabulary { return vocabularies }
@@ -143,8 +152,24 @@ var vocabularies = map[string]Vocabulary{
 			{"task", "a task of the runbook", []Field{
 				str("name", "task name (default: drawn)"),
 				str("id", "task id (default: the next one)"),
-				boolean("integration", "the task runs an integration action (needed by integrations.* events)"),
+				boolean("integration", "the task runs an integration action (needed by integrations.* events; implied by url)"),
 				enum("stage", "initial stage (default: not_startable)", cutoverStages...),
+				url("url", "the integration action's endpoint: fire: calls it (without it, integration events are simulated)"),
+				enum("method", "the action's HTTP method (default: POST)", "POST", "PUT", "PATCH", "DELETE", "GET"),
+				enum("auth", "No Auth, Token Auth or OAuth 2 client credentials (default: token when token is set, else none)", "none", "token", "oauth2"),
+				str("token", "Token Auth: sent as Authorization: <token_type> <token>"),
+				str("token_type", "Token Auth's type (default: Bearer)"),
+				url("token_url", "OAuth 2: the client credentials token endpoint"),
+				str("client_id", "OAuth 2 client id"),
+				str("client_secret", "OAuth 2 client secret"),
+				str("scope", "OAuth 2 scope"),
+				boolean("include_context", "Include context in Request: the body carries the runbook and the task (default: true)"),
+				boolean("finish_on_success", "Finish task on success: a 2xx answer finishes the task (default: true)"),
+				boolean("execute_in_rehearsal", "Execute in Rehearsal: call the endpoint in rehearsal runs too (default: false; the task finishes without a call)"),
+				boolean("cancelable", "Cancelable: cancel: may stop the task during its execution"),
+				boolean("notify_on_cancel", "Notify Webhook on Cancel: cancel: sends a cancel request"),
+				url("cancel_url", "where the cancel request goes (default: url)"),
+				duration("timeout", "how long a call may take (default: 30s)"),
 			}},
 			{"user", "a person acting in the run (actor:)", []Field{
 				str("email", "e-mail address (default: drawn at the customer's domain)"),

@@ -29,6 +29,7 @@ func newRunCmd() *cobra.Command {
 		seed      uint64
 		timeScale float64
 		asJSON    bool
+		listen    string
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO [--target URL]... [--seed N] [--time-scale F] [--var K=V]... [--json]",
@@ -64,7 +65,7 @@ URL) or a step the script gets wrong.`,
 			if cmd.Flags().Changed("seed") || os.Getenv(envPrefix+"SEED") != "" {
 				opts.Seed = &seed
 			}
-			return playScenario(cmd.Context(), cmd.OutOrStdout(), sc, opts, asJSON)
+			return playScenario(cmd.Context(), cmd.OutOrStdout(), sc, opts, asJSON, listen)
 		},
 	}
 	f := cmd.Flags()
@@ -73,6 +74,7 @@ URL) or a step the script gets wrong.`,
 	f.Uint64Var(&seed, "seed", runs.DefaultSeed, "seed of every generated value (default: the scenario's seed, else 1)")
 	f.Float64Var(&timeScale, "time-scale", 0, "real seconds per virtual second: 0 plays at once, 1 in real time")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per delivery, with the payload")
+	f.StringVar(&listen, "listen", "127.0.0.1:0", "address of the run's embedded server (the sink, and the Cutover API an integration calls back)")
 	return cmd
 }
 
@@ -89,8 +91,11 @@ func parseVars(kvs []string) (map[string]string, error) {
 	return out, nil
 }
 
-// playScenario runs sc in-process and reports every delivery.
-func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, opts runs.Options, asJSON bool) error {
+// playScenario runs sc in-process and reports every delivery. The run
+// lives in an embedded server on listen: its sink takes the events when
+// no target is given, and it serves the emulated Cutover API, so an
+// integration service can call back.
+func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, opts runs.Options, asJSON bool, listen string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -99,36 +104,38 @@ func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, op
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	delivery.UserAgent = "standin/" + buildVersion()
 
-	var engine *delivery.Engine
-	if len(opts.Targets) == 0 {
-		// No receiver given: deliver to an embedded sink on loopback.
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("embedded sink: %w", err)
-		}
-		srv := server.New(server.Config{Logger: quiet, Version: buildVersion()})
-		go func() { _ = srv.Serve(l) }()
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-		}()
-		engine = srv.Engine()
-		opts.Targets = []string{"http://" + l.Addr().String() + "/__sink/" + sc.Vendor}
-	} else {
-		engine = delivery.New(delivery.Config{Logger: quiet})
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = engine.Shutdown(sctx)
-		}()
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		return usageErr(fmt.Errorf("--listen %s: %w", listen, err))
 	}
-	r, err := runs.New(sc, engine, opts)
+	srv := server.New(server.Config{Logger: quiet, Version: buildVersion()})
+	go func() { _ = srv.Serve(l) }()
+	base := "http://" + l.Addr().String()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if len(opts.Targets) == 0 {
+		opts.Targets = []string{base + "/__sink/" + sc.Vendor}
+	}
+	r, err := srv.Runs().Start(sc, opts)
 	if err != nil {
 		return usageErr(err)
 	}
-	rep := r.Play(ctx)
-	rows := deliveryRows(engine, rep)
+	if sc.Vendor == "cutover" && !asJSON {
+		fmt.Fprintf(out, "Cutover API for this run: %s/cutover/core/runbooks/…\n\n", base)
+	}
+	select {
+	case <-r.Done():
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = srv.Shutdown(sctx) // cancels the run, which records how far it got
+		cancel()
+		<-r.Done()
+	}
+	rep := r.Report()
+	rows := deliveryRows(srv.Engine(), rep)
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
@@ -167,6 +174,7 @@ type deliveryRow struct {
 	Response  int             `json:"response_status,omitempty"`
 	Error     string          `json:"error,omitempty"`
 	Fault     string          `json:"fault,omitempty"`
+	Note      string          `json:"note,omitempty"`
 	Payload   json.RawMessage `json:"payload"`
 }
 
@@ -181,7 +189,7 @@ func deliveryRows(engine *delivery.Engine, rep runs.Report) []deliveryRow {
 			row := deliveryRow{
 				Step: ev.Step, At: ev.At, Event: ev.Event, Entity: ev.Entity, EventID: ev.EventID,
 				Delivery: d.ID, Target: d.URL, Status: string(d.Status), Attempts: len(d.Attempts),
-				Error: d.Error, Fault: ev.Fault, Payload: ev.Payload,
+				Error: d.Error, Fault: ev.Fault, Note: ev.Note, Payload: ev.Payload,
 			}
 			if n := len(d.Attempts); n > 0 {
 				last := d.Attempts[n-1]
@@ -194,7 +202,7 @@ func deliveryRows(engine *delivery.Engine, rep runs.Report) []deliveryRow {
 		}
 		if len(ev.Deliveries) == 0 {
 			rows = append(rows, deliveryRow{Step: ev.Step, At: ev.At, Event: ev.Event, Entity: ev.Entity, EventID: ev.EventID,
-				Status: "not delivered", Error: "no subscription took it", Payload: ev.Payload})
+				Status: "not delivered", Error: "no subscription took it", Note: ev.Note, Payload: ev.Payload})
 		}
 	}
 	return rows
@@ -215,6 +223,11 @@ func printTable(out io.Writer, rows []deliveryRow) {
 			r.Event, r.Entity, r.Target, status, r.Attempts, r.LatencyMS)
 	}
 	_ = tw.Flush()
+	for _, r := range rows {
+		if r.Note != "" {
+			fmt.Fprintf(out, "step %d %s: %s\n", r.Step, r.Event, r.Note)
+		}
+	}
 	for _, r := range rows {
 		if r.Error != "" {
 			fmt.Fprintf(out, "step %d %s to %s: %s\n", r.Step, r.Event, r.Target, r.Error)

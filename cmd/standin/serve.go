@@ -23,6 +23,7 @@ import (
 func newServeCmd() *cobra.Command {
 	var (
 		addr, adminToken, logFormat string
+		cutoverToken                string
 		bodyLimit                   int64
 		seed                        uint64
 		workers, retention          int
@@ -35,6 +36,8 @@ func newServeCmd() *cobra.Command {
 admin API under /__admin/; every delivery and attempt is logged there.
 Events that no subscription takes go to the embedded sink, /__sink/<vendor>,
 readable at GET /__admin/sink/<vendor>. Prometheus metrics are at /metrics.
+The emulated Cutover API (/cutover/core/runbooks/...) serves the runbooks of
+scenario runs, for integrations that call back.
 
 On SIGTERM or SIGINT it stops accepting requests, lets in-flight deliveries
 finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
@@ -56,7 +59,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 				return usageErr(fmt.Errorf("listen on %s: %w", addr, err))
 			}
 			srv := server.New(server.Config{
-				AdminToken: adminToken, BodyLimit: bodyLimit, Seed: seed,
+				AdminToken: adminToken, CutoverToken: cutoverToken, BodyLimit: bodyLimit, Seed: seed,
 				Version: buildVersion(), Logger: logger,
 				Workers: workers, Retention: retention,
 			})
@@ -84,6 +87,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", ":8080", "address to listen on")
 	f.StringVar(&adminToken, "admin-token", "", "require Authorization: Bearer <token> on /__admin/ (health excepted)")
+	f.StringVar(&cutoverToken, "cutover-token", "", "require Authorization: Bearer <token> on the emulated Cutover API under /cutover/")
 	f.Int64Var(&bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body accepted, in bytes (413 beyond)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the first emitted event; each emit without ?seed= takes the next")
 	f.IntVar(&workers, "workers", 16, "deliveries attempted at once")

@@ -370,9 +370,39 @@ func (e *Engine) bearer(st *subState) (string, error) {
 	return v, nil
 }
 
-// fetchToken runs an OAuth 2 client credentials grant (RFC 6749 4.4) and
-// returns the Authorization value and the token's lifetime (0: not given).
+// fetchToken runs the subscription's client credentials grant, wording
+// transport errors as attempts do (timeout, shutdown).
 func (e *Engine) fetchToken(ctx context.Context, a Auth, timeout time.Duration) (string, time.Duration, error) {
+	v, life, err := ClientCredentials(ctx, e.client, e.userAgent, a)
+	var te *TokenTransportError
+	if errors.As(err, &te) {
+		return "", 0, fmt.Errorf("oauth2 token request to %s: %s%s", a.TokenURL, te.Stage, e.transportError(ctx, te.Err, timeout))
+	}
+	return v, life, err
+}
+
+// TokenTransportError is a token request that got no usable answer: the
+// transport failed (Stage "") or reading the response did ("read the
+// response: ").
+type TokenTransportError struct {
+	URL, Stage string
+	Err        error
+}
+
+// Error says where the token request failed.
+func (e *TokenTransportError) Error() string {
+	return fmt.Sprintf("oauth2 token request to %s: %s%v", e.URL, e.Stage, e.Err)
+}
+
+// Unwrap returns the transport's error.
+func (e *TokenTransportError) Unwrap() error { return e.Err }
+
+// ClientCredentials runs an OAuth 2 client credentials grant (RFC 6749
+// 4.4) against a.TokenURL with a.ClientID, a.ClientSecret and a.Scope, and
+// returns the Authorization value to send ("Bearer abc") and the token's
+// lifetime (0 when the endpoint gives none). A transport failure is a
+// *TokenTransportError; an answer that is not a token says what it was.
+func ClientCredentials(ctx context.Context, client *http.Client, userAgent string, a Auth) (string, time.Duration, error) {
 	form := url.Values{"grant_type": {"client_credentials"}}
 	if a.Scope != "" {
 		form.Set("scope", a.Scope)
@@ -383,16 +413,20 @@ func (e *Engine) fetchToken(ctx context.Context, a Auth, timeout time.Duration) 
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", e.userAgent)
+	req.Header.Set("User-Agent", userAgent)
 	req.SetBasicAuth(url.QueryEscape(a.ClientID), url.QueryEscape(a.ClientSecret))
-	resp, err := e.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return "", 0, fmt.Errorf("oauth2 token request to %s: %s", a.TokenURL, e.transportError(ctx, err, timeout))
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", 0, &TokenTransportError{URL: a.TokenURL, Err: err}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, _, err := readBody(resp.Body, 64<<10)
 	if err != nil {
-		return "", 0, fmt.Errorf("oauth2 token request to %s: read the response: %s", a.TokenURL, e.transportError(ctx, err, timeout))
+		return "", 0, &TokenTransportError{URL: a.TokenURL, Stage: "read the response: ", Err: err}
 	}
 	if !is2xx(resp.StatusCode) {
 		return "", 0, fmt.Errorf("oauth2 token endpoint %s answered status %d: %s", a.TokenURL, resp.StatusCode, snippet(body))

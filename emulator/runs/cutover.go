@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/standin-dev/standin/emulator/cutover"
 	"github.com/standin-dev/standin/emulator/fake"
@@ -14,10 +15,10 @@ import (
 
 // Cutover task stages, as the Cutover API reports them.
 const (
-	stageNotStartable = "not_startable"
-	stageStartable    = "startable"
-	stageInProgress   = "in_progress"
-	stageComplete     = "complete"
+	stageNotStartable = cutover.StageNotStartable
+	stageStartable    = cutover.StageStartable
+	stageInProgress   = cutover.StageInProgress
+	stageComplete     = cutover.StageComplete
 )
 
 // cutoverWorld is a Cutover instance during a run: one customer, its
@@ -35,6 +36,10 @@ type cutoverWorld struct {
 	nextTask int
 	nextUser int
 	lead     cutover.User // the default actor
+	// changed is closed (and replaced) whenever a task changes, for
+	// await steps.
+	changed chan struct{}
+	apiUser *cutover.User // who acts through the emulated API
 }
 
 type cutoverRunbook struct {
@@ -52,6 +57,10 @@ type cutoverTask struct {
 	Duration      *int64
 	Integration   bool
 	IntegrationID string
+	action        action
+	skipped       bool
+	startActual   *time.Time
+	endActual     *time.Time
 }
 
 func newCutoverWorld(src *fake.Source) *cutoverWorld {
@@ -64,7 +73,14 @@ func newCutoverWorld(src *fake.Source) *cutoverWorld {
 		src: src, base: base, es: newEntities("cutover"),
 		runbooks: map[string]*cutoverRunbook{}, tasks: map[string]*cutoverTask{},
 		users: map[string]cutover.User{}, nextTask: first, lead: base.Users[0],
+		changed: make(chan struct{}),
 	}
+}
+
+// notify wakes the await steps: a task changed.
+func (w *cutoverWorld) notify() {
+	close(w.changed)
+	w.changed = make(chan struct{})
 }
 
 func (w *cutoverWorld) declare(e scenarios.Entity, attrs map[string]any) error {
@@ -80,7 +96,8 @@ func (w *cutoverWorld) declare(e scenarios.Entity, attrs map[string]any) error {
 		rb.run.Type = attrString(attrs, "run_type", cutover.Live)
 		w.runbooks[e.Name] = rb
 	case "task":
-		t := &cutoverTask{Stage: attrString(attrs, "stage", stageNotStartable), Integration: attrBool(attrs, "integration")}
+		t := &cutoverTask{Stage: attrString(attrs, "stage", stageNotStartable), action: actionOf(attrs)}
+		t.Integration = attrBool(attrs, "integration") || t.action.url != ""
 		t.ID = strconv.Itoa(w.nextTask)
 		w.nextTask++
 		if i := len(w.order); i < len(w.base.Tasks) {
@@ -264,6 +281,8 @@ func (w *cutoverWorld) taskEvent(s *step, name string, t *cutoverTask, subject *
 	switch s.event.Name {
 	case "task.started":
 		t.Stage = stageInProgress
+		at := s.at
+		t.startActual = &at
 	case "task.updated":
 		for _, f := range s.update {
 			var old, now any
@@ -289,13 +308,24 @@ func (w *cutoverWorld) taskEvent(s *step, name string, t *cutoverTask, subject *
 			}
 			subject.Changes = append(subject.Changes, cutover.Change{Field: f.name, Old: old, New: now})
 		}
+		if t.Stage == stageComplete && t.endActual == nil {
+			at := s.at
+			t.endActual = &at
+			if t.startActual == nil {
+				t.startActual = &at
+			}
+		}
 		if t.Stage == stageComplete {
 			w.advance()
 		}
 	case "integrations.failed":
-		rb := subject.Runbook
-		subject.Debug = w.failedExchange(s, rb, t)
+		if s.debug != nil {
+			subject.Debug = s.debug
+		} else {
+			subject.Debug = w.failedExchange(s, subject.Runbook, t)
+		}
 	}
+	w.notify()
 	return nil
 }
 

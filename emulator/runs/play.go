@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -77,6 +78,9 @@ type Emitted struct {
 	Deliveries []string        `json:"deliveries"`
 	// Fault is the delivery fault the step injected, if any.
 	Fault string `json:"fault,omitempty"`
+	// Note says what else happened: a real integration call and its
+	// answer, an event made through the emulated API.
+	Note string `json:"note,omitempty"`
 }
 
 // Counts sums up a run's deliveries.
@@ -138,9 +142,15 @@ type Run struct {
 	subs   []string
 	plan   []planned
 
+	// wmu guards src and world: the play loop and the emulated Cutover API
+	// (other goroutines) both change them.
+	wmu    sync.Mutex
+	client *http.Client // integration actions' calls
+
 	mu      sync.Mutex
 	report  Report
 	stepErr error
+	total   int // deliveries emitted
 	done    chan struct{}
 	once    sync.Once
 }
@@ -169,7 +179,8 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 	r := &Run{
 		sc: sc, engine: engine, opts: opts, seed: seed, vars: vars,
 		src: fake.New(seed, sc.Start), vocab: scenarios.Vocabularies()[sc.Vendor],
-		done: make(chan struct{}),
+		done:   make(chan struct{}),
+		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 	r.report = Report{
 		ID: opts.ID, Scenario: sc.Name, Vendor: sc.Vendor, Seed: seed, TimeScale: opts.TimeScale,
@@ -298,7 +309,7 @@ func (r *Run) planSteps(steps []scenarios.Step, loop []loopVar, out *[]planned) 
 }
 
 func (r *Run) planOne(st *scenarios.Step, loop []loopVar, out *[]planned) error {
-	if st.Event != "" {
+	if st.Event != "" || st.Action != "" {
 		if len(*out) >= scenarios.MaxSteps {
 			return r.errAt(st.Pos, "the scenario emits more than %d events", scenarios.MaxSteps)
 		}
@@ -442,83 +453,156 @@ func (r *Run) setStepErr(err error) {
 
 func (r *Run) play(ctx context.Context) error {
 	var held []delivery.Event // out_of_order events waiting for the next one
-	total := 0
-	emit := func(ev delivery.Event, wait bool) error {
-		ds, err := r.engine.Emit(ctx, ev)
-		if err != nil {
-			return err
-		}
-		ids := make([]string, len(ds))
-		for i, d := range ds {
-			ids[i] = d.ID
-		}
-		total += len(ds)
-		r.mu.Lock()
-		for i := range r.report.Events {
-			if r.report.Events[i].EventID == ev.ID {
-				r.report.Events[i].Deliveries = ids
+	flush := func() error {
+		for _, h := range held {
+			if err := r.send(ctx, h, true); err != nil {
+				return err
 			}
 		}
-		r.report.Deliveries.Total = total
-		r.mu.Unlock()
-		if wait && len(ds) > 0 {
-			if _, err := r.engine.Wait(ctx, delivery.Filter{EventID: ev.ID}, len(ds)); err != nil {
-				return fmt.Errorf("waiting for the deliveries of %s: %w", ev.Name, err)
-			}
-		}
+		held = nil
 		return nil
 	}
-	for i, p := range r.plan {
+	for _, p := range r.plan {
 		st := p.st
 		gap := st.After
+		r.wmu.Lock()
 		if !st.AfterSet {
 			gap = r.src.Duration(minGap, maxGap)
 		}
-		at := r.src.Advance(gap)
+		r.src.Advance(gap)
+		r.wmu.Unlock()
 		if err := r.sleep(ctx, gap); err != nil {
 			return err
 		}
+		if st.Action != "" {
+			if err := r.act(ctx, p); err != nil {
+				return r.stepFailed(ctx, st, err)
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		r.wmu.Lock()
+		at := r.src.Now()
 		b, entity, err := r.buildStep(p, at)
+		r.wmu.Unlock()
 		if err != nil {
-			serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: i + 1, Event: st.Event, Err: err}
-			r.setStepErr(serr)
-			return serr
+			return r.stepFailed(ctx, st, err)
 		}
 		ev := delivery.Event{
 			ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: st.Event, Body: b, Time: time.Now().UTC(),
 			Faults: delivery.Faults{Duplicate: st.Fault.Duplicate, Delay: delivery.Duration(st.Fault.Delay)},
 		}
-		r.mu.Lock()
-		r.report.Events = append(r.report.Events, Emitted{
-			Step: i + 1, Pos: st.Pos, Event: st.Event, Entity: entity, EventID: ev.ID, At: at,
-			Payload: b, Deliveries: []string{}, Fault: faultText(st.Fault),
-		})
-		r.mu.Unlock()
+		r.record(st, ev, entity, at, faultText(st.Fault), "")
 		if st.Fault.OutOfOrder {
 			held = append(held, ev)
 			continue
 		}
-		if err := emit(ev, st.Fault.Delay == 0); err != nil {
+		if err := r.send(ctx, ev, st.Fault.Delay == 0); err != nil {
 			return err
 		}
-		for _, h := range held {
-			if err := emit(h, true); err != nil {
-				return err
-			}
-		}
-		held = nil
-	}
-	for _, h := range held {
-		if err := emit(h, true); err != nil {
+		if err := flush(); err != nil {
 			return err
 		}
 	}
+	if err := flush(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	total := r.total
+	r.mu.Unlock()
 	if total > 0 {
 		if _, err := r.engine.Wait(ctx, delivery.Filter{Run: r.opts.ID}, total); err != nil {
 			return fmt.Errorf("waiting for the run's deliveries: %w", err)
 		}
 	}
 	return nil
+}
+
+// stepFailed records err as the failure of step st, at its place (a
+// cancelled run is not the step's fault).
+func (r *Run) stepFailed(ctx context.Context, st *scenarios.Step, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	r.mu.Lock()
+	n := len(r.report.Events) + 1
+	r.mu.Unlock()
+	serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err}
+	r.setStepErr(serr)
+	return serr
+}
+
+// record adds an emitted event to the report.
+func (r *Run) record(st *scenarios.Step, ev delivery.Event, entity string, at time.Time, fault, note string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pos := scenarios.Pos{}
+	if st != nil {
+		pos = st.Pos
+	}
+	r.report.Events = append(r.report.Events, Emitted{
+		Step: len(r.report.Events) + 1, Pos: pos, Event: ev.Name, Entity: entity, EventID: ev.ID, At: at,
+		Payload: ev.Body, Deliveries: []string{}, Fault: fault, Note: note,
+	})
+}
+
+// send hands ev to the engine and, when wait, waits for its deliveries to
+// be final.
+func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
+	ds, err := r.engine.Emit(ctx, ev)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	r.mu.Lock()
+	r.total += len(ds)
+	for i := range r.report.Events {
+		if r.report.Events[i].EventID == ev.ID {
+			r.report.Events[i].Deliveries = ids
+		}
+	}
+	r.report.Deliveries.Total = r.total
+	r.mu.Unlock()
+	if wait && len(ds) > 0 {
+		if _, err := r.engine.Wait(ctx, delivery.Filter{EventID: ev.ID}, len(ds)); err != nil {
+			return fmt.Errorf("waiting for the deliveries of %s: %w", ev.Name, err)
+		}
+	}
+	return nil
+}
+
+// emitEvent builds s, an event an action makes, at the current virtual
+// time, validates it, records it with note and delivers it, waiting for
+// its deliveries.
+func (r *Run) emitEvent(ctx context.Context, st *scenarios.Step, s *step, note string) error {
+	r.wmu.Lock()
+	s.at, s.src = r.src.Now(), r.src
+	b, err := r.world.build(s)
+	r.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := r.validate(s.event, b, false); err != nil {
+		return err
+	}
+	ev := delivery.Event{ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: s.event.Name, Body: b, Time: time.Now().UTC()}
+	r.record(st, ev, s.entity, s.at, "", note)
+	return r.send(ctx, ev, true)
+}
+
+// advance moves the virtual clock on by a gap drawn in [lo, hi] and waits
+// the real time it takes at the run's time scale.
+func (r *Run) advance(ctx context.Context, lo, hi time.Duration) error {
+	r.wmu.Lock()
+	gap := r.src.Duration(lo, hi)
+	r.src.Advance(gap)
+	r.wmu.Unlock()
+	return r.sleep(ctx, gap)
 }
 
 func faultText(f scenarios.Fault) string {
@@ -598,26 +682,36 @@ func (r *Run) buildStep(p planned, at time.Time) ([]byte, string, error) {
 			return nil, "", fmt.Errorf("set %s (line %d): %w", a.Key, a.Pos.Line, err)
 		}
 	}
-	if err := schemas.Validate(e.Vendor, e.Slug, b); err != nil {
-		var se *schemas.Error
-		if !errors.As(err, &se) || len(se.Violations) == 0 {
-			return nil, "", err
-		}
-		what := "the payload"
-		if len(st.Set) > 0 {
-			what = "the payload with set:"
-		}
-		problems := make([]string, len(se.Violations))
-		for i, v := range se.Violations {
-			problems[i] = v.Pointer + ": " + v.Message
-		}
-		return nil, "", fmt.Errorf("%s is not a valid %s %s: %s", what, e.Vendor, e.Name, strings.Join(problems, "; "))
+	if err := r.validate(e, b, len(st.Set) > 0); err != nil {
+		return nil, "", err
 	}
 	entity := s.entity
 	if entity == "" && s.spec.About != "" {
 		entity = r.defaultEntity(s.spec.About)
 	}
 	return b, entity, nil
+}
+
+// validate checks a payload against its schema, listing each problem's
+// JSON pointer.
+func (r *Run) validate(e catalog.Event, b []byte, withSet bool) error {
+	err := schemas.Validate(e.Vendor, e.Slug, b)
+	if err == nil {
+		return nil
+	}
+	var se *schemas.Error
+	if !errors.As(err, &se) || len(se.Violations) == 0 {
+		return err
+	}
+	what := "the payload"
+	if withSet {
+		what = "the payload with set:"
+	}
+	problems := make([]string, len(se.Violations))
+	for i, v := range se.Violations {
+		problems[i] = v.Pointer + ": " + v.Message
+	}
+	return fmt.Errorf("%s is not a valid %s %s: %s", what, e.Vendor, e.Name, strings.Join(problems, "; "))
 }
 
 // defaultEntity is the entity a step about kind is about when it names

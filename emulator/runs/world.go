@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/cutover"
 	"github.com/standin-dev/standin/emulator/fake"
 	"github.com/standin-dev/standin/scenarios"
 )
@@ -36,6 +37,9 @@ type step struct {
 	update        []field
 	at            time.Time
 	src           *fake.Source
+	// debug is integrations.failed's record of a real exchange (nil: the
+	// world draws a simulated one).
+	debug *cutover.DebugData
 }
 
 // field is one update, in script order.

@@ -30,6 +30,9 @@ type Config struct {
 	// AdminToken, when set, is required as "Authorization: Bearer <token>"
 	// on /__admin/ (except /__admin/health).
 	AdminToken string
+	// CutoverToken, when set, is required as "Authorization: Bearer
+	// <token>" on the emulated Cutover API under /cutover/.
+	CutoverToken string
 	// BodyLimit caps request bodies (default DefaultBodyLimit); larger ones
 	// get 413.
 	BodyLimit int64
@@ -93,6 +96,9 @@ func New(cfg Config) *Server {
 	s.router = s.routes()
 	return s
 }
+
+// Runs returns the manager of the server's scenario runs.
+func (s *Server) Runs() *runs.Manager { return s.runs }
 
 // Engine returns the delivery engine the server emits into.
 func (s *Server) Engine() *delivery.Engine { return s.engine }
@@ -174,6 +180,10 @@ func (s *Server) routes() *gin.Engine {
 	r.Use(s.recovery(), s.requestLog(), s.limitBody())
 
 	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, cutoverPrefix+"/") {
+			cutoverError(c, http.StatusNotFound, "standin emulates GET core/runbooks/{id}, GET core/runbooks/{id}/tasks[/{tid}] and PATCH core/runbooks/{id}/tasks/{tid}/start|finish|skip")
+			return
+		}
 		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path), nil)
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -181,6 +191,7 @@ func (s *Server) routes() *gin.Engine {
 	})
 
 	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	s.cutoverRoutes(r)
 	r.Any("/__sink/:name", s.sinkReceive)
 
 	r.GET("/__admin/health", s.health)

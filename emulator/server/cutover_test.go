@@ -1,0 +1,255 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/server"
+)
+
+// apiDoc is a JSON:API answer of the emulated Cutover API.
+type apiDoc struct {
+	Data   json.RawMessage `json:"data"`
+	Meta   map[string]any  `json:"meta"`
+	Errors []struct {
+		Status, Title, Detail string
+	} `json:"errors"`
+}
+
+type taskResource struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Attributes struct {
+		Name, Stage string
+		TaskType    string  `json:"task_type"`
+		EndActual   *string `json:"end_actual"`
+	} `json:"attributes"`
+}
+
+func startScript(t *testing.T, base, script string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"script": script})
+	var started struct {
+		ID    string
+		Error any
+	}
+	if code := call(t, "POST", base+"/__admin/runs", string(body), &started); code != 202 {
+		t.Fatalf("start: %d %v", code, started.Error)
+	}
+	return started.ID
+}
+
+type runDoc struct {
+	Status, Error string
+	Events        []struct {
+		Event   string          `json:"event"`
+		Note    string          `json:"note"`
+		Payload json.RawMessage `json:"payload"`
+	}
+}
+
+// TestIntegrationCallsBackToFinishItsTask is the loop Cutover customers
+// build: the integration endpoint is called when its task starts, and it
+// finishes the task through Cutover's API; the run waits for that.
+func TestIntegrationCallsBackToFinishItsTask(t *testing.T) {
+	_, base := start(t, server.Config{CutoverToken: "api-token"})
+	sink, sinkURL := newReceiver(t)
+	finished := make(chan int, 1)
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ctx map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&ctx)
+		w.WriteHeader(http.StatusAccepted)
+		go func() { // the integration service finishes the task later
+			time.Sleep(50 * time.Millisecond)
+			code := call(t, "PATCH", fmt.Sprintf("%s/cutover/core/runbooks/%s/tasks/%s/finish", base, ctx["runbook_id"], ctx["task_id"]), "", nil, "Authorization", "Bearer api-token")
+			finished <- code
+		}()
+	}))
+	defer ep.Close()
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q}`, sinkURL))
+	id := startScript(t, base, fmt.Sprintf(`
+name: callback
+vendor: cutover
+entities:
+  runbook: {kind: runbook, name: Data Centre Exit}
+  backup: {kind: task, name: Take final database backup}
+  change: {kind: task, url: %q, finish_on_success: false}
+  smoke: {kind: task, name: Smoke test customer login}
+steps:
+  - event: run.started
+  - event: task.started
+    entity: backup
+  - event: task.updated
+    entity: backup
+    update: {stage: complete}
+  - fire: change
+  - await: {task: change, stage: complete, timeout: 10s}
+  - event: task.started
+    entity: smoke
+`, ep.URL))
+	var rep runDoc
+	call(t, "GET", base+"/__admin/runs/"+id+"?wait=15s", "", &rep)
+	if rep.Status != "succeeded" {
+		t.Fatalf("run %s: %s", rep.Status, rep.Error)
+	}
+	if code := <-finished; code != 200 {
+		t.Fatalf("the callback got %d", code)
+	}
+	var evs []string
+	for _, e := range rep.Events {
+		evs = append(evs, e.Event)
+	}
+	want := "run.started, task.started, task.updated, task.started, integrations.connect, integrations.success, task.updated, task.started"
+	if strings.Join(evs, ", ") != want {
+		t.Fatalf("events:\n%s\nwant:\n%s", strings.Join(evs, ", "), want)
+	}
+	byAPI := rep.Events[6]
+	if !strings.Contains(byAPI.Note, "/finish") || !strings.Contains(string(byAPI.Payload), `"changes":{"stage":["in_progress","complete"]}`) {
+		t.Errorf("the task finished through the API should emit task.updated: %s %s", byAPI.Note, byAPI.Payload)
+	}
+	sink.mu.Lock()
+	n := len(sink.bodies)
+	sink.mu.Unlock()
+	if n != len(rep.Events) {
+		t.Errorf("subscriber got %d events, want %d", n, len(rep.Events))
+	}
+
+	// Read the runbook and its tasks back.
+	runbookID := jsonField(t, rep.Events[0].Payload, "meta", "runbook", "id")
+	auth := []string{"Authorization", "Bearer api-token"}
+	var doc apiDoc
+	if code := call(t, "GET", base+"/cutover/core/runbooks/"+runbookID, "", &doc, auth...); code != 200 {
+		t.Fatalf("runbook: %d %+v", code, doc.Errors)
+	}
+	var rb struct {
+		ID         string
+		Type       string
+		Attributes struct{ Name, Stage string }
+	}
+	_ = json.Unmarshal(doc.Data, &rb)
+	if rb.ID != runbookID || rb.Type != "runbook" || rb.Attributes.Name != "Data Centre Exit" || rb.Attributes.Stage != "active" {
+		t.Errorf("runbook %+v", rb)
+	}
+	if code := call(t, "GET", base+"/cutover/core/runbooks/"+runbookID+"/tasks", "", &doc, auth...); code != 200 {
+		t.Fatalf("tasks: %d", code)
+	}
+	var tasks []taskResource
+	_ = json.Unmarshal(doc.Data, &tasks)
+	if len(tasks) != 3 || doc.Meta["page"] == nil {
+		t.Fatalf("tasks %+v meta %v", tasks, doc.Meta)
+	}
+	stages := map[string]string{}
+	for _, tk := range tasks {
+		stages[tk.Attributes.Name] = tk.Attributes.Stage
+	}
+	if stages["Take final database backup"] != "complete" || stages["Smoke test customer login"] != "in_progress" {
+		t.Errorf("stages %v", stages)
+	}
+	change := tasks[1]
+	if change.Attributes.TaskType != "Integration" || change.Attributes.Stage != "complete" || change.Attributes.EndActual == nil {
+		t.Errorf("integration task %+v", change)
+	}
+	var one apiDoc
+	if code := call(t, "GET", base+"/cutover/core/runbooks/"+runbookID+"/tasks/"+change.ID, "", &one, auth...); code != 200 || !strings.Contains(string(one.Data), `"stage":"complete"`) {
+		t.Errorf("task: %d %s", code, one.Data)
+	}
+
+	// The smoke test is in progress: finish it through the API after the
+	// run ended; its subscriber still hears of it.
+	smoke := tasks[2]
+	if code := call(t, "PATCH", base+"/cutover/core/runbooks/"+runbookID+"/tasks/"+smoke.ID+"/finish", "", &one, auth...); code != 200 {
+		t.Fatalf("finish: %d %+v", code, one.Errors)
+	}
+	wait(t, base, fmt.Sprintf("count=%d&timeout=5s&event=task.updated", 3))
+
+	tests := []struct {
+		name, method, path string
+		header             []string
+		want               int
+		detail             string
+	}{
+		{"no token", "GET", "/cutover/core/runbooks/" + runbookID, nil, 401, "API token"},
+		{"wrong token", "GET", "/cutover/core/runbooks/" + runbookID, []string{"Authorization", "Bearer nope"}, 401, "API token"},
+		{"unknown runbook", "GET", "/cutover/core/runbooks/999999999", auth, 404, "no runbook"},
+		{"unknown task", "GET", "/cutover/core/runbooks/" + runbookID + "/tasks/0", auth, 404, "no task"},
+		{"finish twice", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/finish", auth, 422, "only a task in progress"},
+		{"start a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/start", auth, 422, "only a startable task"},
+		{"skip a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/skip", auth, 422, "already complete"},
+		{"unknown action", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/pause", auth, 404, "start, finish or skip"},
+		{"unknown route", "GET", "/cutover/core/teams", auth, 404, "standin emulates"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e apiDoc
+			code := call(t, tt.method, base+tt.path, "", &e, tt.header...)
+			if code != tt.want || len(e.Errors) != 1 || e.Errors[0].Status != fmt.Sprint(tt.want) || !strings.Contains(e.Errors[0].Detail, tt.detail) {
+				t.Fatalf("%d %+v; want %d with %q", code, e.Errors, tt.want, tt.detail)
+			}
+		})
+	}
+}
+
+func TestAwaitTimesOut(t *testing.T) {
+	_, base := start(t, server.Config{})
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
+	defer ep.Close()
+	id := startScript(t, base, fmt.Sprintf(`
+name: nobody-calls-back
+vendor: cutover
+entities:
+  change: {kind: task, url: %q, finish_on_success: false}
+steps:
+  - fire: change
+  - await: {task: change, timeout: 200ms}
+`, ep.URL))
+	var rep runDoc
+	call(t, "GET", base+"/__admin/runs/"+id+"?wait=10s", "", &rep)
+	if rep.Status != "failed" || !strings.Contains(rep.Error, "script:8:5: step 4 (await)") || !strings.Contains(rep.Error, "still in_progress after 200ms") || !strings.Contains(rep.Error, "/finish") {
+		t.Fatalf("run %s: %s", rep.Status, rep.Error)
+	}
+}
+
+func TestSkipThroughTheAPI(t *testing.T) {
+	_, base := start(t, server.Config{})
+	id := startScript(t, base, "name: s\nvendor: cutover\nentities:\n  a: {kind: task}\n  b: {kind: task}\nsteps:\n  - event: run.started\n")
+	var rep runDoc
+	call(t, "GET", base+"/__admin/runs/"+id+"?wait=10s", "", &rep)
+	rb := jsonField(t, rep.Events[0].Payload, "meta", "runbook", "id")
+	var doc apiDoc
+	call(t, "GET", base+"/cutover/core/runbooks/"+rb+"/tasks", "", &doc)
+	var tasks []taskResource
+	_ = json.Unmarshal(doc.Data, &tasks)
+	if len(tasks) != 2 || tasks[0].Attributes.Stage != "startable" || tasks[1].Attributes.Stage != "not_startable" {
+		t.Fatalf("after run.started the first task is startable: %+v", tasks)
+	}
+	if code := call(t, "PATCH", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[0].ID+"/skip", "", &doc); code != 200 || !strings.Contains(string(doc.Data), `"skipped":true`) {
+		t.Fatalf("skip: %d %s", code, doc.Data)
+	}
+	call(t, "GET", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[1].ID, "", &doc)
+	if !strings.Contains(string(doc.Data), `"stage":"startable"`) {
+		t.Errorf("skipping a task makes the next one startable: %s", doc.Data)
+	}
+	if code := call(t, "PATCH", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[1].ID+"/start", "", &doc); code != 200 || !strings.Contains(string(doc.Data), `"stage":"in_progress"`) {
+		t.Errorf("start: %d %s", code, doc.Data)
+	}
+}
+
+func jsonField(t *testing.T, doc []byte, path ...string) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range path {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	s, _ := v.(string)
+	return s
+}
