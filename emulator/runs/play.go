@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,9 @@ type Options struct {
 	// vendor's delivery profile; Subscription adds to each.
 	Targets      []string
 	Subscription delivery.Subscription
+	// Client makes integration actions' calls (default: a client that
+	// does not follow redirects).
+	Client *http.Client
 }
 
 // Status is where a run stands.
@@ -186,6 +190,9 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 		ID: opts.ID, Scenario: sc.Name, Vendor: sc.Vendor, Seed: seed, TimeScale: opts.TimeScale,
 		Vars: vars, Targets: opts.Targets, Status: Running, Events: []Emitted{},
 	}
+	if opts.Client != nil {
+		r.client = opts.Client
+	}
 	if r.world, err = newWorld(sc.Vendor, r.src); err != nil {
 		return nil, err
 	}
@@ -241,13 +248,24 @@ func (r *Run) Play(ctx context.Context) Report {
 		r.mu.Lock()
 		r.report.StartedAt = time.Now().UTC()
 		r.mu.Unlock()
-		err := r.play(ctx)
+		err := r.safePlay(ctx)
 		r.finish(ctx, err)
 		r.unsubscribe()
 		close(r.done)
 	})
 	<-r.done
 	return r.Report()
+}
+
+// safePlay plays the run, turning a panic (a standin bug) into the run's
+// failure rather than the process's.
+func (r *Run) safePlay(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("standin failed while playing this run (a bug; please report it with the scenario): %v\n%s", p, debug.Stack())
+		}
+	}()
+	return r.play(ctx)
 }
 
 // Err returns the step error that stopped the run, or nil.

@@ -540,3 +540,46 @@ func TestRunsWithoutTargetsGoToSubscriptions(t *testing.T) {
 		t.Errorf("receiver called %d times", rc.calls.Load())
 	}
 }
+
+func TestManyRunsAtOnce(t *testing.T) {
+	_, base := start(t, server.Config{})
+	rc, url := newReceiver(t)
+	names := []string{"cutover-runbook-integration-failure", "flexdeploy-release-pipeline", "rocketlane-project-onboarding"}
+	const n = 12
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var started struct{ ID string }
+			body := fmt.Sprintf(`{"scenario":%q,"seed":%d,"targets":[%q]}`, names[i%3], i, url)
+			if code := call(t, "POST", base+"/__admin/runs", body, &started); code != 202 {
+				t.Errorf("start %d: %d", i, code)
+			}
+			ids[i] = started.ID
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i, id := range ids {
+		var rep struct {
+			Status, Error string
+			Events        []json.RawMessage
+			Deliveries    struct{ Delivered int }
+		}
+		call(t, "GET", base+"/__admin/runs/"+id+"?wait=30s", "", &rep)
+		if rep.Status != "succeeded" || rep.Deliveries.Delivered != len(rep.Events) {
+			t.Errorf("run %d (%s): %s %s, %d of %d delivered", i, names[i%3], rep.Status, rep.Error, rep.Deliveries.Delivered, len(rep.Events))
+		}
+		var ds []deliveryDoc
+		call(t, "GET", base+"/__admin/deliveries?run="+id, "", &ds)
+		if len(ds) != len(rep.Events) {
+			t.Errorf("run %d: %d deliveries listed for %d events", i, len(ds), len(rep.Events))
+		}
+		total += len(rep.Events)
+	}
+	if got := int(rc.calls.Load()); got != total {
+		t.Errorf("the receiver got %d requests for %d events", got, total)
+	}
+}
