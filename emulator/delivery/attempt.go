@@ -191,6 +191,13 @@ func (e *Engine) transportError(ctx context.Context, err error, timeout time.Dur
 	if e.base.Err() != nil {
 		return msgShutdownInFlight
 	}
+	return DescribeTransportError(ctx, err, timeout)
+}
+
+// DescribeTransportError words a failed HTTP exchange made under ctx: a
+// timeout ("timeout after 10s") when ctx's deadline passed, else the
+// transport's own error without Go's "Post URL:" prefix.
+func DescribeTransportError(ctx context.Context, err error, timeout time.Duration) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Sprintf("timeout after %s", timeout)
 	}

@@ -151,43 +151,35 @@ func (w *cutoverWorld) newUser() cutover.User {
 	return cutover.User{ID: strconv.Itoa(w.src.ID(1, 5000)), Email: w.src.Person(w.base.Domain).Email}
 }
 
+var (
+	cutoverRunbookAttrs = attrTable[*cutoverRunbook]{
+		"id":           func(rb *cutoverRunbook) any { return rb.ID },
+		"name":         func(rb *cutoverRunbook) any { return rb.Name },
+		"run_type":     func(rb *cutoverRunbook) any { return rb.run.Type },
+		"frontend_url": func(rb *cutoverRunbook) any { return rb.FrontendURL() },
+	}
+	cutoverTaskAttrs = attrTable[*cutoverTask]{
+		"id":          func(t *cutoverTask) any { return t.ID },
+		"name":        func(t *cutoverTask) any { return t.Name },
+		"stage":       func(t *cutoverTask) any { return t.Stage },
+		"integration": func(t *cutoverTask) any { return t.Integration },
+		"url":         func(t *cutoverTask) any { return t.action.url },
+	}
+	cutoverUserAttrs = attrTable[cutover.User]{
+		"id":    func(u cutover.User) any { return u.ID },
+		"email": func(u cutover.User) any { return u.Email },
+		"name":  func(u cutover.User) any { return u.Email },
+	}
+)
+
 func (w *cutoverWorld) attr(entity, name string) (any, error) {
-	switch w.es.kinds[entity] {
+	switch kind := w.es.kinds[entity]; kind {
 	case "runbook":
-		rb := w.runbooks[entity]
-		switch name {
-		case "id":
-			return rb.ID, nil
-		case "name":
-			return rb.Name, nil
-		case "run_type":
-			return rb.run.Type, nil
-		case "frontend_url":
-			return rb.FrontendURL(), nil
-		}
-		return nil, unknownAttr(entity, "runbook", name, "id", "name", "run_type", "frontend_url")
+		return cutoverRunbookAttrs.get(entity, kind, name, w.runbooks[entity])
 	case "task":
-		t := w.tasks[entity]
-		switch name {
-		case "id":
-			return t.ID, nil
-		case "name":
-			return t.Name, nil
-		case "stage":
-			return t.Stage, nil
-		case "integration":
-			return t.Integration, nil
-		}
-		return nil, unknownAttr(entity, "task", name, "id", "name", "stage", "integration")
+		return cutoverTaskAttrs.get(entity, kind, name, w.tasks[entity])
 	case "user":
-		u := w.users[entity]
-		switch name {
-		case "id":
-			return u.ID, nil
-		case "email", "name":
-			return u.Email, nil
-		}
-		return nil, unknownAttr(entity, "user", name, "id", "email")
+		return cutoverUserAttrs.get(entity, kind, name, w.users[entity])
 	}
 	return nil, fmt.Errorf("no entity %q is declared", entity)
 }

@@ -91,40 +91,34 @@ func (w *flexDeployWorld) declare(e scenarios.Entity, attrs map[string]any) erro
 	return nil
 }
 
-func (w *flexDeployWorld) attr(entity, name string) (any, error) {
-	switch w.es.kinds[entity] {
-	case "release":
-		r := w.releases[entity]
-		switch name {
-		case "id":
-			return int64(r.ReleaseID), nil
-		case "name":
-			return r.ReleaseName, nil
-		case "description":
+var (
+	fdReleaseAttrs = attrTable[*fdRelease]{
+		"id":   func(r *fdRelease) any { return int64(r.ReleaseID) },
+		"name": func(r *fdRelease) any { return r.ReleaseName },
+		"description": func(r *fdRelease) any {
 			if r.ReleaseDescription == nil {
-				return nil, nil
+				return nil
 			}
-			return *r.ReleaseDescription, nil
-		case "pipeline":
-			return r.pipeline.PipelineName, nil
-		}
-		return nil, unknownAttr(entity, "release", name, "id", "name", "description", "pipeline")
+			return *r.ReleaseDescription
+		},
+		"pipeline": func(r *fdRelease) any { return r.pipeline.PipelineName },
+	}
+	fdEnvironmentAttrs = attrTable[*flexdeploy.Environment]{
+		"id":   func(e *flexdeploy.Environment) any { return int64(e.EnvironmentID) },
+		"name": func(e *flexdeploy.Environment) any { return e.EnvironmentName },
+		"code": func(e *flexdeploy.Environment) any { return e.EnvironmentCode },
+	}
+	fdUserAttrs = attrTable[string]{"name": func(u string) any { return u }}
+)
+
+func (w *flexDeployWorld) attr(entity, name string) (any, error) {
+	switch kind := w.es.kinds[entity]; kind {
+	case "release":
+		return fdReleaseAttrs.get(entity, kind, name, w.releases[entity])
 	case "environment":
-		env := w.envs[entity]
-		switch name {
-		case "id":
-			return int64(env.EnvironmentID), nil
-		case "name":
-			return env.EnvironmentName, nil
-		case "code":
-			return env.EnvironmentCode, nil
-		}
-		return nil, unknownAttr(entity, "environment", name, "id", "name", "code")
+		return fdEnvironmentAttrs.get(entity, kind, name, w.envs[entity])
 	case "user":
-		if name == "name" {
-			return w.users[entity], nil
-		}
-		return nil, unknownAttr(entity, "user", name, "name")
+		return fdUserAttrs.get(entity, kind, name, w.users[entity])
 	}
 	return nil, fmt.Errorf("no entity %q is declared", entity)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -207,7 +206,7 @@ func (a action) call(ctx context.Context, client *http.Client, userAgent string,
 			Type: "oauth2", TokenURL: a.tokenURL, ClientID: a.clientID, ClientSecret: a.clientSecret, Scope: a.scope,
 		})
 		if err != nil {
-			return fail(describeCallError(ctx, err, a.timeout))
+			return fail(delivery.DescribeTransportError(ctx, err, a.timeout))
 		}
 		header.Set("Authorization", v)
 	}
@@ -222,12 +221,12 @@ func (a action) call(ctx context.Context, client *http.Client, userAgent string,
 	req.Header = header
 	resp, err := client.Do(req)
 	if err != nil {
-		return fail(describeCallError(ctx, err, a.timeout))
+		return fail(delivery.DescribeTransportError(ctx, err, a.timeout))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	rb, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
-		return fail("read the response: " + describeCallError(ctx, err, a.timeout))
+		return fail("read the response: " + delivery.DescribeTransportError(ctx, err, a.timeout))
 	}
 	ex.debug.RequestHeaders = requestHeaderJSON(header)
 	ex.debug.ResponseHeaders = responseHeaderJSON(resp.Header)
@@ -236,19 +235,6 @@ func (a action) call(ctx context.Context, client *http.Client, userAgent string,
 	ex.ok = resp.StatusCode >= 200 && resp.StatusCode <= 299
 	ex.summary = fmt.Sprintf("%s %s → %d (%s)", out.method, ex.debug.URL, resp.StatusCode, time.Since(start).Round(time.Millisecond))
 	return ex
-}
-
-// describeCallError words a failed call: a timeout, or the transport's
-// error without Go's "Post URL:" prefix.
-func describeCallError(ctx context.Context, err error, timeout time.Duration) string {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Sprintf("timeout after %s", timeout)
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return err.Error()
 }
 
 // requestHeaderJSON writes the headers sent, Authorization redacted to its

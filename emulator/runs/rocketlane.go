@@ -229,69 +229,58 @@ func (w *rocketlaneWorld) refOrOnly(attrs map[string]any, key, kind string) (str
 	return name, nil
 }
 
+var (
+	rlUserAttrs = attrTable[rocketlane.User]{
+		"id":         func(u rocketlane.User) any { return int64(u.UserID) },
+		"name":       func(u rocketlane.User) any { return u.FirstName + " " + u.LastName },
+		"email":      func(u rocketlane.User) any { return u.EmailID },
+		"first_name": func(u rocketlane.User) any { return u.FirstName },
+		"last_name":  func(u rocketlane.User) any { return u.LastName },
+	}
+	rlProjectAttrs = attrTable[*rocketlane.Project]{
+		"id":       func(p *rocketlane.Project) any { return int64(p.ProjectID) },
+		"name":     func(p *rocketlane.Project) any { return p.ProjectName },
+		"customer": func(p *rocketlane.Project) any { return p.Customer.CompanyName },
+		"owner":    func(p *rocketlane.Project) any { return p.Owner.EmailID },
+	}
+	rlPhaseAttrs = attrTable[*rlPhase]{
+		"id":      func(p *rlPhase) any { return int64(p.PhaseID) },
+		"name":    func(p *rlPhase) any { return p.PhaseName },
+		"project": func(p *rlPhase) any { return p.project },
+	}
+	rlTaskAttrs = attrTable[*rlTask]{
+		"id":    func(t *rlTask) any { return int64(t.TaskID) },
+		"name":  func(t *rlTask) any { return t.TaskName },
+		"phase": func(t *rlTask) any { return t.phase },
+	}
+)
+
+// attr reads an entity's attribute; a project, phase or task referred to
+// before its first event comes into being now.
 func (w *rocketlaneWorld) attr(entity, name string) (any, error) {
 	at := w.src.Now()
 	actor, _ := w.user("")
-	switch w.es.kinds[entity] {
+	switch kind := w.es.kinds[entity]; kind {
 	case "user":
-		u := w.users[entity]
-		switch name {
-		case "id":
-			return int64(u.UserID), nil
-		case "name":
-			return u.FirstName + " " + u.LastName, nil
-		case "email":
-			return u.EmailID, nil
-		case "first_name":
-			return u.FirstName, nil
-		case "last_name":
-			return u.LastName, nil
-		}
-		return nil, unknownAttr(entity, "user", name, "id", "name", "email", "first_name", "last_name")
+		return rlUserAttrs.get(entity, kind, name, w.users[entity])
 	case "project":
 		p, err := w.project(entity, actor, at)
 		if err != nil {
 			return nil, err
 		}
-		switch name {
-		case "id":
-			return int64(p.ProjectID), nil
-		case "name":
-			return p.ProjectName, nil
-		case "customer":
-			return p.Customer.CompanyName, nil
-		case "owner":
-			return p.Owner.EmailID, nil
-		}
-		return nil, unknownAttr(entity, "project", name, "id", "name", "customer", "owner")
+		return rlProjectAttrs.get(entity, kind, name, p)
 	case "phase":
 		p, err := w.phase(entity, actor, at)
 		if err != nil {
 			return nil, err
 		}
-		switch name {
-		case "id":
-			return int64(p.PhaseID), nil
-		case "name":
-			return p.PhaseName, nil
-		case "project":
-			return p.project, nil
-		}
-		return nil, unknownAttr(entity, "phase", name, "id", "name", "project")
+		return rlPhaseAttrs.get(entity, kind, name, p)
 	case "task":
 		t, err := w.task(entity, actor, at)
 		if err != nil {
 			return nil, err
 		}
-		switch name {
-		case "id":
-			return int64(t.TaskID), nil
-		case "name":
-			return t.TaskName, nil
-		case "phase":
-			return t.phase, nil
-		}
-		return nil, unknownAttr(entity, "task", name, "id", "name", "phase")
+		return rlTaskAttrs.get(entity, kind, name, t)
 	}
 	return nil, fmt.Errorf("no entity %q is declared", entity)
 }

@@ -471,3 +471,41 @@ func TestFailedDeliveryFailsTheRun(t *testing.T) {
 		t.Errorf("a delivery failure is not a step error: %v", r.Err())
 	}
 }
+
+func TestReferencesToEntityAttributes(t *testing.T) {
+	sc, err := scenarios.Parse("refs.yaml", []byte(`
+name: refs
+vendor: flexdeploy
+entities:
+  rel: {kind: release, name: 2026.05 HR Release}
+  prod: {kind: environment, code: PROD}
+steps:
+  - event: Release Started
+    set:
+      payload.release.releaseDescription: "${rel.name} to ${prod.code} (env ${prod.id})"
+      object: "${rel.id}"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, bodies := play(t, sc, runs.Options{})
+	if rep.Status != runs.Failed || !strings.Contains(rep.Error, "/object: expected string, but got number") {
+		t.Fatalf("a whole-string reference keeps the integer type, which the schema refuses for object: %s", rep.Error)
+	}
+	_ = bodies
+	sc.Steps[0].Set = sc.Steps[0].Set[:1]
+	_, bodies = play(t, sc, runs.Options{})
+	desc := field(t, bodies[0], "/payload/release/releaseDescription").(string)
+	if !strings.HasPrefix(desc, "2026.05 HR Release to PROD (env ") {
+		t.Errorf("description %q", desc)
+	}
+
+	bad, err := scenarios.Parse("bad.yaml", []byte("name: b\nvendor: cutover\nentities: {c: {kind: task, token: x}}\nsteps:\n  - event: task.created\n    set: {meta.task.name: \"${c.token}\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = play(t, bad, runs.Options{})
+	if !strings.Contains(rep.Error, "a task has no attribute token; valid: id, integration, name, stage, url") {
+		t.Errorf("secret attributes are not readable: %s", rep.Error)
+	}
+}

@@ -129,9 +129,22 @@ func attrBool(attrs map[string]any, key string) bool {
 	return v
 }
 
-func unknownAttr(entity, kind, name string, valid ...string) error {
-	slices.Sort(valid)
-	return fmt.Errorf("${%s.%s}: a %s has no attribute %s; valid: %s", entity, name, kind, name, strings.Join(valid, ", "))
+// attrTable reads the attributes of one kind of entity, by name, for
+// ${entity.attr} references.
+type attrTable[T any] map[string]func(T) any
+
+// get returns the attribute name of v, the entity called entity.
+func (tbl attrTable[T]) get(entity, kind, name string, v T) (any, error) {
+	f, ok := tbl[name]
+	if !ok {
+		valid := make([]string, 0, len(tbl))
+		for k := range tbl {
+			valid = append(valid, k)
+		}
+		slices.Sort(valid)
+		return nil, fmt.Errorf("${%s.%s}: a %s has no attribute %s; valid: %s", entity, name, kind, name, strings.Join(valid, ", "))
+	}
+	return f(v), nil
 }
 
 // newWorld makes the world of a vendor.
