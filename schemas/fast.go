@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
 // check is a schema compiled for one question only: is this value valid?
@@ -20,7 +18,9 @@ import (
 // So a value is first put to check; only a value check rejects goes to the
 // general validator, which says where and why. The two must agree on every
 // value; tests hold them to it over the doc samples, broken payloads,
-// generated payloads and fuzzed input.
+// generated payloads and fuzzed input. (Validate goes one step further:
+// scan, in scan.go, applies the same compiled check to the payload's bytes
+// without decoding them.)
 //
 // check knows the keywords the embedded schemas use; compiling a schema with
 // any other keyword fails, so a new keyword cannot be skipped silently.
@@ -43,7 +43,8 @@ type check struct {
 	minLen    int
 	maxLen    int
 	pattern   *regexp.Regexp
-	format    func(any) bool
+	match     *matcher // pattern's hand-written form, when it has one
+	format    *format
 	minimum   *big.Rat
 	maximum   *big.Rat
 	exclMin   *big.Rat
@@ -54,6 +55,7 @@ type check struct {
 	not       *check
 	hasBounds bool
 	intBounds *intBounds // nil unless every bound is an int64
+	scanPlan
 }
 
 // annotation keywords carry no rule.
@@ -147,12 +149,13 @@ func compileCheck(s any, ptr string) (*check, error) {
 			}
 		case "pattern":
 			p, _ := v.(string)
-			if c.pattern, err = regexp.Compile(p); err != nil {
+			if c.match, c.pattern, err = compilePattern(p); err != nil {
 				return nil, fmt.Errorf("%s: %w", at, err)
 			}
 		case "format":
 			f, _ := v.(string)
-			if c.format = jsonschema.Formats[f]; c.format == nil {
+			var ok bool
+			if c.format, ok = compileFormat(f); !ok {
 				return nil, fmt.Errorf("%s: unknown format %q", at, f)
 			}
 		case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
@@ -186,6 +189,7 @@ func compileCheck(s any, ptr string) (*check, error) {
 	if c.hasBounds {
 		c.intBounds = makeIntBounds(c)
 	}
+	c.prepareScan()
 	return c, nil
 }
 
@@ -282,7 +286,11 @@ func (c *check) ok(v any) bool {
 				return false
 			}
 		}
-		if c.pattern != nil && !c.pattern.MatchString(x) {
+		if c.match != nil {
+			if !c.match.str(x) {
+				return false
+			}
+		} else if c.pattern != nil && !c.pattern.MatchString(x) {
 			return false
 		}
 	case json.Number:
@@ -290,7 +298,7 @@ func (c *check) ok(v any) bool {
 			return false
 		}
 	}
-	if c.format != nil && !c.format(v) {
+	if c.format != nil && !c.format.ok(v) {
 		return false
 	}
 	for _, s := range c.allOf {

@@ -149,7 +149,8 @@ func replaceNth(doc any, n *int, target int, repl any, del bool) any {
 
 // FuzzDecode holds the quick JSON parser to encoding/json: the same value
 // for every document encoding/json accepts, and an error for every one it
-// refuses.
+// refuses. scan, which reads the bytes without decoding, must accept and
+// refuse the same documents.
 func FuzzDecode(f *testing.F) {
 	for _, s := range samples(f) {
 		f.Add(s.body)
@@ -170,6 +171,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		if (err == nil) != (werr == nil) {
 			t.Fatalf("Decode(%q): err %v, encoding/json: %v", b, err, werr)
+		}
+		if scans := schemas.Scans(b); scans != (werr == nil) {
+			t.Fatalf("scan(%q) = %v, encoding/json: %v", b, scans, werr)
 		}
 		if err == nil && !reflect.DeepEqual(got, want) {
 			t.Fatalf("Decode(%q) = %#v, encoding/json gives %#v", b, got, want)

@@ -53,7 +53,9 @@ var (
 	compileOnce sync.Once
 	compiled    map[string]*jsonschema.Schema
 	// checks holds the fast yes/no form of each compiled schema (see check).
-	checks     map[string]*check
+	checks map[string]*check
+	// byEvent is checks by vendor and slug, looked up without building a key.
+	byEvent    map[eventKey]*check
 	compileErr error
 	// rawDocs holds every schema file decoded, by path.
 	rawDocs = map[string]any{}
@@ -125,6 +127,11 @@ func compileAll() (map[string]*jsonschema.Schema, error) {
 				compileErr = fmt.Errorf("schema %s: %w", p, err)
 				return
 			}
+		}
+		byEvent = make(map[eventKey]*check, len(fast))
+		for key, c := range fast {
+			vendor, slug, _ := strings.Cut(key, "/")
+			byEvent[eventKey{vendor, slug}] = c
 		}
 		checks = fast
 		compiled = out
@@ -237,10 +244,21 @@ func syntaxError(b []byte, off int64, err error) *SyntaxError {
 	return &SyntaxError{Line: line, Column: col, Msg: strings.TrimPrefix(err.Error(), "json: ")}
 }
 
+type eventKey struct{ vendor, slug string }
+
 // Validate checks payload against the schema of vendor's event slug. It
 // returns nil, an *Error, or an error for an unknown vendor/slug. It is safe
 // for concurrent use.
+//
+// A valid payload is accepted by scan, in one pass over its bytes (see
+// scan.go); any other is decoded, put to check.ok, and then to the general
+// validator, which says where and why it fails.
 func Validate(vendor, slug string, payload []byte) error {
+	if _, err := compileAll(); err == nil {
+		if c := byEvent[eventKey{vendor, slug}]; c != nil && c.scan(payload) {
+			return nil
+		}
+	}
 	v, err := Decode(payload)
 	if err != nil {
 		var se *SyntaxError

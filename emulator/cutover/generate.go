@@ -33,7 +33,7 @@ type World struct {
 // a few users and tasks, and one integration task.
 func NewWorld(src *fake.Source) World {
 	company := src.Company()
-	domain := strings.ReplaceAll(strings.ToLower(strings.NewReplacer("'", "", "&", "and").Replace(company)), " ", "-") + ".com"
+	domain := strings.ReplaceAll(strings.ToLower(companyDomain.Replace(company)), " ", "-") + ".com"
 	slug := strings.TrimSuffix(domain, ".com")
 	w := World{Domain: domain}
 	w.Runbook = Runbook{
@@ -58,6 +58,9 @@ func NewWorld(src *fake.Source) World {
 	w.Endpoint = "https://" + strings.ReplaceAll(in.host, "{customer}", slug) + in.path
 	return w
 }
+
+// companyDomain is the first step from a company name to its mail domain.
+var companyDomain = strings.NewReplacer("'", "", "&", "and")
 
 // Generate returns the payload of event e as compact JSON, built from src.
 func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {

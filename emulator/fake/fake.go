@@ -5,10 +5,12 @@ package fake
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
+	"github.com/brianvoe/gofakeit/v7/data"
 )
 
 // DefaultStart is the virtual time a run starts from when the caller gives
@@ -26,7 +28,7 @@ type Source struct {
 // start is zero, at DefaultStart plus a seeded offset (so different seeds
 // also give different times).
 func New(seed uint64, start time.Time) *Source {
-	s := &Source{Faker: gofakeit.New(seed)}
+	s := &Source{Faker: newFaker(seed)}
 	if start.IsZero() {
 		off := time.Duration(s.IntN(60*24*60)) * time.Minute
 		off += time.Duration(s.IntN(60_000)) * time.Millisecond
@@ -34,6 +36,16 @@ func New(seed uint64, start time.Time) *Source {
 	}
 	s.now = start.UTC()
 	return s
+}
+
+// newFaker returns gofakeit.New(seed), except that seed 0 is a seed like
+// any other: gofakeit.New(0) draws a random seed from crypto/rand, which
+// would make a run with seed 0 impossible to repeat.
+func newFaker(seed uint64) *gofakeit.Faker {
+	if seed == 0 {
+		return gofakeit.NewFaker(rand.NewPCG(0, 0), true) // what gofakeit.New does with any other seed
+	}
+	return gofakeit.New(seed)
 }
 
 // Now returns the virtual time.
@@ -93,13 +105,46 @@ func (s *Source) Person(domain string) Person {
 	if domain == "" {
 		domain = s.Domain()
 	}
-	first, last := s.FirstName(), s.LastName()
+	first, last := s.name("first"), s.name("last")
+	// The e-mail address and the user name are built in one buffer and
+	// share one string.
+	var buf [128]byte
+	b := appendLocal(buf[:0], first)
+	b = append(b, '.')
+	b = appendLocal(b, last)
+	b = append(b, '@')
+	b = append(b, domain...)
+	at := len(b)
+	b = appendUserName(b, first, last)
+	both := string(b)
 	return Person{
 		First:    first,
 		Last:     last,
-		Email:    emailLocal(first) + "." + emailLocal(last) + "@" + domain,
-		UserName: emailLocal(first[:1] + last),
+		Email:    both[:at],
+		UserName: both[at:],
 	}
+}
+
+// name draws a first or last name the way gofakeit's FirstName and
+// LastName do (one IntN over the same list, so the same seed gives the same
+// names), with two map lookups instead of their six.
+func (s *Source) name(kind string) string {
+	if list := data.Data["person"][kind]; len(list) > 0 {
+		return list[s.IntN(len(list))]
+	}
+	if kind == "first" {
+		return s.FirstName()
+	}
+	return s.LastName()
+}
+
+// appendUserName appends emailLocal(first[:1] + last) to b, without
+// building the argument when both are ASCII.
+func appendUserName(b []byte, first, last string) []byte {
+	if !isASCII(first[:1]) || !isASCII(last) {
+		return append(b, emailLocal(first[:1]+last)...)
+	}
+	return appendLocalASCII(b, first[:1], last)
 }
 
 // Domain returns a company mail domain such as northwind-logistics.com.
@@ -111,6 +156,61 @@ func (s *Source) Domain() string {
 func (s *Source) Company() string { return Pick(s, companies) }
 
 func emailLocal(s string) string {
+	if isASCII(s) {
+		var buf [64]byte
+		return string(appendLocalASCII(buf[:0], s))
+	}
+	return emailLocalRunes(s)
+}
+
+// appendLocal appends emailLocal(s) to b.
+func appendLocal(b []byte, s string) []byte {
+	if isASCII(s) {
+		return appendLocalASCII(b, s)
+	}
+	return append(b, emailLocalRunes(s)...)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// appendLocalASCII appends emailLocal of the concatenated ASCII parts to b,
+// byte by byte: what emailLocalRunes gives for ASCII input.
+func appendLocalASCII(b []byte, parts ...string) []byte {
+	start := len(b)
+	for _, s := range parts {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			switch {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+				b = append(b, c)
+			case c == ' ' || c == '-' || c == '&':
+				if len(b) > start && b[len(b)-1] != '-' {
+					b = append(b, '-')
+				}
+			}
+		}
+	}
+	// A hyphen is never first; drop a last one.
+	if len(b) > start && b[len(b)-1] == '-' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// emailLocalRunes lower-cases s (Unicode-aware), keeps ASCII letters and
+// digits, turns runs of spaces, hyphens and ampersands into one hyphen, and
+// trims hyphens from both ends.
+func emailLocalRunes(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		switch {

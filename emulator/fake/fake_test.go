@@ -60,3 +60,80 @@ func TestPickN(t *testing.T) {
 		t.Fatalf("PickN sizes wrong: %v", got)
 	}
 }
+
+// TestSeedZeroIsRepeatable: gofakeit.New(0) seeds itself from crypto/rand;
+// New must not, or seed 0 would give a different payload every run.
+func TestSeedZeroIsRepeatable(t *testing.T) {
+	a, b := New(0, time.Time{}), New(0, time.Time{})
+	if !a.Now().Equal(b.Now()) || a.UUID() != b.UUID() || a.Person("").Email != b.Person("").Email {
+		t.Fatal("two sources with seed 0 differ")
+	}
+	if New(0, time.Time{}).UUID() == New(1, time.Time{}).UUID() {
+		t.Error("seeds 0 and 1 give the same values")
+	}
+}
+
+// TestPersonDrawsLikeGofakeit holds Person's quick name draws to gofakeit's
+// FirstName and LastName, and its fields to their definitions, so that the
+// same seed keeps giving the same people.
+func TestPersonDrawsLikeGofakeit(t *testing.T) {
+	for seed := uint64(1); seed <= 300; seed++ {
+		got, ref := New(seed, time.Time{}), New(seed, time.Time{})
+		for _, domain := range []string{"contoso.com", ""} {
+			p := got.Person(domain)
+			if domain == "" {
+				domain = ref.Domain()
+			}
+			first, last := ref.FirstName(), ref.LastName()
+			want := Person{
+				First:    first,
+				Last:     last,
+				Email:    emailLocalRunes(first) + "." + emailLocalRunes(last) + "@" + domain,
+				UserName: emailLocalRunes(first[:1] + last),
+			}
+			if p != want {
+				t.Fatalf("seed %d: Person = %+v, want %+v", seed, p, want)
+			}
+		}
+		if got.UUID() != ref.UUID() {
+			t.Fatalf("seed %d: Person drew a different number of values", seed)
+		}
+	}
+}
+
+var localCases = []string{
+	"", "Jane", "O'Neil", "Mary-Kate", "Anne  Marie", "-Lead-", "A & B", "Procter&Gamble", "x--y", "  ", "&", "Zoë", "José", "Łukasz",
+	"\u212aelvin", "İstanbul", "ÅSA", "\xff\xfeab", "a\xffb", "Wide World Importers", "Margie's Travel", "R2-D2 ", "1st-Choice",
+}
+
+func TestEmailLocalMatchesRunes(t *testing.T) {
+	for _, s := range localCases {
+		checkEmailLocal(t, s)
+	}
+}
+
+// FuzzEmailLocal holds emailLocal's ASCII path to the Unicode-aware one.
+func FuzzEmailLocal(f *testing.F) {
+	for _, s := range localCases {
+		f.Add(s, "Smith")
+	}
+	f.Fuzz(func(t *testing.T, s, u string) {
+		checkEmailLocal(t, s)
+		if s != "" {
+			if got, want := string(appendUserName([]byte("x"), s, u)), "x"+emailLocalRunes(s[:1]+u); got != want {
+				t.Fatalf("appendUserName(%q, %q) = %q, want %q", s, u, got, want)
+			}
+		}
+	})
+}
+
+func checkEmailLocal(t *testing.T, s string) {
+	t.Helper()
+	want := emailLocalRunes(s)
+	if got := emailLocal(s); got != want {
+		t.Fatalf("emailLocal(%q) = %q, want %q", s, got, want)
+	}
+	if got := string(appendLocal([]byte("x."), s)); got != "x."+want {
+		t.Fatalf("appendLocal(%q) = %q, want %q", s, got, "x."+want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
@@ -49,14 +50,35 @@ func Variant(src *fake.Source, e catalog.Event, requested string) (string, error
 // Marshal encodes v as compact JSON the way the vendors send it: struct
 // field order kept, no HTML escaping of <, > and &.
 func Marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoders.Get().(*encoder)
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	out := bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+	if e.buf.Cap() <= maxPooledBuffer {
+		encoders.Put(e)
+	}
+	return out, nil
 }
+
+// encoder is a json.Encoder set up for Marshal with the buffer it writes
+// to, kept in a pool: a payload is encoded for every emitted event, and a
+// fresh encoder and buffer cost more allocations than the payload itself.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// maxPooledBuffer bounds the buffers the pool keeps.
+const maxPooledBuffer = 64 << 10
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
 
 // Indent returns compact JSON re-encoded with two-space indentation.
 func Indent(compact []byte) ([]byte, error) {

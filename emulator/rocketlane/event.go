@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/fake"
@@ -58,8 +59,14 @@ type Event struct {
 	EventTriggeredAt Millis     `json:"eventTriggeredAt"`
 }
 
-// JSON returns the event as compact JSON, the way Rocketlane sends it.
-func (e Event) JSON() ([]byte, error) { return payload.Marshal(e) }
+// JSON returns the event as compact JSON, the way Rocketlane sends it: the
+// bytes payload.Marshal gives (see encode.go).
+func (e Event) JSON() ([]byte, error) {
+	if b, ok := encodeEvent(e); ok {
+		return b, nil
+	}
+	return payload.Marshal(e)
+}
 
 // Data holds the resource an event is about: exactly one of the three is
 // set, matching the event's resourceType.
@@ -106,22 +113,21 @@ func (v Values) Keys() []string { return slices.Clone(v.keys) }
 
 // MarshalJSON encodes the object with its keys in order.
 func (v Values) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	n := 2
+	for _, k := range v.keys {
+		n += len(k) + len(v.vals[k]) + 4
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
 	for i, k := range v.keys {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		kb, err := payload.Marshal(k)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(v.vals[k])
+		b = appendString(b, k) // as payload.Marshal(k)
+		b = append(b, ':')
+		b = append(b, v.vals[k]...)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
 }
 
 // UnmarshalJSON decodes a JSON object, keeping its key order.
@@ -171,27 +177,27 @@ func PhaseChange(before, after Phase, fields ...string) (*ChangeLog, error) {
 }
 
 func change[T any](before, after T, only []string) (*ChangeLog, error) {
-	order := jsonNames(reflect.TypeFor[T]())
+	table := fieldTable(reflect.TypeFor[T]())
 	for _, f := range only {
-		if !slices.Contains(order, f) {
+		if !slices.ContainsFunc(table, func(jf jsonField) bool { return jf.name == f }) {
 			return nil, fmt.Errorf("rocketlane: %s has no field %q", reflect.TypeFor[T]().Name(), f)
 		}
 	}
-	b, err := fieldsOf(before)
-	if err != nil {
-		return nil, err
-	}
-	a, err := fieldsOf(after)
-	if err != nil {
-		return nil, err
-	}
+	bv, av := reflect.ValueOf(&before).Elem(), reflect.ValueOf(&after).Elem()
 	cl := &ChangeLog{}
-	for _, k := range order {
+	for _, f := range table {
+		k := f.name
 		if k == "updatedAt" || k == "updatedBy" || (len(only) > 0 && !slices.Contains(only, k)) {
 			continue
 		}
-		rb, inB := b[k]
-		ra, inA := a[k]
+		rb, inB, err := f.json(bv)
+		if err != nil {
+			return nil, err
+		}
+		ra, inA, err := f.json(av)
+		if err != nil {
+			return nil, err
+		}
 		if inB == inA && bytes.Equal(rb, ra) {
 			continue
 		}
@@ -209,25 +215,57 @@ func change[T any](before, after T, only []string) (*ChangeLog, error) {
 	return cl, nil
 }
 
-func fieldsOf(v any) (map[string]json.RawMessage, error) {
-	b, err := payload.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	return m, json.Unmarshal(b, &m)
+// jsonField is one field of a struct type as encoding/json writes it.
+type jsonField struct {
+	name      string // its JSON name
+	index     int
+	omitEmpty bool
 }
 
-// jsonNames lists a struct type's JSON field names in declaration order.
-func jsonNames(t reflect.Type) []string {
-	var out []string
+// json returns the JSON of the field in struct value v, the bytes
+// encoding/json writes for it inside v, and whether v's JSON has the field
+// at all (an empty omitempty field is left out).
+func (f jsonField) json(v reflect.Value) ([]byte, bool, error) {
+	fv := v.Field(f.index)
+	if f.omitEmpty && isEmptyValue(fv) {
+		return nil, false, nil
+	}
+	b, err := payload.Marshal(fv.Interface())
+	return b, err == nil, err
+}
+
+// isEmptyValue is encoding/json's test for omitempty.
+func isEmptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}
+
+// fieldTables caches fieldTable by type.
+var fieldTables sync.Map // reflect.Type → []jsonField
+
+// fieldTable lists a struct type's JSON fields in declaration order (the
+// order of its JSON), the way change compares two values field by field
+// instead of encoding and decoding both whole.
+func fieldTable(t reflect.Type) []jsonField {
+	if v, ok := fieldTables.Load(t); ok {
+		return v.([]jsonField)
+	}
+	var out []jsonField
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if name != "" && name != "-" {
-			out = append(out, name)
+			out = append(out, jsonField{name: name, index: i, omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty")})
 		}
 	}
-	return out
+	v, _ := fieldTables.LoadOrStore(t, out)
+	return v.([]jsonField)
 }
 
 // TaskEvent builds a TASK_* event about task, done by actor at occurredAt and

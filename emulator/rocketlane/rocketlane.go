@@ -34,12 +34,21 @@ const (
 // one event about a project, phase or task of a fresh account, the entities
 // created in the weeks before src.Now() and the event happening from there.
 func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {
+	ev, err := generate(src, e, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ev.JSON()
+}
+
+// generate is Generate before the encoding.
+func generate(src *fake.Source, e catalog.Event, opts payload.Options) (Event, error) {
 	if e.Vendor != catalog.Rocketlane {
-		return nil, fmt.Errorf("rocketlane: %s is not a Rocketlane event", e)
+		return Event{}, fmt.Errorf("rocketlane: %s is not a Rocketlane event", e)
 	}
 	variant, err := payload.Variant(src, e, opts.Variant)
 	if err != nil {
-		return nil, err
+		return Event{}, err
 	}
 	s := newScene(src)
 	var ev Event
@@ -67,12 +76,9 @@ func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, 
 	case PhaseDeleted:
 		ev, err = PhaseEvent(src, PhaseDeleted, s.phase, s.actor, s.acct.Webhook, s.occur(), nil)
 	default:
-		return nil, fmt.Errorf("rocketlane: no generator for event %q", e.Name)
+		return Event{}, fmt.Errorf("rocketlane: no generator for event %q", e.Name)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return ev.JSON()
+	return ev, err
 }
 
 // scene is the world one generated event happens in: an account whose

@@ -2,8 +2,10 @@ package rocketlane
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/fake"
@@ -68,7 +70,9 @@ func NewAccount(src *fake.Source) *Account {
 		lastTask:    src.ID(200, 90000),
 		lastCompany: src.ID(100, 5000),
 	}
-	for range src.ID(6, 9) {
+	n := src.ID(6, 9)
+	a.Team = make([]User, 0, n)
+	for range n {
 		a.Team = append(a.Team, a.NewUser(src, a.Domain))
 	}
 	a.Webhook = Webhook{WebhookID: src.ID(1, 400), WebhookName: fake.Pick(src, webhookNames)}
@@ -83,11 +87,19 @@ func NewAccount(src *fake.Source) *Account {
 		{ID: fid + 4, Label: "Contract Value", Type: FieldNumber},
 		{ID: fid + 5, Label: "Salesforce Opportunity", Type: FieldText},
 	}
-	for i, name := range categories {
-		a.Categories = append(a.Categories, TimeEntryCategory{CategoryID: i + 1, CategoryName: name})
-	}
+	a.Categories = slices.Clone(defaultCategories())
 	return a
 }
+
+// defaultCategories are the time entry categories every account starts
+// with, built once (NewAccount hands out copies).
+var defaultCategories = sync.OnceValue(func() []TimeEntryCategory {
+	out := make([]TimeEntryCategory, len(categories))
+	for i, name := range categories {
+		out[i] = TimeEntryCategory{CategoryID: i + 1, CategoryName: name}
+	}
+	return out
+})
 
 // NewUser returns a new user of the account, a person at domain (the firm's
 // or a customer's).
@@ -134,7 +146,7 @@ func (d FieldDef) Value(src *fake.Source, users []User, withLabel bool) Field {
 		n := src.ID(8, 120) * 2500
 		f.FieldValue, f.FieldValueLabel = n, strconv.Itoa(n)
 	default:
-		s := fmt.Sprintf("OPP-%06d", src.ID(10000, 999999))
+		s := zeroPadded("OPP-", src.ID(10000, 999999), 6)
 		f.FieldValue, f.FieldValueLabel = s, s
 	}
 	if !withLabel {
@@ -151,14 +163,15 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 	company := src.Company()
 	domain := domainOf(company)
 	customer := Company{CompanyID: a.NewCompanyID(src), CompanyName: company, CompanyURL: "https://www." + domain}
-	var customers []User
-	for range src.ID(1, 3) {
+	nc := src.ID(1, 3)
+	customers := make([]User, 0, nc)
+	for range nc {
 		customers = append(customers, a.NewUser(src, domain))
 	}
-	team := []User{creator}
-	for _, u := range pickDistinct(src, without(a.Team, creator.UserID), src.ID(2, 4)) {
-		team = append(team, u)
-	}
+	others := pickDistinctExcept(src, a.Team, creator.UserID, src.ID(2, 4))
+	team := make([]User, 0, 1+len(others))
+	team = append(team, creator)
+	team = append(team, others...)
 	start := DateOf(createdAt).AddDays(src.ID(1, 10))
 	p := Project{
 		ProjectID:   a.NewProjectID(src),
@@ -182,6 +195,9 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 		Currency:         fake.Pick(src, currencies),
 		CurrentPhases:    []PhaseRef{},
 	}
+	if len(a.ProjectFields) > 0 {
+		p.Fields = make([]Field, 0, len(a.ProjectFields))
+	}
 	for _, d := range a.ProjectFields {
 		p.Fields = append(p.Fields, d.Value(src, team, true))
 	}
@@ -193,7 +209,7 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 		p.PartnerCompanies = append(p.PartnerCompanies, Company{CompanyID: a.NewCompanyID(src), CompanyName: partner, CompanyURL: "https://www." + domainOf(partner)})
 	}
 	if src.Chance(0.6) {
-		p.ExternalReferenceID = fmt.Sprintf("SF-%06d", src.ID(100000, 999999))
+		p.ExternalReferenceID = zeroPadded("SF-", src.ID(100000, 999999), 6)
 	}
 	return p
 }
@@ -262,6 +278,9 @@ func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator
 	if name.milestone {
 		t.Type = "MILESTONE"
 	}
+	if len(a.TaskFields) > 0 {
+		t.Fields = make([]Field, 0, len(a.TaskFields))
+	}
 	for _, d := range a.TaskFields {
 		t.Fields = append(t.Fields, d.Value(src, team, false))
 	}
@@ -284,7 +303,7 @@ func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator
 		t.TimeEntryCategory = ptr(fake.Pick(src, a.Categories))
 	}
 	if src.Chance(0.3) {
-		t.ExternalReferenceID = fmt.Sprintf("IMPL-%d", src.ID(100, 9999))
+		t.ExternalReferenceID = "IMPL-" + strconv.Itoa(src.ID(100, 9999))
 	}
 	if src.Chance(0.5) {
 		t.Private = ptr(false)
@@ -316,10 +335,18 @@ func Renamed(name string) (string, bool) {
 	return "", false
 }
 
-// pickDistinct returns n different elements of xs (all of them when n ≥
-// len(xs)), in the order src draws them.
-func pickDistinct[T any](src *fake.Source, xs []T, n int) []T {
-	c := append([]T(nil), xs...)
+// pickDistinctExcept returns n different users of users other than userID
+// (all of them when n ≥ their number), in the order src draws them.
+func pickDistinctExcept(src *fake.Source, users []User, userID, n int) []User {
+	var c []User
+	for i, u := range users {
+		if u.UserID != userID {
+			if c == nil {
+				c = make([]User, 0, len(users)-i)
+			}
+			c = append(c, u)
+		}
+	}
 	n = min(n, len(c))
 	for i := range n {
 		j := i + src.IntN(len(c)-i)
@@ -347,9 +374,61 @@ func daysBetween(a, b Date) int {
 	return int(tb.Sub(ta) / day)
 }
 
+// zeroPadded is fmt.Sprintf(prefix+"%0*d", width, n).
+func zeroPadded(prefix string, n, width int) string {
+	if n < 0 {
+		return fmt.Sprintf("%s%0*d", prefix, width, n)
+	}
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(n), 10)
+	var buf [32]byte
+	b := append(buf[:0], prefix...)
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
+	}
+	return string(append(b, d...))
+}
+
 // domainOf turns a company name into its mail domain: "Margie's Travel" →
 // margies-travel.com.
 func domainOf(company string) string {
+	var buf [64]byte
+	if b, ok := appendDomainASCII(buf[:0], company); ok {
+		return string(b)
+	}
+	return domainOfRunes(company)
+}
+
+// appendDomainASCII is domainOf for an ASCII name, appended to b; ok is
+// false for any other name.
+func appendDomainASCII(b []byte, company string) ([]byte, bool) {
+	start := len(b)
+	dash := false
+	for i := 0; i < len(company); i++ {
+		c := company[i]
+		if c >= 0x80 {
+			return b, false
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			if dash && len(b) > start {
+				b = append(b, '-')
+			}
+			dash = false
+			b = append(b, c)
+		case c == '\'':
+		default:
+			dash = true
+		}
+	}
+	return append(b, ".com"...), true
+}
+
+// domainOfRunes is domainOf for any name, Unicode-aware.
+func domainOfRunes(company string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(company) {
