@@ -81,8 +81,10 @@ vendor's name ("Release Started", TASK_CREATED, task.created) or its slug
 			if err != nil {
 				return usageErr(err)
 			}
-			if _, err := payload.Variant(nil, e, variant); err != nil && variant != "" {
-				return usageErr(err)
+			if variant != "" {
+				if _, err := payload.Variant(nil, e, variant); err != nil {
+					return usageErr(err)
+				}
 			}
 			b, _, err := emulator.Sample(e.Vendor, e.Name, seed, at, payload.Options{Variant: variant, Quirks: quirks})
 			if err != nil {

@@ -162,3 +162,23 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 }
+
+// TestSampleEveryEvent samples every event of the catalog the way a user
+// would, without --variant, and validates the output.
+func TestSampleEveryEvent(t *testing.T) {
+	_, out, _ := cli(t, "", "events", "--json")
+	var evs []struct{ Vendor, Event string }
+	if err := json.Unmarshal([]byte(out), &evs); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		code, sample, errOut := cli(t, "", "sample", e.Vendor, e.Event, "--seed", "3")
+		if code != 0 {
+			t.Errorf("sample %s %q: exit %d: %s", e.Vendor, e.Event, code, errOut)
+			continue
+		}
+		if code, vout, verr := cli(t, sample, "validate", e.Vendor, e.Event, "-"); code != 0 {
+			t.Errorf("sample %s %q does not validate: %s%s", e.Vendor, e.Event, vout, verr)
+		}
+	}
+}

@@ -28,8 +28,8 @@ type Options struct {
 }
 
 // Variant resolves the requested variant of e: "" picks one with src (or
-// returns "" when e has no variants); an unknown one is an error listing the
-// valid ones.
+// returns "" when e has no variants, or src is nil: the choice is left to
+// the generator); an unknown one is an error listing the valid ones.
 func Variant(src *fake.Source, e catalog.Event, requested string) (string, error) {
 	if len(e.Variants) == 0 {
 		if requested != "" {
@@ -38,6 +38,9 @@ func Variant(src *fake.Source, e catalog.Event, requested string) (string, error
 		return "", nil
 	}
 	if requested == "" {
+		if src == nil {
+			return "", nil
+		}
 		return fake.Pick(src, e.Variants), nil
 	}
 	want := strings.ToLower(requested)
