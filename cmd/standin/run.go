@@ -71,7 +71,7 @@ URL) or a step the script gets wrong.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&targets, "target", nil, "receiver URL to deliver to (repeatable); default: the embedded sink")
 	f.StringArrayVar(&vars, "var", nil, "set a scenario var, K=V (repeatable); lists are comma-separated")
-	f.Uint64Var(&seed, "seed", runs.DefaultSeed, "seed of every generated value (default: the scenario's seed, else 1)")
+	f.Uint64Var(&seed, "seed", 0, "seed of every generated value; without it, the scenario's seed:, else 1")
 	f.Float64Var(&timeScale, "time-scale", 0, "real seconds per virtual second: 0 plays at once, 1 in real time")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per delivery, with the payload")
 	f.StringVar(&listen, "listen", "127.0.0.1:0", "address of the run's embedded server (the sink, and the Cutover API an integration calls back)")
