@@ -91,11 +91,9 @@ func refText(r Ref) string {
 
 func unescape(s string) string { return strings.ReplaceAll(s, "$${", "${") }
 
-// HasRefs reports whether s holds a ${...} reference.
-func HasRefs(s string) bool {
-	rs, err := refs(s)
-	return err != nil || len(rs) > 0
-}
+// HasRefs reports whether s needs Expand: it holds a ${...} reference or
+// an escaped $${.
+func HasRefs(s string) bool { return strings.Contains(s, "${") }
 
 // parseCond reads a when: condition: "var == value", "var != value" or
 // "var in [a, b]".

@@ -18,8 +18,16 @@ const (
 	maxErrors = 20
 	maxAfter  = 30 * 24 * time.Hour
 	maxDelay  = time.Hour
-	// MaxSteps bounds the events one run emits, loops included.
+	// MaxSteps bounds the steps one run plays, loops unrolled.
 	MaxSteps = 10_000
+	// maxDurationValue bounds duration attributes (an action's timeout).
+	maxDurationValue = time.Hour
+	// MaxEvents bounds the events one run emits (a refired action emits
+	// several per step).
+	MaxEvents = 20_000
+	// MaxIterations bounds the repetitions of every each: loop of a run
+	// together, those whose steps' when: skips them included.
+	MaxIterations = 100_000
 )
 
 // reserved names cannot be vars, entities or loop variables.
@@ -51,6 +59,9 @@ type parser struct {
 	errs  Errors
 	// deferred are checks that need every entity declared first.
 	deferred []func()
+	// varsOnly is set while entity attributes are read: they may refer to
+	// vars only.
+	varsOnly bool
 }
 
 func (p *parser) fail(pos Pos, format string, args ...any) {
@@ -246,6 +257,12 @@ func (p *parser) entities(n *node) {
 			p.fail(kn.pos, "%s", msg)
 			continue
 		}
+		if p.sc.Vendor == "cutover" && kind.Name == "runbook" {
+			if prev := slices.IndexFunc(p.sc.Entities, func(x Entity) bool { return x.Kind == "runbook" }); prev >= 0 {
+				p.fail(k.pos, "entity %s: a Cutover scenario runs one runbook, and %s is already it", name, p.sc.Entities[prev].Name)
+				continue
+			}
+		}
 		allowed := append([]string{"kind"}, names(kind.Attrs)...)
 		p.keys(body, "a "+kind.Name+" entity", allowed...)
 		e := Entity{Name: name, Kind: kind.Name, Pos: k.pos}
@@ -256,7 +273,9 @@ func (p *parser) entities(n *node) {
 				continue
 			}
 			v := value(body.vals[j])
+			p.varsOnly = true
 			p.typed(&v, f.Type, fmt.Sprintf("entity %s: %s", name, key), nil)
+			p.varsOnly = false
 			e.Attrs = append(e.Attrs, Assign{Key: key, Pos: ak.pos, Value: v})
 		}
 		p.sc.Entities = append(p.sc.Entities, e)
@@ -363,6 +382,9 @@ func CheckValue(v *Value, t Type, kindOf func(name string) (string, bool)) error
 			if err != nil || d < 0 {
 				return fmt.Errorf("%q is not a duration; want %s", s, t.Describe())
 			}
+			if d > maxDurationValue {
+				return fmt.Errorf("%s is too long; at most %s", d, maxDurationValue)
+			}
 			v.V = d
 			return nil
 		}
@@ -410,9 +432,9 @@ func describe(v any) string {
 		return fmt.Sprintf("the string %q", x)
 	case bool:
 		return fmt.Sprintf("the boolean %v", x)
-	case []Value:
+	case []Value, []any:
 		return "a list"
-	case []Assign:
+	case []Assign, map[string]any:
 		return "a mapping"
 	default:
 		return fmt.Sprintf("the number %v", x)
@@ -437,6 +459,8 @@ func (p *parser) checkRefs(s string, pos Pos, scope []string) {
 			if r.Attr != "" {
 				p.fail(pos, "${%s.%s}: %s is a var and has no attributes", r.Name, r.Attr, r.Name)
 			}
+		case p.varsOnly:
+			p.fail(pos, "${%s}: entity attributes can refer to vars only (declared under vars:)", refText(r))
 		default:
 			e, ok := p.entity(r.Name)
 			if !ok {
@@ -448,9 +472,9 @@ func (p *parser) checkRefs(s string, pos Pos, scope []string) {
 				continue
 			}
 			kind, _ := p.vocab.Kind(e.Kind)
-			attrs := append([]string{"id", "name"}, names(kind.Attrs)...)
-			if !slices.Contains(attrs, r.Attr) {
-				p.fail(pos, "${%s.%s}: a %s has no attribute %s; valid: %s", r.Name, r.Attr, e.Kind, r.Attr, strings.Join(attrs, ", "))
+			if !slices.Contains(kind.Readable, r.Attr) {
+				valid := slices.Sorted(slices.Values(kind.Readable))
+				p.fail(pos, "${%s.%s}: a %s has no readable attribute %s; valid: %s", r.Name, r.Attr, e.Kind, r.Attr, strings.Join(valid, ", "))
 			}
 		}
 	}

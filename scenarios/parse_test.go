@@ -143,7 +143,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown reference", head + "steps:\n  - event: task.created\n    entity: ${nope}\n", "t.yaml:5:13: ${nope}: no var, loop variable or entity is called nope"},
 		{"unclosed reference", head + "steps:\n  - event: task.created\n    set: {meta.task.name: \"${x\"}\n", "without a closing }"},
 		{"entity reference without attribute", head + "entities:\n  t1: {kind: task}\nsteps:\n  - event: task.created\n    set: {meta.task.name: \"${t1}\"}\n", "name an attribute of the task"},
-		{"unknown entity attribute", head + "entities:\n  t1: {kind: task}\nsteps:\n  - event: task.created\n    set: {meta.task.name: \"${t1.colour}\"}\n", "a task has no attribute colour"},
+		{"unknown entity attribute", head + "entities:\n  t1: {kind: task}\nsteps:\n  - event: task.created\n    set: {meta.task.name: \"${t1.colour}\"}\n", "a task has no readable attribute colour; valid: id, integration, name, stage, url"},
 		{"loop variable out of scope", head + "steps:\n  - each: [a]\n    steps: [{event: task.created}]\n  - event: task.created\n    set: {meta.task.name: \"${item}\"}\n", "no var, loop variable or entity is called item"},
 		{"each not a list", head + "steps:\n  - each: 3\n    steps: [{event: task.created}]\n", "t.yaml:4:11: each: want a list"},
 		{"each of a non-var", head + "steps:\n  - each: ${nope}\n    steps: [{event: task.created}]\n", "t.yaml:4:11: each: want a list such as [DEV, QA, PROD] or a list var"},
@@ -165,6 +165,8 @@ func TestParseErrors(t *testing.T) {
 		{"await stage", head + "entities: {c: {kind: task}}\nsteps:\n  - await: {task: c, stage: done}\n", `await.stage: "done" is not valid`},
 		{"await timeout", head + "entities: {c: {kind: task}}\nsteps:\n  - await: {task: c, timeout: 2h}\n", "await.timeout: 2h0m0s is out of range"},
 		{"bad url attribute", head + "entities:\n  c: {kind: task, url: ftp://x}\nsteps: [{fire: c}]\n", `entity c: url: "ftp://x" is not an absolute http(s) URL`},
+		{"entity attribute refers to an entity", head + "entities:\n  a: {kind: task}\n  b: {kind: task, name: \"after ${a.name}\"}\nsteps: [{event: task.created}]\n", "t.yaml:5:25: ${a.name}: entity attributes can refer to vars only"},
+		{"second runbook", head + "entities:\n  a: {kind: runbook}\n  b: {kind: runbook}\nsteps: [{event: task.created}]\n", "t.yaml:5:3: entity b: a Cutover scenario runs one runbook, and a is already it"},
 		{"alias without anchor", head + "steps:\n  - *nope\n", "t.yaml:4:5:"},
 		{"second document", head + "steps: [{event: task.created}]\n---\nname: u\n", "a scenario file holds one YAML document"},
 	}

@@ -58,6 +58,9 @@ type Kind struct {
 	Name  string
 	Doc   string
 	Attrs []Field
+	// Readable are the attributes ${entity.attr} can read (secrets such as
+	// tokens are not among them).
+	Readable []string
 }
 
 // EventSpec is what a step emitting one event may say.
@@ -148,7 +151,7 @@ var vocabularies = map[string]Vocabulary{
 				str("name", "runbook name (default: drawn)"),
 				str("id", "runbook id, a string of digits (default: drawn)"),
 				enum("run_type", "the run's type (default: live)", "rehearsal", "live"),
-			}},
+			}, []string{"id", "name", "run_type", "frontend_url"}},
 			{"task", "a task of the runbook", []Field{
 				str("name", "task name (default: drawn)"),
 				str("id", "task id (default: the next one)"),
@@ -170,11 +173,11 @@ var vocabularies = map[string]Vocabulary{
 				boolean("notify_on_cancel", "Notify Webhook on Cancel: cancel: sends a cancel request"),
 				url("cancel_url", "where the cancel request goes (default: url)"),
 				duration("timeout", "how long a call may take (default: 30s)"),
-			}},
+			}, []string{"id", "name", "stage", "integration", "url"}},
 			{"user", "a person acting in the run (actor:)", []Field{
 				str("email", "e-mail address (default: drawn at the customer's domain)"),
 				str("id", "user id (default: drawn)"),
-			}},
+			}, []string{"id", "email", "name"}},
 		},
 		Events: map[string]EventSpec{
 			"runbook.updated": {About: "runbook", Update: []Field{str("name", "the runbook's new name")}},
@@ -205,22 +208,22 @@ var vocabularies = map[string]Vocabulary{
 				str("first_name", "first name (default: drawn)"),
 				str("last_name", "last name (default: drawn)"),
 				str("email", "e-mail address (default: first.last at the firm's domain)"),
-			}},
+			}, []string{"id", "name", "email", "first_name", "last_name"}},
 			{"project", "a customer project", []Field{
 				str("name", "project name (default: customer – project kind)"),
 				str("customer", "customer company name (default: drawn)"),
 				ref("owner", "user", "the project's owner (default: drawn from the team)"),
-			}},
+			}, []string{"id", "name", "customer", "owner"}},
 			{"phase", "a phase of a project", []Field{
 				str("name", "phase name (default: the next of Kickoff, Discovery, …)"),
 				ref("project", "project", "its project (default: the only project)"),
-			}},
+			}, []string{"id", "name", "project"}},
 			{"task", "a task in a phase", []Field{
 				str("name", "task name (default: one that fits the phase)"),
 				ref("phase", "phase", "its phase (default: the only phase)"),
 				ref("assignee", "user", "assigned at creation (default: drawn)"),
 				boolean("milestone", "a milestone rather than a task"),
-			}},
+			}, []string{"id", "name", "phase"}},
 		},
 		Events: map[string]EventSpec{
 			"PROJECT_CREATED":  {About: "project"},
@@ -258,14 +261,14 @@ var vocabularies = map[string]Vocabulary{
 			{"release", "a release and its pipeline", []Field{
 				str("name", "release name (default: drawn, such as 2026.03 Payroll)"),
 				str("description", "release description"),
-			}},
+			}, []string{"id", "name", "description", "pipeline"}},
 			{"environment", "a pipeline stage's environment", []Field{
 				str("code", "environment code such as DEV, QA, TEST, PROD (default: the entity's name in capitals)"),
 				str("name", "environment name (default: from the code, such as Production)"),
-			}},
+			}, []string{"id", "name", "code"}},
 			{"user", "a FlexDeploy user (actor:)", []Field{
 				str("name", "login name (default: drawn)"),
-			}},
+			}, []string{"name"}},
 		},
 		Events: map[string]EventSpec{
 			"Release Started":    {About: "release"},

@@ -45,9 +45,10 @@ payload timestamps still follow the scenario's clock; 1 plays them in real
 time, 0.1 ten times faster. The same scenario, seed and vars always give the
 same payload bytes.
 
-Exit status: 0 when every delivery succeeded, 1 when one failed, 2 for bad
-input (an unreadable scenario, named by file:line:col, an unknown var, a bad
-URL) or a step the script gets wrong.`,
+Exit status: 0 when every delivery succeeded, 1 when one failed (or the
+receiver did not finish an awaited Cutover task in time), 2 for bad input
+(an unreadable scenario, named by file:line:col, an unknown var, a bad URL)
+or a step the script gets wrong.`,
 		Example: `  standin run cutover-runbook-integration-failure
   standin run flexdeploy-release-pipeline --target http://localhost:9000/hooks --var outcome=rejected
   standin run ./my-scenario.yaml --seed 7 --json > deliveries.jsonl`,
@@ -151,6 +152,8 @@ func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, op
 	}
 	var serr *runs.StepError
 	switch {
+	case errors.As(r.Err(), &serr) && serr.Receiver:
+		return failedErr(serr)
 	case errors.As(r.Err(), &serr):
 		return usageErr(serr)
 	case rep.Status == runs.Failed:
@@ -276,7 +279,7 @@ playing it.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			if _, err := sc.ResolveVars(nil); err != nil {
+			if err := runs.Check(sc, nil); err != nil {
 				return usageErr(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid %s scenario %q (%d steps, %d entities)\n", sc.File, sc.Vendor, sc.Name, len(sc.Steps), len(sc.Entities))

@@ -149,3 +149,31 @@ func TestReadmeScenarioRuns(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestCheckPlansLikeRun: scenarios check refuses what run would refuse
+// before its first step.
+func TestCheckPlansLikeRun(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "scalar-each.yaml")
+	if err := os.WriteFile(f, []byte("name: s\nvendor: cutover\nvars: {v: one}\nsteps:\n  - each: ${v}\n    steps: [{event: task.created}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"scenarios", "check", f}, {"run", f}} {
+		code, _, errOut := cli(t, "", cmd...)
+		if code != 2 || !strings.Contains(errOut, f+":5:11: each: ${v} is not a list") {
+			t.Errorf("%v: exit %d, %q", cmd, code, errOut)
+		}
+	}
+}
+
+// TestAwaitTimeoutIsTheReceiversFailure: an awaited task nobody finishes
+// fails the run with exit 1, not as bad input.
+func TestAwaitTimeoutIsTheReceiversFailure(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "await.yaml")
+	if err := os.WriteFile(f, []byte("name: a\nvendor: cutover\nentities: {c: {kind: task}}\nsteps:\n  - event: run.started\n  - await: {task: c, timeout: 100ms}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := cli(t, "", "run", f)
+	if code != 1 || !strings.Contains(errOut, f+":6:5: step 2 (await): await: task c") || !strings.Contains(errOut, "still startable after 100ms") {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+}

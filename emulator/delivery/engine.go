@@ -196,12 +196,15 @@ type Engine struct {
 	base   context.Context
 	cancel context.CancelFunc
 
-	mu          sync.Mutex
-	subs        []*subState // oldest first
-	subByID     map[string]*subState
-	store       store
-	timed       map[*record]struct{} // records held by a timer
-	watchers    map[*watcher]struct{}
+	mu       sync.Mutex
+	subs     []*subState // oldest first
+	subByID  map[string]*subState
+	store    store
+	timed    map[*record]struct{} // records held by a timer
+	watchers map[*watcher]struct{}
+	// changed is closed (and cleared) when a delivery becomes final, is
+	// evicted or is reset away, for AwaitFinal; nil while nobody waits.
+	changed     chan struct{}
 	pending     int
 	drained     chan struct{} // closed when pending reaches 0 during Shutdown
 	dropped     int
@@ -657,6 +660,7 @@ func (e *Engine) release() {
 // noteFinal tells the waiters that r became final (delta 1) or stopped
 // being a stored final delivery (-1). Call with e.mu held.
 func (e *Engine) noteFinal(r *record, delta int) {
+	e.broadcast()
 	for w := range e.watchers {
 		if w.f.match(r) {
 			w.count += delta
@@ -664,6 +668,45 @@ func (e *Engine) noteFinal(r *record, delta int) {
 				close(w.done)
 				delete(e.watchers, w)
 			}
+		}
+	}
+}
+
+// broadcast wakes AwaitFinal calls. Call with e.mu held.
+func (e *Engine) broadcast() {
+	if e.changed != nil {
+		close(e.changed)
+		e.changed = nil
+	}
+}
+
+// AwaitFinal blocks until every delivery in ids is final or no longer
+// stored (retention evicts only final deliveries; Reset forgets them), or
+// ctx ends. Unlike Wait, a delivery evicted while it waits still counts as
+// final, so a caller that knows its deliveries by id never waits forever.
+func (e *Engine) AwaitFinal(ctx context.Context, ids []string) error {
+	for {
+		e.mu.Lock()
+		done := true
+		for _, id := range ids {
+			if r, ok := e.store.byID[id]; ok && !r.d.Status.Final() {
+				done = false
+				break
+			}
+		}
+		if done {
+			e.mu.Unlock()
+			return nil
+		}
+		if e.changed == nil {
+			e.changed = make(chan struct{})
+		}
+		ch := e.changed
+		e.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }
@@ -822,6 +865,7 @@ func (e *Engine) Reset() {
 		delete(e.timed, r)
 	}
 	e.store = newStore()
+	e.broadcast()
 	for w := range e.watchers {
 		w.count = 0
 	}

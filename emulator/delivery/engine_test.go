@@ -1125,3 +1125,38 @@ func TestStoreOldestFinal(t *testing.T) {
 		t.Fatalf("oldest after compaction: %+v", r)
 	}
 }
+
+func TestAwaitFinalCountsEvictedAndReset(t *testing.T) {
+	rc := newReceiver(t, nil)
+	e := newEngine(t, Config{Retention: 1})
+	mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL})
+	var ids []string
+	for range 4 {
+		for _, d := range mustEmit(t, e, event("rocketlane", "TASK_CREATED")) {
+			ids = append(ids, d.ID)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.AwaitFinal(ctx, ids); err != nil {
+		t.Fatalf("evicted deliveries should count as final: %v", err)
+	}
+	if e.Dropped() < 3 {
+		t.Fatalf("dropped %d, want the 3 oldest evicted", e.Dropped())
+	}
+
+	held := newReceiver(t, nil)
+	mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: held.URL, Faults: Faults{Delay: Duration(time.Hour)}})
+	ds := mustEmit(t, e, event("cutover", "task.created"))
+	done := make(chan error, 1)
+	go func() { done <- e.AwaitFinal(ctx, []string{ds[0].ID}) }()
+	select {
+	case err := <-done:
+		t.Fatalf("AwaitFinal returned %v while the delivery is held", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	e.Reset()
+	if err := <-done; err != nil {
+		t.Fatalf("a reset delivery no longer exists: %v", err)
+	}
+}

@@ -67,12 +67,15 @@ func (a *actionRun) emit(ctx context.Context, name string, update []field, debug
 
 // state reads the task's stage, its action and the request the action
 // would send now.
-func (a *actionRun) state(cancel bool) (stage string, act action, integration bool, out outgoing, rehearsal bool) {
+func (a *actionRun) state(cancel bool) (stage string, act action, integration bool, out outgoing, rehearsal bool, err error) {
 	a.r.wmu.Lock()
 	defer a.r.wmu.Unlock()
 	t := a.w.tasks[a.task]
-	_, rb, _ := a.w.runbook()
-	return t.Stage, t.action, t.Integration, t.action.request(rb.Runbook, t.Task, cancel), rb.run.Type == cutover.Rehearsal
+	_, rb, err := a.w.runbook()
+	if err != nil {
+		return "", action{}, false, outgoing{}, false, err
+	}
+	return t.Stage, t.action, t.Integration, t.action.request(rb.Runbook, t.Task, cancel), rb.run.Type == cutover.Rehearsal, nil
 }
 
 // fire runs the task's integration action as Cutover does when the task
@@ -82,7 +85,10 @@ func (a *actionRun) state(cancel bool) (stage string, act action, integration bo
 // is refired as the step's refire: says.
 func (a *actionRun) fire(ctx context.Context, refireActor string) error {
 	for attempt := 0; ; attempt++ {
-		stage, act, _, out, rehearsal := a.state(false)
+		stage, act, _, out, rehearsal, err := a.state(false)
+		if err != nil {
+			return err
+		}
 		if err := act.check(a.task); err != nil {
 			return err
 		}
@@ -121,6 +127,9 @@ func (a *actionRun) fire(ctx context.Context, refireActor string) error {
 			if err := a.r.advance(ctx, 200*time.Millisecond, time.Second); err != nil {
 				return err
 			}
+			if stage, _, _, _, _, err := a.state(false); err != nil || stage == stageComplete {
+				return err // the receiver finished it through the API meanwhile
+			}
 			return a.emit(ctx, "task.updated", []field{{"stage", stageComplete}}, nil, "finish task on success")
 		}
 		if err := a.emit(ctx, "integrations.failed", nil, &x.debug, x.summary); err != nil {
@@ -143,8 +152,10 @@ func (a *actionRun) fire(ctx context.Context, refireActor string) error {
 // cancel stops the task's integration: with notify_on_cancel it sends the
 // cancel request, then integrations.cancelled.
 func (a *actionRun) cancel(ctx context.Context) error {
-	stage, act, integration, out, _ := a.state(true)
+	stage, act, integration, out, _, err := a.state(true)
 	switch {
+	case err != nil:
+		return err
 	case !integration:
 		return fmt.Errorf("task %s has no integration action to cancel", a.task)
 	case !act.cancelable:
@@ -174,21 +185,29 @@ func (a *actionRun) await(ctx context.Context) error {
 		a.r.wmu.Lock()
 		t := a.w.tasks[a.task]
 		stage, changed := t.Stage, a.w.changed
-		_, rb, _ := a.w.runbook()
+		_, rb, err := a.w.runbook()
 		a.r.wmu.Unlock()
+		if err != nil {
+			return err
+		}
 		if slices.Index(cutoverStageOrder, stage) >= want {
 			return nil
 		}
 		select {
 		case <-changed:
 		case <-timer.C:
-			return fmt.Errorf("await: task %s (id %s) is still %s after %s; want %s (move it with PATCH /cutover/core/runbooks/%s/tasks/%s/finish)",
-				a.task, t.ID, stage, a.st.Timeout, a.st.Stage, rb.ID, t.ID)
+			return &awaitTimeout{fmt.Sprintf("await: task %s (id %s) is still %s after %s; want %s (move it with PATCH /cutover/core/runbooks/%s/tasks/%s/finish)",
+				a.task, t.ID, stage, a.st.Timeout, a.st.Stage, rb.ID, t.ID)}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
+
+// awaitTimeout is an await step the receiver did not satisfy in time.
+type awaitTimeout struct{ msg string }
+
+func (e *awaitTimeout) Error() string { return e.msg }
 
 // cutoverStageOrder is the order a task's stages come in.
 var cutoverStageOrder = []string{stageNotStartable, stageStartable, stageInProgress, stageComplete}

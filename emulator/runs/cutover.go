@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/cutover"
@@ -223,6 +224,10 @@ func (w *cutoverWorld) build(s *step) ([]byte, error) {
 		rb := w.runbooks[name]
 		switch s.event.Name {
 		case "run.started":
+			if rb.started {
+				// Another run of the runbook (a rehearsal, then live).
+				rb.run.ID = strconv.Itoa(s.src.ID(100, 9999))
+			}
 			rb.run.Type = s.withString("run_type", rb.run.Type)
 			rb.StartActual = s.at
 			rb.started = true
@@ -298,7 +303,13 @@ func (w *cutoverWorld) taskEvent(s *step, name string, t *cutoverTask, subject *
 				d := f.value.(int64)
 				t.Duration, now = &d, d
 			}
+			if old == now {
+				continue // Cutover reports what changed
+			}
 			subject.Changes = append(subject.Changes, cutover.Change{Field: f.name, Old: old, New: now})
+		}
+		if len(subject.Changes) == 0 {
+			return fmt.Errorf("task.updated changes nothing: task %s already has %s", name, describeFields(s.update))
 		}
 		if t.Stage == stageComplete && t.endActual == nil {
 			at := s.at
@@ -319,6 +330,15 @@ func (w *cutoverWorld) taskEvent(s *step, name string, t *cutoverTask, subject *
 	}
 	w.notify()
 	return nil
+}
+
+// describeFields writes updates as field=value pairs for messages.
+func describeFields(fs []field) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%s %v", f.name, f.value)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // advance makes the first task that is not startable yet startable, if no

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/cutover"
 	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/fake"
 )
 
 // APIError is a request the emulated Cutover API refuses, with its HTTP
@@ -36,11 +38,19 @@ type CutoverAPI struct{ m *Manager }
 // Cutover returns the emulated Cutover API over m's runs.
 func (m *Manager) Cutover() CutoverAPI { return CutoverAPI{m} }
 
-// find returns the newest run holding the runbook with id.
+// find returns the run holding the runbook with id: the one in progress,
+// else the newest. Runs with the same scenario and seed have the same ids
+// (their payloads are byte-identical), so two in progress at once are
+// ambiguous: a 409 says so rather than guess.
 func (a CutoverAPI) find(id string) (*Run, *cutoverWorld, string, error) {
-	list := a.m.List()
-	for i := len(list) - 1; i >= 0; i-- {
-		r := list[i]
+	type hit struct {
+		r    *Run
+		w    *cutoverWorld
+		name string
+	}
+	var live []hit
+	var newest *hit
+	for _, r := range a.m.List() {
 		w, ok := r.world.(*cutoverWorld)
 		if !ok {
 			continue
@@ -48,11 +58,30 @@ func (a CutoverAPI) find(id string) (*Run, *cutoverWorld, string, error) {
 		r.wmu.Lock()
 		for name, rb := range w.runbooks {
 			if rb.ID == id {
-				r.wmu.Unlock()
-				return r, w, name, nil
+				h := hit{r, w, name}
+				newest = &h
+				select {
+				case <-r.Done():
+				default:
+					live = append(live, h)
+				}
 			}
 		}
 		r.wmu.Unlock()
+	}
+	switch {
+	case len(live) == 1:
+		return live[0].r, live[0].w, live[0].name, nil
+	case len(live) > 1:
+		ids := make([]string, len(live))
+		for i, h := range live {
+			ids[i] = h.r.ID()
+		}
+		return nil, nil, "", &APIError{Status: http.StatusConflict, Detail: fmt.Sprintf(
+			"runbook %s belongs to %d runs in progress (%s): runs with the same scenario and seed have the same ids; give concurrent runs different seeds",
+			id, len(live), strings.Join(ids, ", "))}
+	case newest != nil:
+		return newest.r, newest.w, newest.name, nil
 	}
 	return nil, nil, "", notFound("no runbook %q: runbooks come from scenario runs (POST /__admin/runs)", id)
 }
@@ -143,22 +172,25 @@ func (a CutoverAPI) Act(ctx context.Context, id, tid, action string) (cutover.Do
 		return cutover.Document{}, err
 	}
 	e, _ := catalog.Lookup(catalog.Cutover, event)
-	s := &step{event: e, spec: r.vocab.Events[e.Name], entity: name, actor: w.apiActor(), update: update, with: map[string]any{}}
-	s.at, s.src = r.src.Advance(r.src.Duration(minGap, maxGap)), r.src
+	s := &step{event: e, spec: r.vocab.Events[e.Name], entity: name, actor: w.apiActor(r.apiSrc), update: update, with: map[string]any{}}
+	s.at, s.src = r.src.Advance(r.apiSrc.Duration(minGap, maxGap)), r.apiSrc
+	b, err := w.build(s)
+	if err != nil {
+		r.wmu.Unlock()
+		return cutover.Document{}, unprocessable("task %s: %v", tid, err)
+	}
 	if action == "skip" {
 		t.skipped = true
 	}
-	b, err := w.build(s)
 	doc := cutover.Document{Data: w.taskResource(id, t)}
 	r.wmu.Unlock()
-	if err != nil {
-		return cutover.Document{}, err
-	}
 	if err := r.validate(e, b, false); err != nil {
 		return cutover.Document{}, err
 	}
 	ev := delivery.Event{ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: catalog.Cutover, Name: e.Name, Body: b, Time: time.Now().UTC()}
-	r.record(nil, ev, name, s.at, "", "PATCH /cutover/core/runbooks/"+id+"/tasks/"+tid+"/"+action)
+	if err := r.record(nil, ev, name, s.at, "", "PATCH /cutover/core/runbooks/"+id+"/tasks/"+tid+"/"+action); err != nil {
+		return cutover.Document{}, &APIError{Status: http.StatusTooManyRequests, Detail: err.Error()}
+	}
 	if err := r.send(context.WithoutCancel(ctx), ev, false); err != nil {
 		return cutover.Document{}, err
 	}
@@ -181,10 +213,10 @@ func (w *cutoverWorld) taskByID(runbook, tid string) (string, *cutoverTask, erro
 
 // apiActor is the user entity that acts through the API: the integration
 // user, made on first use.
-func (w *cutoverWorld) apiActor() string {
+func (w *cutoverWorld) apiActor(src *fake.Source) string {
 	const name = "(api)"
 	if _, ok := w.users[name]; !ok {
-		w.users[name] = cutover.User{ID: strconv.Itoa(w.src.ID(5000, 9999)), Email: "integration.user@" + w.base.Domain}
+		w.users[name] = cutover.User{ID: strconv.Itoa(src.ID(5000, 9999)), Email: "integration.user@" + w.base.Domain}
 	}
 	return name
 }

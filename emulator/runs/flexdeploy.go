@@ -23,6 +23,17 @@ type flexDeployWorld struct {
 	users    map[string]string
 	envIDs   int
 	manager  string // the release manager, the default actor
+	// last is the time of the latest event: what an event reports as
+	// having started (a workflow, a stage, a snapshot) starts no earlier.
+	last time.Time
+}
+
+// since returns t, or the latest event's time when t is before it.
+func (w *flexDeployWorld) since(t time.Time) time.Time {
+	if t.Before(w.last) {
+		return w.last
+	}
+	return t
 }
 
 type fdRelease struct {
@@ -167,7 +178,7 @@ func (w *flexDeployWorld) release(s *step) (*fdRelease, error) {
 // Completed came first (a pipeline cannot run without one).
 func (w *flexDeployWorld) snapshotOf(r *fdRelease, at time.Time) flexdeploy.Snapshot {
 	if r.snapshot == nil {
-		taken := at.Add(-w.src.Duration(time.Minute, 10*time.Minute))
+		taken := w.since(at.Add(-w.src.Duration(time.Minute, 10*time.Minute)))
 		snap := flexdeploy.NewSnapshot(w.ids, w.st, r.Release, taken)
 		r.snapshot = &snap
 	}
@@ -195,6 +206,15 @@ func (w *flexDeployWorld) stage(r *fdRelease, envName string, start time.Time) *
 }
 
 func (w *flexDeployWorld) build(s *step) ([]byte, error) {
+	b, err := w.event(s)
+	if err == nil && s.at.After(w.last) {
+		w.last = s.at
+	}
+	return b, err
+}
+
+// event builds the step's event.
+func (w *flexDeployWorld) event(s *step) ([]byte, error) {
 	src, st, at := s.src, w.st, s.at
 	if s.spec.About == "" {
 		ev, err := flexdeploy.GenerateIn(src, st, w.ids, s.event, "")
@@ -237,7 +257,7 @@ func (w *flexDeployWorld) build(s *step) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		created := at.Add(-src.Duration(20*time.Second, 3*time.Minute))
+		created := w.since(at.Add(-src.Duration(20*time.Second, 3*time.Minute)))
 		snap := flexdeploy.NewSnapshot(w.ids, st, r.Release, created.Add(src.Duration(0, 3*time.Second)))
 		r.snapshot = &snap
 		p := flexdeploy.SnapshotPayload{
@@ -250,7 +270,7 @@ func (w *flexDeployWorld) build(s *step) ([]byte, error) {
 			return nil, err
 		}
 	case flexdeploy.PipelineStageCompleted:
-		sg := w.stage(r, envName, at.Add(-src.Duration(5*time.Minute, 20*time.Minute)))
+		sg := w.stage(r, envName, w.since(at.Add(-src.Duration(5*time.Minute, 20*time.Minute))))
 		if sg.complete {
 			return nil, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
 		}
@@ -292,7 +312,7 @@ func (w *flexDeployWorld) workflow(s *step, r *fdRelease, envName string) (flexd
 	}
 	wfType := strings.ToUpper(s.withString("type", "deploy"))
 	status := s.withString("status", "SUCCESS")
-	took := src.Duration(40*time.Second, 8*time.Minute)
+	took := at.Sub(w.since(at.Add(-src.Duration(40*time.Second, 8*time.Minute))))
 	sg := w.stage(r, envName, at.Add(-took))
 	if sg.complete {
 		return flexdeploy.Event{}, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
@@ -340,7 +360,7 @@ func (w *flexDeployWorld) gate(s *step, r *fdRelease, envName string) (flexdeplo
 	if s.event.Name == flexdeploy.TaskCreated || sg.gate == nil {
 		created := at
 		if s.event.Name != flexdeploy.TaskCreated {
-			created = at.Add(-src.Duration(time.Minute, time.Hour))
+			created = w.since(at.Add(-src.Duration(time.Minute, time.Hour)))
 		}
 		creator := flexdeploy.CompletedSnapshotsMonitor
 		if r.pe.ExecutionStatus == "RUNNING" && len(r.stages) > 1 {

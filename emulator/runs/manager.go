@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/scenarios"
 )
 
-// DefaultKeep is how many runs a Manager remembers.
-const DefaultKeep = 1000
+// DefaultKeep is how many runs a Manager remembers (each with every
+// payload it emitted).
+const DefaultKeep = 200
 
 // ErrShutdown is returned by Start after Shutdown.
 var ErrShutdown = errors.New("the server is shutting down; no new runs")
@@ -45,13 +47,22 @@ func NewManager(engine *delivery.Engine, keep int) *Manager {
 // Start prepares a run of sc (see New) and plays it in the background.
 func (m *Manager) Start(sc *scenarios.Scenario, opts Options) (*Run, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
 		return nil, ErrShutdown
 	}
+	// Preparing a run (planning its loops) may take a while; other
+	// requests go on meanwhile.
 	r, err := New(sc, m.engine, opts)
 	if err != nil {
 		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		r.unsubscribe()
+		return nil, ErrShutdown
 	}
 	m.byID[r.ID()] = r
 	m.order = append(m.order, r)
@@ -94,15 +105,29 @@ func (m *Manager) List() []*Run {
 	return append([]*Run(nil), m.order...)
 }
 
-// Reset stops the runs in progress and forgets every run.
+// resetWait bounds how long Reset waits for cancelled runs to stop.
+const resetWait = 10 * time.Second
+
+// Reset stops the runs in progress, waits for them to stop sending (so
+// nothing of theirs follows a reset of the deliveries) and forgets every
+// run.
 func (m *Manager) Reset() {
 	m.mu.Lock()
-	old := m.cancel
+	old, runs := m.cancel, m.order
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.byID = map[string]*Run{}
 	m.order = nil
 	m.mu.Unlock()
 	old()
+	deadline := time.NewTimer(resetWait)
+	defer deadline.Stop()
+	for _, r := range runs {
+		select {
+		case <-r.Done():
+		case <-deadline.C:
+			return
+		}
+	}
 }
 
 // Shutdown refuses new runs, stops those in progress and waits for them

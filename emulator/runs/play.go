@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -30,6 +31,9 @@ import (
 // DefaultSeed is the seed of a run when neither the run nor the scenario
 // gives one.
 const DefaultSeed = 1
+
+// apiSeedSalt derives the seed of a run's API stream from the run's seed.
+const apiSeedSalt = 0x5eed_a91_c0de
 
 // The virtual gap before a step that gives no after:, drawn from the seed.
 const (
@@ -113,15 +117,17 @@ type Report struct {
 	Subscribers []string       `json:"subscriptions,omitempty"`
 }
 
-// StepError is a step that could not be played: the script's fault (a
-// payload override its schema refuses, an entity of the wrong kind, a var
-// of the wrong type), at the step's place.
+// StepError is a step that could not be played, at the step's place: the
+// script's fault (a payload override its schema refuses, an entity of the
+// wrong kind, a var of the wrong type), or, when Receiver is set, the
+// receiver's (an awaited task it did not finish in time).
 type StepError struct {
-	File  string
-	Pos   scenarios.Pos
-	Step  int
-	Event string
-	Err   error
+	File     string
+	Pos      scenarios.Pos
+	Step     int
+	Event    string
+	Err      error
+	Receiver bool
 }
 
 // Error writes file:line:col: step N (event): reason.
@@ -141,10 +147,16 @@ type Run struct {
 	seed   uint64
 	vars   map[string]any
 	src    *fake.Source
+	// apiSrc draws what the emulated Cutover API adds (event ids, gaps),
+	// apart from src, so the story's own draws do not depend on when a
+	// receiver calls back.
+	apiSrc *fake.Source
 	world  world
 	vocab  scenarios.Vocabulary
 	subs   []string
 	plan   []planned
+	// iterations counts loop repetitions while planning.
+	iterations int
 
 	// wmu guards src and world: the play loop and the emulated Cutover API
 	// (other goroutines) both change them.
@@ -155,8 +167,10 @@ type Run struct {
 	report  Report
 	stepErr error
 	total   int // deliveries emitted
-	done    chan struct{}
-	once    sync.Once
+	// deliveries are the ids of every delivery of the run's events.
+	deliveries []string
+	done       chan struct{}
+	once       sync.Once
 }
 
 // New prepares a run of sc through engine: resolves its vars, subscribes
@@ -174,7 +188,7 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 	if opts.Seed != nil {
 		seed = *opts.Seed
 	}
-	if opts.TimeScale < 0 || opts.TimeScale > 1000 {
+	if math.IsNaN(opts.TimeScale) || opts.TimeScale < 0 || opts.TimeScale > 1000 {
 		return nil, fmt.Errorf("time scale %v: want 0 (instant) to 1000; 1 is real time", opts.TimeScale)
 	}
 	if opts.ID == "" {
@@ -182,7 +196,8 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 	}
 	r := &Run{
 		sc: sc, engine: engine, opts: opts, seed: seed, vars: vars,
-		src: fake.New(seed, sc.Start), vocab: scenarios.Vocabularies()[sc.Vendor],
+		src: fake.New(seed, sc.Start), apiSrc: fake.New(seed^apiSeedSalt, time.Unix(1, 0)),
+		vocab:  scenarios.Vocabularies()[sc.Vendor],
 		done:   make(chan struct{}),
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
@@ -220,6 +235,14 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 	}
 	r.report.Subscribers = append([]string(nil), r.subs...)
 	return r, nil
+}
+
+// Check prepares a run of sc with vars as New does (vars, entities, every
+// loop and condition unrolled) without playing it: the problems a run
+// would refuse before its first step, beyond what Parse finds.
+func Check(sc *scenarios.Scenario, vars map[string]string) error {
+	_, err := New(sc, nil, Options{Vars: vars})
+	return err
 }
 
 // ID returns the run's id.
@@ -285,6 +308,9 @@ func (r *Run) unsubscribe() {
 type planned struct {
 	st   *scenarios.Step
 	loop []loopVar // innermost last
+	// pre is the after: of the blocks this step opens, waited before the
+	// step's own.
+	pre time.Duration
 }
 
 type loopVar struct {
@@ -302,7 +328,11 @@ func (r *Run) planSteps(steps []scenarios.Step, loop []loopVar, out *[]planned) 
 			if !ok {
 				v = r.vars[st.When.Var]
 			}
-			if !st.When.Holds(fmt.Sprint(v)) {
+			text := ""
+			if v != nil {
+				text = fmt.Sprint(v)
+			}
+			if !st.When.Holds(text) {
 				continue
 			}
 		}
@@ -315,6 +345,10 @@ func (r *Run) planSteps(steps []scenarios.Step, loop []loopVar, out *[]planned) 
 		items, err := r.eachItems(st, loop)
 		if err != nil {
 			return err
+		}
+		r.iterations += len(items)
+		if r.iterations > scenarios.MaxIterations {
+			return r.errAt(st.Pos, "the scenario's each: loops repeat more than %d times in all", scenarios.MaxIterations)
 		}
 		for idx, item := range items {
 			inner := append(append([]loopVar(nil), loop...), loopVar{name: st.Var, value: item, index: idx})
@@ -329,12 +363,20 @@ func (r *Run) planSteps(steps []scenarios.Step, loop []loopVar, out *[]planned) 
 func (r *Run) planOne(st *scenarios.Step, loop []loopVar, out *[]planned) error {
 	if st.Event != "" || st.Action != "" {
 		if len(*out) >= scenarios.MaxSteps {
-			return r.errAt(st.Pos, "the scenario emits more than %d events", scenarios.MaxSteps)
+			return r.errAt(st.Pos, "the scenario plays more than %d steps", scenarios.MaxSteps)
 		}
 		*out = append(*out, planned{st: st, loop: loop})
 		return nil
 	}
-	return r.planSteps(st.Steps, loop, out)
+	first := len(*out)
+	if err := r.planSteps(st.Steps, loop, out); err != nil {
+		return err
+	}
+	// A block's after: is a wait before the block (each repetition of it).
+	if st.AfterSet && len(*out) > first {
+		(*out)[first].pre += st.After
+	}
+	return nil
 }
 
 func (r *Run) errAt(pos scenarios.Pos, format string, args ...any) error {
@@ -487,6 +529,7 @@ func (r *Run) play(ctx context.Context) error {
 		if !st.AfterSet {
 			gap = r.src.Duration(minGap, maxGap)
 		}
+		gap += p.pre
 		r.src.Advance(gap)
 		r.wmu.Unlock()
 		if err := r.sleep(ctx, gap); err != nil {
@@ -512,7 +555,9 @@ func (r *Run) play(ctx context.Context) error {
 			ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: st.Event, Body: b, Time: time.Now().UTC(),
 			Faults: delivery.Faults{Duplicate: st.Fault.Duplicate, Delay: delivery.Duration(st.Fault.Delay)},
 		}
-		r.record(st, ev, entity, at, faultText(st.Fault), "")
+		if err := r.record(st, ev, entity, at, faultText(st.Fault), ""); err != nil {
+			return r.stepFailed(ctx, st, err)
+		}
 		if st.Fault.OutOfOrder {
 			held = append(held, ev)
 			continue
@@ -528,12 +573,10 @@ func (r *Run) play(ctx context.Context) error {
 		return err
 	}
 	r.mu.Lock()
-	total := r.total
+	ids := append([]string(nil), r.deliveries...)
 	r.mu.Unlock()
-	if total > 0 {
-		if _, err := r.engine.Wait(ctx, delivery.Filter{Run: r.opts.ID}, total); err != nil {
-			return fmt.Errorf("waiting for the run's deliveries: %w", err)
-		}
+	if err := r.engine.AwaitFinal(ctx, ids); err != nil {
+		return fmt.Errorf("waiting for the run's deliveries: %w", err)
 	}
 	return nil
 }
@@ -547,15 +590,23 @@ func (r *Run) stepFailed(ctx context.Context, st *scenarios.Step, err error) err
 	r.mu.Lock()
 	n := len(r.report.Events) + 1
 	r.mu.Unlock()
-	serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err}
+	var at *awaitTimeout
+	serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err, Receiver: errors.As(err, &at)}
 	r.setStepErr(serr)
 	return serr
 }
 
-// record adds an emitted event to the report.
-func (r *Run) record(st *scenarios.Step, ev delivery.Event, entity string, at time.Time, fault, note string) {
+// errTooManyEvents stops a run past scenarios.MaxEvents.
+var errTooManyEvents = fmt.Errorf("the run has emitted %d events, the most one run may", scenarios.MaxEvents)
+
+// record adds an emitted event to the report; past scenarios.MaxEvents it
+// refuses.
+func (r *Run) record(st *scenarios.Step, ev delivery.Event, entity string, at time.Time, fault, note string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if len(r.report.Events) >= scenarios.MaxEvents {
+		return errTooManyEvents
+	}
 	pos := scenarios.Pos{}
 	if st != nil {
 		pos = st.Pos
@@ -564,11 +615,15 @@ func (r *Run) record(st *scenarios.Step, ev delivery.Event, entity string, at ti
 		Step: len(r.report.Events) + 1, Pos: pos, Event: ev.Name, Entity: entity, EventID: ev.ID, At: at,
 		Payload: ev.Body, Deliveries: []string{}, Fault: fault, Note: note,
 	})
+	return nil
 }
 
 // send hands ev to the engine and, when wait, waits for its deliveries to
 // be final.
 func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
+	if err := ctx.Err(); err != nil {
+		return err // a cancelled run (reset, shutdown) sends nothing more
+	}
 	ds, err := r.engine.Emit(ctx, ev)
 	if err != nil {
 		return err
@@ -579,15 +634,18 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	}
 	r.mu.Lock()
 	r.total += len(ds)
+	r.deliveries = append(r.deliveries, ids...)
 	for i := range r.report.Events {
 		if r.report.Events[i].EventID == ev.ID {
 			r.report.Events[i].Deliveries = ids
 		}
 	}
-	r.report.Deliveries.Total = r.total
+	if r.report.Status == Running {
+		r.report.Deliveries.Total = r.total
+	}
 	r.mu.Unlock()
-	if wait && len(ds) > 0 {
-		if _, err := r.engine.Wait(ctx, delivery.Filter{EventID: ev.ID}, len(ds)); err != nil {
+	if wait {
+		if err := r.engine.AwaitFinal(ctx, ids); err != nil {
 			return fmt.Errorf("waiting for the deliveries of %s: %w", ev.Name, err)
 		}
 	}
@@ -609,7 +667,9 @@ func (r *Run) emitEvent(ctx context.Context, st *scenarios.Step, s *step, note s
 		return err
 	}
 	ev := delivery.Event{ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: s.event.Name, Body: b, Time: time.Now().UTC()}
-	r.record(st, ev, s.entity, s.at, "", note)
+	if err := r.record(st, ev, s.entity, s.at, "", note); err != nil {
+		return err
+	}
 	return r.send(ctx, ev, true)
 }
 

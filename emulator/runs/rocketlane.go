@@ -25,6 +25,9 @@ type rocketlaneWorld struct {
 	tasks    map[string]*rlTask
 	deleted  map[string]bool
 	nextUser int
+	// lastTriggered keeps eventTriggeredAt moving forward from event to
+	// event.
+	lastTriggered rocketlane.Millis
 }
 
 type rlPhase struct {
@@ -386,6 +389,10 @@ func (w *rocketlaneWorld) build(s *step) ([]byte, error) {
 	if deleted {
 		w.deleted[name] = true
 	}
+	if ev.EventTriggeredAt <= w.lastTriggered {
+		ev.EventTriggeredAt = w.lastTriggered + 1
+	}
+	w.lastTriggered = ev.EventTriggeredAt
 	return ev.JSON()
 }
 

@@ -2,6 +2,7 @@ package runs_test
 
 import (
 	"bytes"
+	"math"
 	"context"
 	"encoding/json"
 	"io"
@@ -166,22 +167,25 @@ func TestBuiltinsAreDeterministic(t *testing.T) {
 }
 
 func TestTimeScaleDoesNotChangeBytes(t *testing.T) {
-	sc, err := scenarios.Parse("fast.yaml", []byte(`
-name: fast
-vendor: cutover
-steps:
-  - event: task.created
-  - event: task.started
-    after: 50ms
-`))
-	if err != nil {
-		t.Fatal(err)
+	parse := func(after string) *scenarios.Scenario {
+		sc, err := scenarios.Parse("fast.yaml", []byte("name: fast\nvendor: cutover\nsteps:\n  - event: task.created\n  - event: task.started\n    after: "+after+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
 	}
+	// Time scale 0 does not wait the virtual hour.
 	start := time.Now()
-	_, instant := play(t, sc, runs.Options{})
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("time scale 0 took %s", d)
+	rep, _ := play(t, parse("1h"), runs.Options{})
+	if d := time.Since(start); d > 30*time.Second || rep.Status != runs.Succeeded {
+		t.Errorf("time scale 0 took %s for a 1h wait (%s)", d, rep.Status)
 	}
+	if gap := rep.Events[1].At.Sub(rep.Events[0].At); gap != time.Hour {
+		t.Errorf("virtual gap %s, want 1h", gap)
+	}
+	// Time scale 1 waits in real time; the bytes are the same.
+	sc := parse("50ms")
+	_, instant := play(t, sc, runs.Options{})
 	start = time.Now()
 	_, real := play(t, sc, runs.Options{TimeScale: 1})
 	if d := time.Since(start); d < 50*time.Millisecond {
@@ -447,6 +451,7 @@ func TestBadInputIsRefusedBeforePlaying(t *testing.T) {
 		{runs.Options{Vars: map[string]string{"outcom": "x"}}, "did you mean outcome?"},
 		{runs.Options{Targets: []string{"not a url"}}, "target not a url"},
 		{runs.Options{TimeScale: -2}, "time scale"},
+		{runs.Options{TimeScale: math.NaN()}, "time scale"},
 	} {
 		if _, err := runs.New(sc, e, tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: %v, want %q", tt.opts, err, tt.want)
@@ -500,12 +505,133 @@ steps:
 		t.Errorf("description %q", desc)
 	}
 
-	bad, err := scenarios.Parse("bad.yaml", []byte("name: b\nvendor: cutover\nentities: {c: {kind: task, token: x}}\nsteps:\n  - event: task.created\n    set: {meta.task.name: \"${c.token}\"}\n"))
+	_, err = scenarios.Parse("bad.yaml", []byte("name: b\nvendor: cutover\nentities: {c: {kind: task, token: x}}\nsteps:\n  - event: task.created\n    set: {meta.task.name: \"${c.token}\"}\n"))
+	if err == nil || !strings.Contains(err.Error(), "a task has no readable attribute token; valid: id, integration, name, stage, url") {
+		t.Errorf("secret attributes are not readable: %v", err)
+	}
+}
+
+// TestRunEndsWhenRetentionEvictsItsDeliveries: a run with more deliveries
+// than the engine keeps still ends (evicted deliveries were final).
+func TestRunEndsWhenRetentionEvictsItsDeliveries(t *testing.T) {
+	rc := newReceiver(t, 200)
+	e := delivery.New(delivery.Config{Retention: 5, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
+	sc, err := scenarios.Parse("many.yaml", []byte("name: many\nvendor: flexdeploy\nsteps:\n  - each: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]\n    steps:\n      - event: User Created\n        fault: {delay: 20ms}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, _ = play(t, bad, runs.Options{})
-	if !strings.Contains(rep.Error, "a task has no attribute token; valid: id, integration, name, stage, url") {
-		t.Errorf("secret attributes are not readable: %s", rep.Error)
+	r, err := runs.New(sc, e, runs.Options{Targets: []string{rc.URL, rc.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rep := r.Play(ctx)
+	if rep.Status != runs.Succeeded || len(rc.got()) != 24 {
+		t.Fatalf("%s: %s; %d requests", rep.Status, rep.Error, len(rc.got()))
+	}
+	if e.Dropped() == 0 {
+		t.Fatal("the test should make retention evict deliveries")
+	}
+}
+
+func TestEscapedReferences(t *testing.T) {
+	sc, err := scenarios.Parse("esc.yaml", []byte("name: e\nvendor: cutover\nentities:\n  t: {kind: task, name: \"cost $${price}\"}\nsteps:\n  - event: task.created\n    set: {meta.runbook.name: \"$${rb}\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bodies := play(t, sc, runs.Options{})
+	if len(bodies) != 1 || field(t, bodies[0], "/meta/task/name") != "cost ${price}" || field(t, bodies[0], "/meta/runbook/name") != "${rb}" {
+		t.Fatalf("escapes: %s", bodies)
+	}
+}
+
+// TestPayloadTimesMoveForward: across many seeds, no event's time, and no
+// start time an event reports, is before the previous event's.
+func TestPayloadTimesMoveForward(t *testing.T) {
+	const fdLayout = "2006-01-02 15:04:05 -0700"
+	fdTime := func(v any) (time.Time, bool) {
+		s, ok := v.(string)
+		if !ok {
+			return time.Time{}, false
+		}
+		tm, err := time.Parse(fdLayout, s)
+		return tm, err == nil
+	}
+	for _, name := range scenarios.Names() {
+		sc := builtin(t, name)
+		for seed := uint64(1); seed <= 15; seed++ {
+			_, bodies := play(t, sc, runs.Options{Seed: &seed})
+			var last, lastTriggered, lastStage time.Time
+			for i, b := range bodies {
+				var at, triggered time.Time
+				var starts []time.Time
+				switch sc.Vendor {
+				case "cutover":
+					at, _ = time.Parse(time.RFC3339, field(t, b, "/attributes/created_at").(string))
+				case "rocketlane":
+					occurred, _ := field(t, b, "/eventOccurredAt").(json.Number).Int64()
+					trig, _ := field(t, b, "/eventTriggeredAt").(json.Number).Int64()
+					at, triggered = time.UnixMilli(occurred), time.UnixMilli(trig)
+					if triggered.Before(lastTriggered) || triggered.Before(at) {
+						t.Errorf("%s seed %d event %d: eventTriggeredAt %v goes back (previous %v, occurred %v)", name, seed, i, triggered, lastTriggered, at)
+					}
+					lastTriggered = triggered
+				case "flexdeploy":
+					var ok bool
+					if at, ok = fdTime(field(t, b, "/timestamp")); !ok {
+						at, _ = fdTime(field(t, b, "/payload/updatedOn")) // Snapshot Completed's timestamp is null
+					}
+					switch field(t, b, "/eventType") {
+					case "Workflow Completed":
+						// A workflow starts after the event before it.
+						if st, ok := fdTime(field(t, b, "/payload/startTime")); ok {
+							starts = append(starts, st)
+						}
+					case "Pipeline Stage Completed":
+						// A stage starts after the previous stage completed.
+						if st, ok := fdTime(field(t, b, "/payload/pipelineStageExecution/startTime")); ok && st.Before(lastStage) {
+							t.Errorf("%s seed %d event %d: stage starts %v, before the previous stage completed at %v", name, seed, i, st, lastStage)
+						}
+						lastStage = at
+					}
+				}
+				if at.Before(last) {
+					t.Errorf("%s seed %d event %d at %v, before %v", name, seed, i, at, last)
+				}
+				for _, st := range starts {
+					if st.Before(last) {
+						t.Errorf("%s seed %d event %d (%v) reports a start %v before the previous event %v", name, seed, i, field(t, b, "/eventType"), st, last)
+					}
+				}
+				last = at
+			}
+		}
+	}
+}
+
+func TestSecondRunStartedIsAnotherRun(t *testing.T) {
+	sc, err := scenarios.Parse("two.yaml", []byte("name: t\nvendor: cutover\nsteps:\n  - event: run.started\n    with: {run_type: rehearsal}\n  - event: run.started\n    with: {run_type: live}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bodies := play(t, sc, runs.Options{})
+	a, b := field(t, bodies[0], "/relationships/entity/data/id"), field(t, bodies[1], "/relationships/entity/data/id")
+	if a == b || field(t, bodies[1], "/meta/current_run/run_type") != "live" {
+		t.Errorf("runs %v and %v: a second run.started is a new run", a, b)
+	}
+}
+
+func TestBlockAfterWaitsBeforeEachRepetition(t *testing.T) {
+	sc, err := scenarios.Parse("b.yaml", []byte("name: b\nvendor: cutover\nsteps:\n  - event: task.created\n  - each: [1, 2]\n    after: 5h\n    steps:\n      - event: task.created\n        after: 1m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := play(t, sc, runs.Options{})
+	for i := 1; i < 3; i++ {
+		if gap := rep.Events[i].At.Sub(rep.Events[i-1].At); gap != 5*time.Hour+time.Minute {
+			t.Errorf("event %d came %s after the previous, want 5h1m", i, gap)
+		}
 	}
 }

@@ -253,3 +253,26 @@ func jsonField(t *testing.T, doc []byte, path ...string) string {
 	s, _ := v.(string)
 	return s
 }
+
+// TestSameRunbookInTwoLiveRunsIsAConflict: runs with the same scenario and
+// seed have the same ids; the API refuses to guess which one is meant.
+func TestSameRunbookInTwoLiveRunsIsAConflict(t *testing.T) {
+	_, base := start(t, server.Config{})
+	script := "name: twin\nvendor: cutover\nentities: {c: {kind: task}}\nsteps:\n  - event: run.started\n  - await: {task: c, stage: complete, timeout: 3s}\n"
+	a, b := startScript(t, base, script), startScript(t, base, script)
+	var rep runDoc
+	for rep.Status == "" || len(rep.Events) == 0 {
+		call(t, "GET", base+"/__admin/runs/"+b, "", &rep)
+		time.Sleep(10 * time.Millisecond)
+	}
+	rb := jsonField(t, rep.Events[0].Payload, "meta", "runbook", "id")
+	var e apiDoc
+	if code := call(t, "GET", base+"/cutover/core/runbooks/"+rb, "", &e); code != 409 || len(e.Errors) != 1 ||
+		!strings.Contains(e.Errors[0].Detail, a) || !strings.Contains(e.Errors[0].Detail, b) || !strings.Contains(e.Errors[0].Detail, "different seeds") {
+		t.Fatalf("%d %+v", code, e.Errors)
+	}
+	call(t, "POST", base+"/__admin/reset", "", nil)
+	if code := call(t, "GET", base+"/cutover/core/runbooks/"+rb, "", &e); code != 404 {
+		t.Errorf("after a reset the runbook is gone: %d", code)
+	}
+}
