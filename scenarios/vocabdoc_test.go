@@ -29,7 +29,7 @@ func renderVocabulary() string {
 		v := vocab[vendor]
 		fmt.Fprintf(&b, "### %s\n\nEntity kinds:\n\n| kind | attribute | type | meaning |\n| --- | --- | --- | --- |\n", vendor)
 		for _, k := range v.Kinds {
-			fmt.Fprintf(&b, "| `%s` | | | %s |\n", k.Name, k.Doc)
+			fmt.Fprintf(&b, "| `%s` | | | %s; `${%s.…}` reads %s |\n", k.Name, k.Doc, k.Name, "`"+strings.Join(k.Readable, "`, `")+"`")
 			for _, a := range k.Attrs {
 				fmt.Fprintf(&b, "| | `%s` | %s | %s |\n", a.Name, a.Type.Describe(), a.Doc)
 			}
