@@ -2,11 +2,11 @@ package runs_test
 
 import (
 	"bytes"
-	"math"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
