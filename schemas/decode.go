@@ -48,6 +48,8 @@ func (p *parser) value(depth int) (any, bool) {
 		return nil, false
 	}
 	switch c := p.b[p.i]; {
+	case (c == '{' || c == '[') && depth >= maxDepth:
+		return nil, false // encoding/json's nesting limit
 	case c == '{':
 		return p.object(depth + 1)
 	case c == '[':

@@ -204,11 +204,9 @@ func intOf(v any) (int, bool) {
 func ratOf(v any) (*big.Rat, bool) {
 	switch n := v.(type) {
 	case float64:
-		r := new(big.Rat)
-		if r.SetFloat64(n) == nil {
-			return nil, false
-		}
-		return r, true
+		// A schema's number, as its decimal JSON text says (0.1 is 1/10,
+		// not the binary float nearest to it), like the reference.
+		return new(big.Rat).SetString(strconv.FormatFloat(n, 'g', -1, 64))
 	case json.Number:
 		return new(big.Rat).SetString(string(n))
 	}
@@ -440,7 +438,7 @@ func equal(a, b any) bool {
 			}
 			yr, _ = new(big.Rat).SetString(string(y))
 		case float64:
-			yr = new(big.Rat).SetFloat64(y)
+			yr, _ = new(big.Rat).SetString(strconv.FormatFloat(y, 'g', -1, 64))
 		default:
 			return false
 		}

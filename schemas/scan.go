@@ -14,16 +14,18 @@ import (
 // violation, a syntax error, or a case scan leaves to the others) goes on to
 // Decode, check.ok and the general validator, which find the verdict and
 // explain it. So scan must never accept what check.ok (and the general
-// validator) would refuse, nor a document Decode would refuse; tests and
-// fuzz targets hold it to both.
+// validator) would refuse, nor a document encoding/json would refuse (nor,
+// so, Decode); tests and fuzz targets hold it to both.
 //
 // Where reading the bytes in one pass cannot decide a keyword cheaply (a
 // const or enum on a number or an object, uniqueItems over values that are
 // not plain strings, more than 64 named properties, a format with no fast
-// form), scan decodes just that value with the quick parser and asks
-// check.ok. Where a duplicate object key or an escaped key makes the bytes
-// differ from the decoded value, it gives up on the whole payload (sets
-// abort) and leaves it to the others.
+// form, oneOf and not), scan decodes just that value with the quick parser
+// and asks check.ok. Where a duplicate object key or an escaped key makes
+// the bytes differ from the decoded value, it gives up on the whole payload
+// (sets abort) and leaves it to the others. Its "no" is therefore not
+// final: it may refuse at a member that a later duplicate replaces, before
+// it sees the duplicate; only "yes" (with abort unset) is.
 
 // JSON kinds, as bits of check.kinds.
 const (
@@ -164,7 +166,9 @@ func (s *scanner) space() {
 }
 
 // value checks the value at s.i against c (nil: anything), leaving s.i
-// after it. depth counts as in parser.value.
+// after it. depth is how many arrays and objects enclose the value; like
+// encoding/json, scan refuses an array or object inside maxDepth others
+// (the one it opens would be the maxDepth+1st level), whatever it holds.
 func (s *scanner) value(c *check, depth int) bool {
 	if s.i >= len(s.b) || depth > maxDepth {
 		return false
@@ -217,21 +221,29 @@ func (s *scanner) value(c *check, depth int) bool {
 			return false
 		}
 	}
-	if len(c.oneOf) > 0 {
-		n := 0
-		for _, sub := range c.oneOf {
-			s.i = start
-			if s.value(sub, depth) {
-				n++
-			}
-		}
-		if n != 1 {
+	if len(c.oneOf) > 0 || c.not != nil {
+		// A scan's yes is final, its no is not: it stops at the first
+		// value that fails, and a later duplicate key may replace that
+		// value ({"a":"x","a":1} is {"a":1}). oneOf counts the subschemas
+		// that hold and not wants the one to fail, so both are put to
+		// the decoded value.
+		p := parser{b: s.b, i: start}
+		v, ok := p.value(depth)
+		if !ok {
 			return false
 		}
-	}
-	if c.not != nil {
-		s.i = start
-		if s.value(c.not, depth) {
+		if len(c.oneOf) > 0 {
+			n := 0
+			for _, sub := range c.oneOf {
+				if sub.ok(v) {
+					n++
+				}
+			}
+			if n != 1 {
+				return false
+			}
+		}
+		if c.not != nil && c.not.ok(v) {
 			return false
 		}
 	}
@@ -241,6 +253,17 @@ func (s *scanner) value(c *check, depth int) bool {
 
 // tree decodes the value at s.i and asks check.ok.
 func (s *scanner) tree(c *check, depth int) bool {
+	// The quick parser lets an empty array or object open the
+	// maxDepth+1st level, which encoding/json refuses; where the rest of
+	// the input is long enough to nest that deep, skip reads the value
+	// first, by encoding/json's rule.
+	if len(s.b)-s.i >= 2*(maxDepth-depth+1) {
+		start := s.i
+		if !s.skip(depth) {
+			return false
+		}
+		s.i = start
+	}
 	p := parser{b: s.b, i: s.i}
 	v, ok := p.value(depth)
 	s.i = p.i
@@ -250,7 +273,7 @@ func (s *scanner) tree(c *check, depth int) bool {
 func (c *check) allows(kind uint8) bool { return len(c.types) == 0 || c.kinds&kind != 0 }
 
 func (s *scanner) object(c *check, depth int) bool {
-	if !c.allows(kObject) {
+	if !c.allows(kObject) || depth >= maxDepth {
 		return false
 	}
 	if c.opaque {
@@ -343,7 +366,7 @@ func (s *scanner) object(c *check, depth int) bool {
 }
 
 func (s *scanner) array(c *check, depth int) bool {
-	if !c.allows(kArray) {
+	if !c.allows(kArray) || depth >= maxDepth {
 		return false
 	}
 	if c.opaque {
@@ -536,13 +559,17 @@ func (c *check) inBoundsBytes(raw []byte) bool {
 		(!b.hasExclMin || i > b.exclMin) && (!b.hasExclMax || i < b.exclMax)
 }
 
-// skip reads over one well-formed value, as parser.value would accept it.
+// skip reads over one well-formed value, as encoding/json would accept it
+// (depth as in value).
 func (s *scanner) skip(depth int) bool {
 	if s.i >= len(s.b) || depth > maxDepth {
 		return false
 	}
 	switch ch := s.b[s.i]; {
 	case ch == '{':
+		if depth >= maxDepth {
+			return false
+		}
 		s.i++
 		s.space()
 		if s.i < len(s.b) && s.b[s.i] == '}' {
@@ -581,6 +608,9 @@ func (s *scanner) skip(depth int) bool {
 			}
 		}
 	case ch == '[':
+		if depth >= maxDepth {
+			return false
+		}
 		s.i++
 		s.space()
 		if s.i < len(s.b) && s.b[s.i] == ']' {

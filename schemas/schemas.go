@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/big"
 	"path"
 	"sort"
 	"strconv"
@@ -300,6 +301,13 @@ func validate(vendor, slug string, v any, fastFirst bool) error {
 	if fastFirst && checks[key].ok(v) {
 		return nil
 	}
+	// The reference validator cannot read numbers whose exponent big.Rat
+	// refuses (1e10000000), and panics on them: say where they are instead.
+	if ptr, n, found := unreadableNumber(v, ""); found {
+		return &Error{Vendor: vendor, Event: slug, Violations: []Violation{{
+			Pointer: ptr, Message: fmt.Sprintf("the number %.40s is too large to be read", n), Keyword: "",
+		}}}
+	}
 	err = s.Validate(v)
 	if err == nil {
 		return nil
@@ -309,6 +317,34 @@ func validate(vendor, slug string, v any, fastFirst bool) error {
 		return fmt.Errorf("validate %s/%s: %w", vendor, slug, err)
 	}
 	return &Error{Vendor: vendor, Event: slug, Violations: violations(ve)}
+}
+
+// unreadableNumber finds a number in v that big.Rat cannot parse, and its
+// JSON pointer.
+func unreadableNumber(v any, ptr string) (string, string, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		if _, ok := new(big.Rat).SetString(string(x)); !ok {
+			return ptr, string(x), true
+		}
+	case map[string]any:
+		for k, item := range x {
+			if p, n, ok := unreadableNumber(item, ptr+"/"+escapePointer(k)); ok {
+				return p, n, true
+			}
+		}
+	case []any:
+		for i, item := range x {
+			if p, n, ok := unreadableNumber(item, ptr+"/"+strconv.Itoa(i)); ok {
+				return p, n, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 // violations flattens a validation error tree into its leaves: the rules

@@ -263,3 +263,33 @@ func TestValidateIsSafeConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestHugeNumbersAreViolationsNotPanics: the reference validator cannot
+// read 1e10000000; the place is reported instead.
+func TestHugeNumbersAreViolationsNotPanics(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "samples", "rocketlane", "task-created.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(strings.Replace(string(b), `"taskId": 278`, `"taskId": 1e10000000`, 1))
+	if string(body) == string(b) {
+		t.Fatal("the sample has no taskId to replace")
+	}
+	err = schemas.Validate("rocketlane", "task-created", body)
+	var se *schemas.Error
+	if !errors.As(err, &se) || len(se.Violations) != 1 || se.Violations[0].Pointer != "/data/task/taskId" || !strings.Contains(se.Violations[0].Message, "too large") {
+		t.Fatalf("%v", err)
+	}
+}
+
+// TestNestingLimit: encoding/json's 10,000 levels hold on every path.
+func TestNestingLimit(t *testing.T) {
+	deep := []byte(strings.Repeat("[", 10001) + strings.Repeat("]", 10001))
+	if _, err := schemas.Decode(deep); err == nil {
+		t.Error("Decode accepted 10,001 levels of nesting")
+	}
+	ok := []byte(strings.Repeat("[", 10000) + strings.Repeat("]", 10000))
+	if _, err := schemas.Decode(ok); err != nil {
+		t.Errorf("Decode refused 10,000 levels: %v", err)
+	}
+}

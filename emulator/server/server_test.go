@@ -125,6 +125,7 @@ func TestBadInputsGetJSON4xx(t *testing.T) {
 		{"emit: override not an object", "POST", "/__admin/events/cutover/task.created", `[1]`, 400, "must be a JSON object"},
 		{"emit: override not JSON", "POST", "/__admin/events/cutover/task.created", `{"meta":`, 400, "invalid JSON"},
 		{"emit: override breaks the schema", "POST", "/__admin/events/cutover/task.created", `{"meta":{"task":{"id":4}}}`, 422, "/meta/task/id"},
+		{"emit: unreadable number", "POST", "/__admin/events/rocketlane/task-created", `{"data":{"task":{"taskId":1e10000000}}}`, 422, "/data/task/taskId"},
 		{"emit: bad seed", "POST", "/__admin/events/cutover/task.created?seed=abc", "", 400, "seed"},
 		{"emit: bad variant", "POST", "/__admin/events/flexdeploy/workflow-completed?variant=build", "", 400, "deploy, test"},
 		{"emit: too large", "POST", "/__admin/events/cutover/task.created", big, 413, "limit"},
