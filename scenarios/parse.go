@@ -47,6 +47,12 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	p := &parser{file: file, sc: &Scenario{File: file, Source: src}}
 	p.top(root)
 	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b *Error) int {
+			if a.Pos.Line != b.Pos.Line {
+				return a.Pos.Line - b.Pos.Line
+			}
+			return a.Pos.Col - b.Pos.Col
+		})
 		return nil, p.errs
 	}
 	return p.sc, nil
@@ -194,6 +200,35 @@ func (p *parser) vars(n *node) {
 			continue
 		}
 		v := n.vals[i]
+		decl := Var{Name: name, Pos: k.pos}
+		if v.kind == mapNode {
+			// The long form: default, values, description.
+			p.keys(v, "var "+name, "default", "values", "description")
+			if d := v.get("description"); d != nil {
+				decl.Description, _ = p.str(d, "description")
+			}
+			if vs := v.get("values"); vs != nil {
+				if vs.kind != seqNode || len(vs.vals) == 0 {
+					p.fail(vs.pos, "var %s: values is a non-empty list of the values it may take", name)
+				}
+				for _, x := range vs.vals {
+					if x.kind != scalarNode || x.scalar == nil {
+						p.fail(x.pos, "var %s: values must be scalars", name)
+						continue
+					}
+					decl.Values = append(decl.Values, fmt.Sprint(x.scalar))
+				}
+			}
+			d := v.get("default")
+			if d == nil {
+				p.fail(v.pos, "var %s needs a default:", name)
+				continue
+			}
+			v = d
+			if len(decl.Values) > 0 && (v.kind != scalarNode || !slices.Contains(decl.Values, fmt.Sprint(v.scalar))) {
+				p.fail(v.pos, "var %s: the default is not one of its values (%s)", name, strings.Join(decl.Values, ", "))
+			}
+		}
 		switch v.kind {
 		case mapNode:
 			p.fail(v.pos, "var %s: a default is a scalar or a list, got a mapping", name)
@@ -205,7 +240,8 @@ func (p *parser) vars(n *node) {
 				}
 			}
 		}
-		p.sc.Vars = append(p.sc.Vars, Var{Name: name, Default: value(v), Pos: k.pos})
+		decl.Default = value(v)
+		p.sc.Vars = append(p.sc.Vars, decl)
 	}
 }
 
@@ -331,6 +367,14 @@ func (p *parser) typed(v *Value, t Type, what string, scope []string) {
 	}
 }
 
+// Article is "an" before a vowel, else "a": the article of an entity kind.
+func Article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 // CheckValue checks v against t, normalising it in place; kindOf tells the
 // kind of a named entity, for refs.
 func CheckValue(v *Value, t Type, kindOf func(name string) (string, bool)) error {
@@ -416,7 +460,7 @@ func CheckValue(v *Value, t Type, kindOf func(name string) (string, bool)) error
 			case !found:
 				return fmt.Errorf("no entity %q is declared; want %s", s, t.Describe())
 			case kind != t.Kind:
-				return fmt.Errorf("entity %q is a %s; want %s", s, kind, t.Describe())
+				return fmt.Errorf("entity %q is %s %s; want %s", s, Article(kind), kind, t.Describe())
 			}
 			return nil
 		}
@@ -886,6 +930,13 @@ func (sc *Scenario) ResolveVars(overrides map[string]string) (map[string]any, er
 	for _, k := range keys {
 		s := overrides[k]
 		def, ok := out[k]
+		if ok {
+			for _, v := range sc.Vars {
+				if v.Name == k && len(v.Values) > 0 && !slices.Contains(v.Values, s) {
+					return nil, fmt.Errorf("var %s=%q: want one of %s", k, s, strings.Join(v.Values, ", "))
+				}
+			}
+		}
 		if !ok {
 			if len(declared) == 0 {
 				return nil, fmt.Errorf("var %s: scenario %s declares no vars", k, sc.Name)

@@ -153,7 +153,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown fault", head + "steps:\n  - event: task.created\n    fault: {drop: true}\n", `t.yaml:5:13: unknown key "drop" in fault; valid keys: duplicate, delay, out_of_order`},
 		{"fault not a bool", head + "steps:\n  - event: task.created\n    fault: {duplicate: yes please}\n", "fault.duplicate must be true or false"},
 		{"reserved var", head + "vars: {index: 1}\nsteps: [{event: task.created}]\n", `t.yaml:3:8: var name "index" is reserved`},
-		{"var is a mapping", head + "vars: {v: {a: 1}}\nsteps: [{event: task.created}]\n", "t.yaml:3:11: var v: a default is a scalar or a list"},
+		{"var is a mapping", head + "vars: {v: {a: 1}}\nsteps: [{event: task.created}]\n", `t.yaml:3:12: unknown key "a" in var v; valid keys: default, values, description`},
 		{"entity on a fresh event", "name: t\nvendor: flexdeploy\nentities:\n  r: {kind: release}\nsteps:\n  - event: Tag Assigned\n    entity: r\n", "t.yaml:7:13: Tag Assigned is generated fresh in scenarios and is not about an entity"},
 		{"action on another vendor", "name: t\nvendor: rocketlane\nsteps:\n  - fire: x\n", "t.yaml:4:11: fire: is a Cutover integration action; rocketlane scenarios have none"},
 		{"fire of an unknown task", head + "steps:\n  - fire: nope\n", `t.yaml:4:11: fire: no entity "nope" is declared; want the name of a task entity`},
@@ -167,6 +167,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad url attribute", head + "entities:\n  c: {kind: task, url: ftp://x}\nsteps: [{fire: c}]\n", `entity c: url: "ftp://x" is not an absolute http(s) URL`},
 		{"entity attribute refers to an entity", head + "entities:\n  a: {kind: task}\n  b: {kind: task, name: \"after ${a.name}\"}\nsteps: [{event: task.created}]\n", "t.yaml:5:25: ${a.name}: entity attributes can refer to vars only"},
 		{"second runbook", head + "entities:\n  a: {kind: runbook}\n  b: {kind: runbook}\nsteps: [{event: task.created}]\n", "t.yaml:5:3: entity b: a Cutover scenario runs one runbook, and a is already it"},
+		{"var default not in values", head + "vars:\n  v: {default: x, values: [a, b]}\nsteps: [{event: task.created}]\n", "t.yaml:4:16: var v: the default is not one of its values (a, b)"},
+		{"var without default", head + "vars:\n  v: {values: [a, b]}\nsteps: [{event: task.created}]\n", "t.yaml:4:6: var v needs a default:"},
+		{"var unknown key", head + "vars:\n  v: {default: a, choices: [a]}\nsteps: [{event: task.created}]\n", `unknown key "choices" in var v`},
 		{"alias without anchor", head + "steps:\n  - *nope\n", "t.yaml:4:5:"},
 		{"second document", head + "steps: [{event: task.created}]\n---\nname: u\n", "a scenario file holds one YAML document"},
 	}
@@ -214,6 +217,19 @@ func TestResolveVars(t *testing.T) {
 	}
 	if got["s"] != "z" || got["n"] != int64(7) || got["b"] != true || len(got["l"].([]any)) != 3 {
 		t.Errorf("vars %v", got)
+	}
+	limited, err := scenarios.Parse("l.yaml", []byte("name: l\nvendor: cutover\nvars:\n  o:\n    default: a\n    values: [a, b]\n    description: the outcome\nsteps: [{event: task.created}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limited.Vars[0].Description != "the outcome" {
+		t.Errorf("description %q", limited.Vars[0].Description)
+	}
+	if got, err := limited.ResolveVars(map[string]string{"o": "b"}); err != nil || got["o"] != "b" {
+		t.Errorf("o=b: %v %v", got, err)
+	}
+	if _, err := limited.ResolveVars(map[string]string{"o": "c"}); err == nil || !strings.Contains(err.Error(), `var o="c": want one of a, b`) {
+		t.Errorf("o=c: %v", err)
 	}
 	for _, tt := range []struct{ k, v, want string }{
 		{"n", "seven", "want an integer"},

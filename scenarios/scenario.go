@@ -43,7 +43,10 @@ type Scenario struct {
 type Var struct {
 	Name    string
 	Default Value
-	Pos     Pos
+	// Values, when set, are the only values the var may take.
+	Values      []string
+	Description string
+	Pos         Pos
 }
 
 // Value is a value written in the script, with its place. V is a string
@@ -176,9 +179,9 @@ func (c Cond) Holds(value string) bool {
 
 // Error is a problem at a place in a scenario file.
 type Error struct {
-	File string
-	Pos  Pos
-	Msg  string
+	File string `json:"file"`
+	Pos  Pos    `json:"pos"`
+	Msg  string `json:"message"`
 }
 
 // Error writes file:line:col: message.

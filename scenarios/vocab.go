@@ -221,7 +221,7 @@ var vocabularies = map[string]Vocabulary{
 			{"task", "a task in a phase", []Field{
 				str("name", "task name (default: one that fits the phase)"),
 				ref("phase", "phase", "its phase (default: the only phase)"),
-				ref("assignee", "user", "assigned at creation (default: drawn)"),
+				ref("assignee", "user", "assigned at creation (default: none; assign later with update: assignee:)"),
 				boolean("milestone", "a milestone rather than a task"),
 			}, []string{"id", "name", "phase"}},
 		},

@@ -185,7 +185,11 @@ func report(out io.Writer, asJSON bool, file string, e catalog.Event, verr, name
 		fmt.Fprintf(out, "%s: valid %s %s payload\n", file, e.Vendor, e.Name)
 	} else {
 		what := e.Vendor + " " + e.Name
-		fmt.Fprintf(out, "%s: invalid %s payload (%d problems):\n", file, strings.TrimSpace(what), len(vs))
+		noun := "problems"
+		if len(vs) == 1 {
+			noun = "problem"
+		}
+		fmt.Fprintf(out, "%s: invalid %s payload (%d %s):\n", file, strings.TrimSpace(what), len(vs), noun)
 		for _, v := range vs {
 			p := v.Pointer
 			if p == "" {

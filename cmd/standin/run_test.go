@@ -177,3 +177,23 @@ func TestAwaitTimeoutIsTheReceiversFailure(t *testing.T) {
 		t.Errorf("exit %d, %q", code, errOut)
 	}
 }
+
+// TestReadmeIntegrationScenarioChecks: the README's Cutover integration
+// example is a complete scenario.
+func TestReadmeIntegrationScenarioChecks(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "### Cutover integrations, end to end")
+	start := strings.Index(s[i:], "```yaml\n") + i + len("```yaml\n")
+	end := strings.Index(s[start:], "```") + start
+	f := filepath.Join(t.TempDir(), "integration.yaml")
+	if err := os.WriteFile(f, []byte(s[start:end]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := cli(t, "", "scenarios", "check", f); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -221,7 +221,7 @@ func readBody(r io.Reader, limit int) ([]byte, bool, error) {
 // parseBodyTemplate parses a subscription's body_template. Templates get a
 // json function that writes a value as JSON.
 func parseBodyTemplate(s string) (*template.Template, error) {
-	t, err := template.New("body_template").Funcs(template.FuncMap{"json": toJSON}).Parse(s)
+	t, err := template.New("body_template").Option("missingkey=error").Funcs(template.FuncMap{"json": toJSON}).Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}

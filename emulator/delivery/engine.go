@@ -93,17 +93,32 @@ type Filter struct {
 type filter struct {
 	Filter
 	vendor string
+	// byName is set when Event is a vendor's own event name (task.created,
+	// TASK_CREATED, in any case): it matches that name only. Otherwise
+	// slug, the event's slug however it was spelled, matches every
+	// vendor's event with that slug.
+	byName bool
+	slug   string
 }
 
 func compileFilter(f Filter) filter {
-	return filter{Filter: f, vendor: strings.ToLower(strings.TrimSpace(f.Vendor))}
+	c := filter{Filter: f, vendor: strings.ToLower(strings.TrimSpace(f.Vendor))}
+	if f.Event != "" {
+		c.slug = catalog.Slug(f.Event)
+		for _, e := range catalog.All() {
+			if strings.EqualFold(e.Name, f.Event) && e.Name != e.Slug {
+				c.byName = true
+			}
+		}
+	}
+	return c
 }
 
 func (c *filter) match(r *record) bool {
 	d := &r.d
 	return (c.Run == "" || d.Run == c.Run) &&
 		(c.vendor == "" || d.Vendor == c.vendor) &&
-		(c.Event == "" || d.Event == c.Event || strings.EqualFold(d.Event, c.Event) || strings.EqualFold(r.slug, c.Event)) &&
+		(c.Event == "" || strings.EqualFold(d.Event, c.Event) || !c.byName && r.slug == c.slug) &&
 		(c.Status == "" || string(d.Status) == c.Status) &&
 		(c.Subscription == "" || d.Subscription == c.Subscription) &&
 		(c.EventID == "" || d.EventID == c.EventID)
@@ -350,26 +365,32 @@ func (e *Engine) Unsubscribe(id string) bool {
 	return true
 }
 
-// targets returns the subscriptions that receive an event: those of the
-// vendor taking the event and the run, or the fallback ones when no other
-// does.
+// targets returns the subscriptions that receive an event: the event's
+// run's own (a run's targets), else those of the vendor taking the event,
+// else the fallback ones.
 func (e *Engine) targets(vendor, name, run string) []*subState {
-	var out, fallback []*subState
+	var own, general, fallback []*subState
 	for _, st := range e.subs {
 		s := &st.sub
 		if s.Vendor != vendor || (s.Run != "" && s.Run != run) || (len(s.Events) > 0 && !slices.Contains(s.Events, name)) {
 			continue
 		}
-		if s.Fallback {
+		switch {
+		case s.Run != "":
+			own = append(own, st)
+		case s.Fallback:
 			fallback = append(fallback, st)
-		} else {
-			out = append(out, st)
+		default:
+			general = append(general, st)
 		}
 	}
-	if len(out) == 0 {
-		return fallback
+	switch {
+	case len(own) > 0:
+		return own
+	case len(general) > 0:
+		return general
 	}
-	return out
+	return fallback
 }
 
 // eventNames maps vendor, then event name or slug, to the catalog's name

@@ -643,8 +643,8 @@ func TestMatching(t *testing.T) {
 		t.Errorf("TASK_CREATED: %d deliveries, want 2", n)
 	}
 	ev.Run = "run_1"
-	if n := count(ev); n != 3 {
-		t.Errorf("TASK_CREATED in run_1: %d deliveries, want 3", n)
+	if ds := mustEmit(t, e, ev); len(ds) != 1 || ds[0].Subscription != run.ID {
+		t.Errorf("TASK_CREATED in run_1 goes to the run's own subscription only: %+v", ds)
 	}
 	if n := count(event("rocketlane", "task-deleted")); n != 1 {
 		t.Errorf("TASK_DELETED: %d deliveries, want 1", n)
@@ -660,11 +660,17 @@ func TestMatching(t *testing.T) {
 	if ds := mustEmit(t, e, event("cutover", "task.created")); len(ds) != 1 || ds[0].Subscription != own.ID {
 		t.Errorf("with a subscription: %+v", ds)
 	}
-	waitFinal(t, e, Filter{}, 8)
+	if ds := mustEmit(t, e, event("flexdeploy", "Release Started")); len(ds) != 0 {
+		t.Errorf("flexdeploy: %+v", ds)
+	}
+	release := mustSubscribe(t, e, Subscription{Vendor: "flexdeploy", URL: rc.URL})
+	mustEmit(t, e, event("flexdeploy", "Release Started"))
+	waitFinal(t, e, Filter{}, 7)
 	for f, want := range map[Filter]int{
-		{Event: "TASK_CREATED"}: 5, {Event: "task_created"}: 5, {Event: "task.created"}: 2, {Event: "task-created"}: 7,
-		{Vendor: "Rocketlane"}: 6, {Run: "run_1"}: 3, {Subscription: all.ID}: 3, {Subscription: run.ID}: 1,
-		{Status: "delivered"}: 8, {Status: "failed"}: 0, {Vendor: "cutover", Event: "task-created"}: 2,
+		{Event: "TASK_CREATED"}: 3, {Event: "task_created"}: 3, {Event: "task.created"}: 2, {Event: "task-created"}: 5,
+		{Vendor: "Rocketlane"}: 4, {Run: "run_1"}: 1, {Subscription: all.ID}: 2, {Subscription: run.ID}: 1,
+		{Status: "delivered"}: 7, {Status: "failed"}: 0, {Vendor: "cutover", Event: "task-created"}: 2,
+		{Event: "RELEASE_STARTED"}: 1, {Event: "release started"}: 1, {Subscription: release.ID}: 1,
 	} {
 		if n := len(e.Deliveries(f)); n != want {
 			t.Errorf("Deliveries(%+v) = %d, want %d", f, n, want)
@@ -1158,5 +1164,15 @@ func TestAwaitFinalCountsEvictedAndReset(t *testing.T) {
 	e.Reset()
 	if err := <-done; err != nil {
 		t.Fatalf("a reset delivery no longer exists: %v", err)
+	}
+}
+
+func TestBodyTemplateMissingKeyFails(t *testing.T) {
+	rc := newReceiver(t, nil)
+	e := newEngine(t, Config{})
+	mustSubscribe(t, e, Subscription{Vendor: "flexdeploy", URL: rc.URL, BodyTemplate: `{"x": {{json .nope.deeper}}}`})
+	d := oneDelivery(t, e, event("flexdeploy", "Release Started"))
+	if d.Status != Failed || !strings.Contains(d.Error, "body_template") || !strings.Contains(d.Error, `"nope"`) || len(rc.got()) != 0 {
+		t.Fatalf("a template naming a missing key must fail, not send <no value>: %+v, %d requests", d, len(rc.got()))
 	}
 }

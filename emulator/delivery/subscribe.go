@@ -101,6 +101,9 @@ func (e *Engine) validate(s Subscription) (*subState, error) {
 			events = append(events, ce.Name)
 		}
 	}
+	if events == nil {
+		events = []string{} // all of the vendor's
+	}
 	s.Events = events
 
 	if err := checkMethod(&s, prof); err != nil {

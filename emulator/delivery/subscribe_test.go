@@ -84,7 +84,7 @@ func TestSubscribeDefaults(t *testing.T) {
 		check func(t *testing.T, s Subscription)
 	}{
 		{"rocketlane", Subscription{Vendor: "Rocketlane", URL: " https://example.com/hook ", Method: "post"}, func(t *testing.T, s Subscription) {
-			if s.Vendor != "rocketlane" || s.Method != "POST" || s.URL != "https://example.com/hook" || s.Auth.Type != "none" || s.Retry.MaxAttempts != 1 || s.Events != nil {
+			if s.Vendor != "rocketlane" || s.Method != "POST" || s.URL != "https://example.com/hook" || s.Auth.Type != "none" || s.Retry.MaxAttempts != 1 || s.Events == nil || len(s.Events) != 0 {
 				t.Errorf("%+v", s)
 			}
 		}},

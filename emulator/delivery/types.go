@@ -139,7 +139,8 @@ type Subscription struct {
 	// see RenderBody.
 	BodyTemplate string `json:"body_template,omitempty"`
 	// Run, when set, limits the subscription to the events of one run
-	// (standin run --target subscribes its targets this way).
+	// (a run's targets are subscribed this way); a run with subscriptions
+	// of its own delivers to them only.
 	Run string `json:"run,omitempty"`
 	// Fallback marks a catch-all subscription (the server's embedded sink):
 	// it receives an event only when no other subscription does.

@@ -50,7 +50,10 @@ func SetPath(doc []byte, path []string, value []byte) ([]byte, error) {
 				continue
 			}
 			next, ok := c.vals[seg]
-			if !ok {
+			switch {
+			case !ok && len(c.keys) == 0:
+				return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("no member %q here: the object is empty", seg)}
+			case !ok:
 				return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("no member %q here; members: %s", seg, strings.Join(c.keys, ", "))}
 			}
 			cur = next

@@ -136,7 +136,9 @@ func (a *actionRun) fire(ctx context.Context, refireActor string) error {
 			return err
 		}
 		if a.st.Refire == nil || attempt >= a.st.Refire.Times {
-			return nil
+			// The task cannot finish: the runbook stops here, as Cutover's
+			// would until someone fixes the endpoint.
+			return &fireFailed{fmt.Sprintf("the integration of task %s still failed after %d call(s), the last: %s; the runbook cannot go on", a.task, attempt+1, x.summary)}
 		}
 		wait := a.st.Refire.After
 		if wait == 0 {
@@ -196,13 +198,26 @@ func (a *actionRun) await(ctx context.Context) error {
 		select {
 		case <-changed:
 		case <-timer.C:
-			return &awaitTimeout{fmt.Sprintf("await: task %s (id %s) is still %s after %s; want %s (move it with PATCH /cutover/core/runbooks/%s/tasks/%s/finish)",
-				a.task, t.ID, stage, a.st.Timeout, a.st.Stage, rb.ID, t.ID)}
+			path := fmt.Sprintf("/cutover/core/runbooks/%s/tasks/%s", rb.ID, t.ID)
+			hint := "PATCH " + path + "/finish"
+			switch stage {
+			case stageNotStartable:
+				hint = "finish the tasks before it, then PATCH " + path + "/start and /finish"
+			case stageStartable:
+				hint = "PATCH " + path + "/start, then /finish"
+			}
+			return &awaitTimeout{fmt.Sprintf("await: task %s (id %s) is still %s after %s; want %s (%s)",
+				a.task, t.ID, stage, a.st.Timeout, a.st.Stage, hint)}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
+
+// fireFailed is a fire whose last call failed: the receiver's doing.
+type fireFailed struct{ msg string }
+
+func (e *fireFailed) Error() string { return e.msg }
 
 // awaitTimeout is an await step the receiver did not satisfy in time.
 type awaitTimeout struct{ msg string }

@@ -231,6 +231,7 @@ func timePtr(t *time.Time) *string {
 
 func (w *cutoverWorld) runbookResource(rb *cutoverRunbook) cutover.Resource {
 	stage := "planning"
+	var attrsEnd *string
 	if rb.started {
 		stage = "active"
 		complete := len(w.order) > 0
@@ -241,9 +242,16 @@ func (w *cutoverWorld) runbookResource(rb *cutoverRunbook) cutover.Resource {
 		}
 		if complete {
 			stage = "complete"
+			var end time.Time
+			for _, n := range w.order {
+				if e := w.tasks[n].endActual; e != nil && e.After(end) {
+					end = *e
+				}
+			}
+			attrsEnd = timePtr(&end)
 		}
 	}
-	attrs := cutover.RunbookAttributes{Name: rb.Name, Stage: stage, FrontendURL: rb.FrontendURL(), TasksCount: len(w.order)}
+	attrs := cutover.RunbookAttributes{Name: rb.Name, Stage: stage, FrontendURL: rb.FrontendURL(), TasksCount: len(w.order), EndActual: attrsEnd}
 	if rb.started {
 		rt := rb.run.Type
 		attrs.RunType = &rt

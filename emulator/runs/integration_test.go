@@ -2,6 +2,7 @@ package runs_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -171,8 +172,8 @@ func TestFireTransportFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, bodies := play(t, integrationScenario(t, tt.attrs, "  - fire: change\n"), runs.Options{})
-			if rep.Status != runs.Succeeded {
-				t.Fatalf("%s: %s", rep.Status, rep.Error)
+			if rep.Status != runs.Failed || !strings.Contains(rep.Error, "still failed after 1 call(s)") || !strings.Contains(rep.Error, "the runbook cannot go on") {
+				t.Fatalf("a fire whose last call fails stops the run: %s: %s", rep.Status, rep.Error)
 			}
 			if got := names(t, bodies, "/attributes/type"); got != "task.started, integrations.connect, integrations.failed" {
 				t.Fatalf("events %s", got)
@@ -292,5 +293,30 @@ func TestBuiltinWithARealEndpoint(t *testing.T) {
 	}
 	if c := ep.got(); len(c) != 2 || c[1].Header.Get("Authorization") != "Bearer tkn" {
 		t.Fatalf("calls %+v", c)
+	}
+}
+
+// TestBuiltinStopsWhenTheEndpointKeepsFailing: the runbook does not go on
+// past an integration task that never succeeds.
+func TestBuiltinStopsWhenTheEndpointKeepsFailing(t *testing.T) {
+	ep := newEndpoint(t, 0, http.StatusInternalServerError)
+	r, err := runs.New(builtin(t, "cutover-runbook-integration-failure"), newEngine(t), runs.Options{
+		Targets: []string{newReceiver(t, 200).URL}, Vars: map[string]string{"integration_url": ep.URL},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := r.Play(t.Context())
+	var serr *runs.StepError
+	if rep.Status != runs.Failed || !errors.As(r.Err(), &serr) || !serr.Receiver || !strings.Contains(rep.Error, "still failed after 4 call(s)") {
+		t.Fatalf("%s: %s (%v)", rep.Status, rep.Error, r.Err())
+	}
+	if len(ep.got()) != 4 {
+		t.Errorf("%d calls, want the first and 3 refires", len(ep.got()))
+	}
+	for _, ev := range rep.Events {
+		if ev.Entity == "smoke" && ev.Event == "task.started" {
+			t.Fatal("the smoke test started although the integration task never finished")
+		}
 	}
 }

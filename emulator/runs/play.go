@@ -251,13 +251,39 @@ func (r *Run) ID() string { return r.opts.ID }
 // Done is closed when the run has finished.
 func (r *Run) Done() <-chan struct{} { return r.done }
 
-// Report returns the run as it stands.
+// Report returns the run as it stands; while it plays, its delivery
+// counts are read from the engine.
 func (r *Run) Report() Report {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	rep := r.report
 	rep.Events = append([]Emitted(nil), r.report.Events...)
+	r.mu.Unlock()
+	if rep.Status == Running && r.engine != nil {
+		rep.Deliveries, _ = r.counts()
+	}
 	return rep
+}
+
+// counts sums up the run's deliveries as the engine has them, with the
+// first failure's description.
+func (r *Run) counts() (Counts, string) {
+	var c Counts
+	var firstFail string
+	for _, d := range r.engine.Deliveries(delivery.Filter{Run: r.opts.ID}) {
+		c.Total++
+		switch d.Status {
+		case delivery.Delivered:
+			c.Delivered++
+		case delivery.Failed:
+			c.Failed++
+			if firstFail == "" {
+				firstFail = fmt.Sprintf("%s to %s: %s", d.Event, d.URL, d.Error)
+			}
+		default:
+			c.Pending++
+		}
+	}
+	return c, firstFail
 }
 
 // Start plays the run in the background.
@@ -591,7 +617,8 @@ func (r *Run) stepFailed(ctx context.Context, st *scenarios.Step, err error) err
 	n := len(r.report.Events) + 1
 	r.mu.Unlock()
 	var at *awaitTimeout
-	serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err, Receiver: errors.As(err, &at)}
+	var ff *fireFailed
+	serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err, Receiver: errors.As(err, &at) || errors.As(err, &ff)}
 	r.setStepErr(serr)
 	return serr
 }
@@ -921,23 +948,7 @@ func writeValue(buf *bytes.Buffer, v any, resolve scenarios.Resolver) error {
 
 // finish records the outcome: the step error, or the deliveries' counts.
 func (r *Run) finish(ctx context.Context, err error) {
-	ds := r.engine.Deliveries(delivery.Filter{Run: r.opts.ID})
-	var c Counts
-	var firstFail string
-	for _, d := range ds {
-		c.Total++
-		switch d.Status {
-		case delivery.Delivered:
-			c.Delivered++
-		case delivery.Failed:
-			c.Failed++
-			if firstFail == "" {
-				firstFail = fmt.Sprintf("%s to %s: %s", d.Event, d.URL, d.Error)
-			}
-		default:
-			c.Pending++
-		}
-	}
+	c, firstFail := r.counts()
 	now := time.Now().UTC()
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -87,7 +87,7 @@ func (es *entities) resolve(name, kind string) (string, bool, error) {
 		case !ok:
 			return "", false, fmt.Errorf("no entity %q is declared", name)
 		case k != kind:
-			return "", false, fmt.Errorf("entity %q is a %s; this event is about a %s", name, k, kind)
+			return "", false, fmt.Errorf("entity %q is %s %s; this event is about %s %s", name, scenarios.Article(k), k, scenarios.Article(kind), kind)
 		}
 		return name, true, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -68,12 +69,34 @@ func describeJSONError(b []byte, err error) string {
 		if field == "" {
 			field = "the body"
 		}
-		return fmt.Sprintf("%s: expected %s, got JSON %s", field, te.Type, te.Value)
+		return fmt.Sprintf("%s: expected %s, got JSON %s", field, jsonKind(te.Type), te.Value)
 	}
 	if _, serr := schemas.Decode(b); serr != nil {
 		return serr.Error()
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// jsonKind says what JSON a Go type is read from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return t.String()
 }
 
 func (s *Server) listEvents(c *gin.Context) {
@@ -91,6 +114,10 @@ func (s *Server) listEvents(c *gin.Context) {
 // lookup resolves the :vendor and :event path parameters, answering 404
 // with the valid names when they are unknown.
 func lookup(c *gin.Context) (catalog.Event, bool) {
+	if _, err := catalog.LookupVendor(c.Param("vendor")); err != nil {
+		abort(c, http.StatusNotFound, "unknown_vendor", err.Error(), gin.H{"valid": catalog.Vendors()})
+		return catalog.Event{}, false
+	}
 	e, err := catalog.Lookup(c.Param("vendor"), c.Param("event"))
 	if err != nil {
 		var ue *catalog.UnknownError

@@ -176,6 +176,7 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	_ = r.SetTrustedProxies(nil)
 	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false // a 404 in JSON rather than a 301 in HTML
 	r.ContextWithFallback = true
 	r.Use(s.recovery(), s.requestLog(), s.limitBody())
 
@@ -187,6 +188,10 @@ func (s *Server) routes() *gin.Engine {
 		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path), nil)
 	})
 	r.NoMethod(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, cutoverPrefix+"/") {
+			cutoverError(c, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+			return
+		}
 		abort(c, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path), nil)
 	})
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -427,19 +428,34 @@ func TestMetrics(t *testing.T) {
 	_, base := start(t, server.Config{})
 	call(t, "POST", base+"/__admin/events/cutover/task.created", "", nil)
 	wait(t, base, "count=1&timeout=5s")
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{
+	want := []string{
 		`standin_events_emitted_total{event="task.created",vendor="cutover"} 1`,
 		`standin_deliveries_total{status="delivered",vendor="cutover"} 1`,
 		`standin_attempt_duration_seconds_count{outcome="success",vendor="cutover"} 1`,
-	} {
-		if !bytes.Contains(b, []byte(want)) {
-			t.Errorf("metrics lack %s", want)
+	}
+	// Metrics are counted just after a delivery turns final, so a scrape
+	// right after the wait may come a moment early.
+	var b []byte
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing := 0
+		for _, w := range want {
+			if !bytes.Contains(b, []byte(w)) {
+				missing++
+			}
+		}
+		if missing == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, w := range want {
+		if !bytes.Contains(b, []byte(w)) {
+			t.Errorf("metrics lack %s", w)
 		}
 	}
 }
@@ -582,5 +598,72 @@ func TestManyRunsAtOnce(t *testing.T) {
 	}
 	if got := int(rc.calls.Load()); got != total {
 		t.Errorf("the receiver got %d requests for %d events", got, total)
+	}
+}
+
+func TestErrorsAreJSONEverywhere(t *testing.T) {
+	_, base := start(t, server.Config{})
+	for _, tt := range []struct {
+		method, path string
+		want         int
+		body         string
+	}{
+		{"GET", "/__admin/subscriptions/", 404, `"code":"not_found"`},
+		{"GET", "/metrics/", 404, `"code":"not_found"`},
+		{"DELETE", "/cutover/core/runbooks/1", 405, `"errors":[{"status":"405"`},
+		{"POST", "/__admin/events/jira/issue-created", 404, `"code":"unknown_vendor"`},
+		{"POST", "/__admin/subscriptions", 400, `expected an array, got JSON string`},
+	} {
+		body := ""
+		if tt.method == "POST" && tt.path == "/__admin/subscriptions" {
+			body = `{"vendor":"cutover","url":"http://x","events":"task.created"}`
+		}
+		req, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want || !strings.Contains(string(b), tt.body) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s: %d %s %s", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	}
+}
+
+func TestRunTargetsOnly(t *testing.T) {
+	_, base := start(t, server.Config{})
+	other, otherURL := newReceiver(t, 201)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"rocketlane","url":%q}`, otherURL))
+	_, target := newReceiver(t)
+	var started struct{ ID string }
+	call(t, "POST", base+"/__admin/runs", fmt.Sprintf(`{"scenario":"rocketlane-project-onboarding","targets":[%q]}`, target), &started)
+	var rep struct {
+		Status, Error string
+		Deliveries    struct{ Total, Delivered int }
+	}
+	call(t, "GET", base+"/__admin/runs/"+started.ID+"?wait=20s", "", &rep)
+	if rep.Status != "succeeded" || rep.Deliveries.Total != 20 || other.calls.Load() != 0 {
+		t.Fatalf("a run with targets delivers to them only: %+v; the other subscription got %d", rep, other.calls.Load())
+	}
+}
+
+// TestReadmeSubscriptionExample posts the README's full subscription.
+func TestReadmeSubscriptionExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "A subscription:\n")
+	from := strings.Index(s[i:], "```json\n") + i + len("```json\n")
+	to := strings.Index(s[from:], "```") + from
+	_, base := start(t, server.Config{})
+	var sub map[string]any
+	if code := call(t, "POST", base+"/__admin/subscriptions", s[from:to], &sub); code != 201 {
+		t.Fatalf("%d %v", code, sub)
+	}
+	if sub["auth"].(map[string]any)["client_secret"] != "***" {
+		t.Errorf("the secret is listed: %v", sub["auth"])
 	}
 }
