@@ -426,6 +426,12 @@ func isInteger(n json.Number) bool {
 	return ok && r.IsInt()
 }
 
+// Equal reports whether two decoded JSON values (from Decode, or
+// encoding/json with UseNumber) are equal as JSON Schema's const and enum
+// compare them: numbers by value (1 equals 1.0), objects by members,
+// arrays item by item.
+func Equal(a, b any) bool { return equal(a, b) }
+
 // equal is JSON equality: numbers by value, objects by members.
 func equal(a, b any) bool {
 	switch x := a.(type) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/schemas"
 )
 
 // Assertions on Deliveries report with t.Errorf, so a test sees every
@@ -173,45 +173,7 @@ func jsonEqual(got, want any) (bool, error) {
 	if err := d.Decode(&g); err != nil {
 		return false, err
 	}
-	return equalJSON(g, w), nil
-}
-
-func equalJSON(a, b any) bool {
-	switch x := a.(type) {
-	case json.Number:
-		y, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		rx, okx := new(big.Rat).SetString(string(x))
-		ry, oky := new(big.Rat).SetString(string(y))
-		return okx && oky && rx.Cmp(ry) == 0
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !equalJSON(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equalJSON(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	default:
-		return a == b
-	}
+	return schemas.Equal(g, w), nil
 }
 
 // lookup finds path in a decoded JSON document. path is a JSON pointer

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/runs"
+	"github.com/standin-dev/standin/emulator/server"
 )
 
 // The admin API's subscription and delivery types, shared with the server
@@ -242,13 +241,4 @@ func (r ScenarioRun) EventNames() []string {
 
 // SinkRequest is one request standin's embedded sink (/__sink/{name})
 // received.
-type SinkRequest struct {
-	Method     string      `json:"method"`
-	Path       string      `json:"path"`
-	Query      string      `json:"query,omitempty"`
-	Headers    http.Header `json:"headers"`
-	Body       string      `json:"body"`
-	ReceivedAt time.Time   `json:"received_at"`
-	// Status is what the sink answered.
-	Status int `json:"status"`
-}
+type SinkRequest = server.SinkRequest

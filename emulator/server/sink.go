@@ -10,8 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// sinkRequest is one request the embedded sink received.
-type sinkRequest struct {
+// SinkRequest is one request the embedded sink (/__sink/{name})
+// received, as GET /__admin/sink/{name} lists it.
+type SinkRequest struct {
 	Method     string      `json:"method"`
 	Path       string      `json:"path"`
 	Query      string      `json:"query,omitempty"`
@@ -26,12 +27,12 @@ type sinkRequest struct {
 type sink struct {
 	mu    sync.Mutex
 	limit int
-	byKey map[string][]sinkRequest
+	byKey map[string][]SinkRequest
 }
 
-func newSink(limit int) *sink { return &sink{limit: limit, byKey: map[string][]sinkRequest{}} }
+func newSink(limit int) *sink { return &sink{limit: limit, byKey: map[string][]SinkRequest{}} }
 
-func (k *sink) add(name string, r sinkRequest) {
+func (k *sink) add(name string, r SinkRequest) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	rs := append(k.byKey[name], r)
@@ -41,10 +42,10 @@ func (k *sink) add(name string, r sinkRequest) {
 	k.byKey[name] = rs
 }
 
-func (k *sink) list(name string) []sinkRequest {
+func (k *sink) list(name string) []SinkRequest {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return append([]sinkRequest{}, k.byKey[name]...)
+	return append([]SinkRequest{}, k.byKey[name]...)
 }
 
 func (k *sink) clear(name string) {
@@ -56,7 +57,7 @@ func (k *sink) clear(name string) {
 func (k *sink) reset() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.byKey = map[string][]sinkRequest{}
+	k.byKey = map[string][]SinkRequest{}
 }
 
 // sinkReceive records a request and answers 200, or the status asked for
@@ -75,7 +76,7 @@ func (s *Server) sinkReceive(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.sink.add(c.Param("name"), sinkRequest{
+	s.sink.add(c.Param("name"), SinkRequest{
 		Method: c.Request.Method, Path: c.Request.URL.Path, Query: c.Request.URL.RawQuery,
 		Headers: c.Request.Header.Clone(), Body: string(body), ReceivedAt: time.Now().UTC(), Status: status,
 	})
