@@ -1,6 +1,11 @@
-// Package catalog lists the vendors standin emulates and every event each of
-// them sends, and resolves the names users type (the vendor's own name or its
-// slug) to catalog entries.
+// Package catalog defines what a vendor is to standin: the Vendor interface
+// every vendor package implements (its events, schemas, delivery profile,
+// scenario vocabulary, generator and scenario world), the optional
+// interfaces of what only some vendors do, and the Registry that resolves
+// the names users type (a vendor id, an event's own name or its slug).
+//
+// The list of vendors is written once, in package emulator; everything
+// else iterates a Registry.
 package catalog
 
 import (
@@ -9,16 +14,9 @@ import (
 	"strings"
 )
 
-// Vendor ids, as used in the CLI, the admin API and schema paths.
-const (
-	Cutover    = "cutover"
-	Rocketlane = "rocketlane"
-	FlexDeploy = "flexdeploy"
-)
-
 // Event is one event type a vendor sends.
 type Event struct {
-	// Vendor is the vendor id (cutover, rocketlane, flexdeploy).
+	// Vendor is the vendor's id.
 	Vendor string `json:"vendor"`
 	// Name is the vendor's own name for the event: task.created,
 	// TASK_CREATED, Release Started.
@@ -33,109 +31,6 @@ type Event struct {
 
 // String returns "vendor/Name".
 func (e Event) String() string { return e.Vendor + "/" + e.Name }
-
-func ev(vendor, name string, variants ...string) Event {
-	return Event{Vendor: vendor, Name: name, Slug: Slug(name), Variants: variants}
-}
-
-var events = []Event{
-	ev(Cutover, "runbook.updated"),
-	ev(Cutover, "run.started"),
-	ev(Cutover, "task.created"),
-	ev(Cutover, "task.started"),
-	ev(Cutover, "task.updated"),
-	ev(Cutover, "integrations.connect"),
-	ev(Cutover, "integrations.failed"),
-	ev(Cutover, "integrations.success"),
-	ev(Cutover, "integrations.cancelled"),
-
-	ev(Rocketlane, "TASK_CREATED"),
-	ev(Rocketlane, "TASK_UPDATED", "name", "assignee"),
-	ev(Rocketlane, "TASK_DELETED"),
-	ev(Rocketlane, "PROJECT_CREATED"),
-	ev(Rocketlane, "PROJECT_UPDATED"),
-	ev(Rocketlane, "PROJECT_ARCHIVED"),
-	ev(Rocketlane, "PROJECT_DELETED"),
-	ev(Rocketlane, "PHASE_CREATED"),
-	ev(Rocketlane, "PHASE_UPDATED"),
-	ev(Rocketlane, "PHASE_DELETED"),
-
-	ev(FlexDeploy, "Comment Added"),
-	ev(FlexDeploy, "Comment Updated"),
-	ev(FlexDeploy, "Comment Deleted"),
-	ev(FlexDeploy, "Package Created"),
-	ev(FlexDeploy, "Package Status Updated"),
-	ev(FlexDeploy, "Pipeline Stage Completed"),
-	ev(FlexDeploy, "Release Started"),
-	ev(FlexDeploy, "Release Ended"),
-	ev(FlexDeploy, "Snapshot Completed"),
-	ev(FlexDeploy, "Tag Assigned"),
-	ev(FlexDeploy, "Tag Unassigned"),
-	ev(FlexDeploy, "Task Created"),
-	ev(FlexDeploy, "Task Approved"),
-	ev(FlexDeploy, "Task Rejected"),
-	ev(FlexDeploy, "User Created"),
-	ev(FlexDeploy, "Workflow Completed", "deploy", "test"),
-	ev(FlexDeploy, "Work Item Created"),
-	ev(FlexDeploy, "Work Item Updated"),
-}
-
-// Vendors returns the vendor ids in a stable order.
-func Vendors() []string { return []string{Cutover, Rocketlane, FlexDeploy} }
-
-// All returns every event of every vendor, grouped by vendor in catalog order.
-func All() []Event { return append([]Event(nil), events...) }
-
-// ForVendor returns the events of one vendor, or an error listing the valid
-// vendors.
-func ForVendor(vendor string) ([]Event, error) {
-	v, err := LookupVendor(vendor)
-	if err != nil {
-		return nil, err
-	}
-	var out []Event
-	for _, e := range events {
-		if e.Vendor == v {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-// LookupVendor resolves a vendor id case-insensitively.
-func LookupVendor(vendor string) (string, error) {
-	want := strings.ToLower(strings.TrimSpace(vendor))
-	for _, v := range Vendors() {
-		if v == want {
-			return v, nil
-		}
-	}
-	return "", &UnknownError{Kind: "vendor", Input: vendor, Valid: Vendors(), Nearest: nearest(want, Vendors())}
-}
-
-// Lookup resolves an event of vendor by its vendor name (TASK_CREATED,
-// "Release Started") or slug (task-created, release-started), ignoring case.
-// The error of an unknown name lists the valid ones and the nearest match.
-func Lookup(vendor, event string) (Event, error) {
-	evs, err := ForVendor(vendor)
-	if err != nil {
-		return Event{}, err
-	}
-	want := Slug(event)
-	names := make([]string, len(evs))
-	slugs := make([]string, len(evs))
-	for i, e := range evs {
-		if e.Slug == want {
-			return e, nil
-		}
-		names[i], slugs[i] = e.Name, e.Slug
-	}
-	near := ""
-	if i := index(slugs, nearest(want, slugs)); i >= 0 {
-		near = names[i]
-	}
-	return Event{}, &UnknownError{Kind: vendorOf(evs) + " event", Input: event, Valid: names, Nearest: near}
-}
 
 // Slug turns an event name into its slug: lower case, every run of
 // characters other than letters and digits replaced by one hyphen.
@@ -170,22 +65,6 @@ func (e *UnknownError) Error() string {
 		msg += fmt.Sprintf(" (did you mean %q?)", e.Nearest)
 	}
 	return msg + "; valid: " + strings.Join(e.Valid, ", ")
-}
-
-func vendorOf(evs []Event) string {
-	if len(evs) == 0 {
-		return ""
-	}
-	return evs[0].Vendor
-}
-
-func index(xs []string, x string) int {
-	for i, s := range xs {
-		if s == x && x != "" {
-			return i
-		}
-	}
-	return -1
 }
 
 // nearest returns the candidate closest to s by edit distance, or "" when
