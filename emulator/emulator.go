@@ -1,92 +1,27 @@
-// Package emulator generates vendor payloads by vendor and event name and
-// checks each against its schema before handing it out. The vendors' own
-// packages (cutover, rocketlane, flexdeploy) build the payloads; the
-// delivery engine and the server live in sub-packages.
+// Package emulator lists the vendors standin emulates. It is the one place
+// that names them: the catalog, samples, validation, delivery, scenarios,
+// runs, the server and the testkit iterate its Vendors. The engine and the
+// server live in sub-packages, each vendor in its own.
 package emulator
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"strings"
-	"time"
+	"sync"
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/cutover"
-	"github.com/standin-dev/standin/emulator/fake"
 	"github.com/standin-dev/standin/emulator/flexdeploy"
-	"github.com/standin-dev/standin/emulator/payload"
 	"github.com/standin-dev/standin/emulator/rocketlane"
-	"github.com/standin-dev/standin/schemas"
 )
 
-// generators maps a vendor id to its payload builder.
-var generators = map[string]func(*fake.Source, catalog.Event, payload.Options) ([]byte, error){
-	catalog.Cutover:    cutover.Generate,
-	catalog.Rocketlane: rocketlane.Generate,
-	catalog.FlexDeploy: flexdeploy.Generate,
-}
+// Vendors returns the registry of every vendor standin emulates, in the
+// order the catalog lists them. To add a vendor, add its package's Vendor
+// here.
+func Vendors() *catalog.Registry { return registry() }
 
-// Generate builds the payload of e from src and validates it against e's
-// schema; a payload that fails its schema is an error, never returned.
-func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {
-	gen, ok := generators[e.Vendor]
-	if !ok {
-		return nil, fmt.Errorf("no generator for vendor %q", e.Vendor)
-	}
-	b, err := gen(src, e, opts)
+var registry = sync.OnceValue(func() *catalog.Registry {
+	r, err := catalog.NewRegistry(cutover.Vendor, rocketlane.Vendor, flexdeploy.Vendor)
 	if err != nil {
-		return nil, fmt.Errorf("generate %s: %w", e, err)
+		panic(err) // the vendors' own packages are wrong; their tests say how
 	}
-	if err := schemas.Validate(e.Vendor, e.Slug, b); err != nil {
-		return nil, fmt.Errorf("generated %s payload fails its schema (a standin bug): %w", e, err)
-	}
-	return b, nil
-}
-
-// Sample resolves vendor and event (name or slug) and generates one payload
-// from seed, its clock starting at start (zero: a seeded default).
-func Sample(vendor, event string, seed uint64, start time.Time, opts payload.Options) ([]byte, catalog.Event, error) {
-	e, err := catalog.Lookup(vendor, event)
-	if err != nil {
-		return nil, catalog.Event{}, err
-	}
-	b, err := Generate(fake.New(seed, start), e, opts)
-	return b, e, err
-}
-
-// eventField is where each vendor's payload names its event.
-var eventField = map[string][]string{
-	catalog.Cutover:    {"attributes", "type"},
-	catalog.Rocketlane: {"eventType"},
-	catalog.FlexDeploy: {"eventType"},
-}
-
-// EventOf reads the event a vendor payload says it is (Cutover
-// attributes.type, Rocketlane and FlexDeploy eventType) and resolves it in
-// the catalog.
-func EventOf(vendor string, doc []byte) (catalog.Event, error) {
-	v, err := catalog.LookupVendor(vendor)
-	if err != nil {
-		return catalog.Event{}, err
-	}
-	var cur any
-	d := json.NewDecoder(bytes.NewReader(doc))
-	if err := d.Decode(&cur); err != nil {
-		return catalog.Event{}, fmt.Errorf("read the event name: %w", err)
-	}
-	path := eventField[v]
-	for _, k := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			cur = nil
-			break
-		}
-		cur = m[k]
-	}
-	name, ok := cur.(string)
-	if !ok || name == "" {
-		return catalog.Event{}, fmt.Errorf("the payload has no %s event name at /%s; give the event explicitly", v, strings.Join(path, "/"))
-	}
-	return catalog.Lookup(v, name)
-}
+	return r
+})

@@ -15,11 +15,11 @@ func FuzzEventOf(f *testing.F) {
 	f.Add("flexdeploy", []byte(`{"eventType":null}`))
 	f.Add("FlexDeploy", []byte(`{"eventType":"Release Started"}`))
 	f.Fuzz(func(t *testing.T, vendor string, doc []byte) {
-		e, err := emulator.EventOf(vendor, doc)
+		e, err := emulator.Vendors().EventOf(vendor, doc)
 		if err != nil {
 			return
 		}
-		if _, err := catalog.Lookup(e.Vendor, e.Name); err != nil {
+		if _, err := emulator.Vendors().Lookup(e.Vendor, e.Name); err != nil {
 			t.Fatalf("EventOf returned %v, not in the catalog: %v", e, err)
 		}
 	})
@@ -32,7 +32,7 @@ func FuzzLookup(f *testing.F) {
 	f.Add("flexdeploy", "RELEASE_STARTED")
 	f.Add("rocketlane", "")
 	f.Fuzz(func(t *testing.T, vendor, name string) {
-		e, err := catalog.Lookup(vendor, name)
+		e, err := emulator.Vendors().Lookup(vendor, name)
 		if err != nil {
 			return
 		}

@@ -35,6 +35,7 @@ var builtins = sync.OnceValues(func() (map[string]*Scenario, error) {
 		if want := strings.TrimSuffix(e.Name(), ".yaml"); sc.Name != want {
 			return nil, fmt.Errorf("built-in scenario %s is named %q; want %q", file, sc.Name, want)
 		}
+		sc.Builtin = true
 		out[sc.Name] = sc
 	}
 	return out, nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
 )
 
@@ -33,9 +34,15 @@ const (
 // reserved names cannot be vars, entities or loop variables.
 var reserved = []string{"index", "vars", "run", "seed"}
 
-// Parse reads a scenario script; file names it in errors. The error is
-// Errors, every problem with its line and column.
+// Parse reads a scenario script of one of the vendors standin emulates
+// (emulator.Vendors); file names it in errors. The error is Errors, every
+// problem with its line and column.
 func Parse(file string, src []byte) (*Scenario, error) {
+	return ParseFor(emulator.Vendors(), file, src)
+}
+
+// ParseFor is Parse for the vendors of reg.
+func ParseFor(reg *catalog.Registry, file string, src []byte) (*Scenario, error) {
 	root, err := parseYAML(file, src)
 	if err != nil {
 		var e *Error
@@ -44,7 +51,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 		}
 		return nil, err
 	}
-	p := &parser{file: file, sc: &Scenario{File: file, Source: src}}
+	p := &parser{file: file, reg: reg, sc: &Scenario{File: file, Source: src}}
 	p.top(root)
 	if len(p.errs) > 0 {
 		slices.SortStableFunc(p.errs, func(a, b *Error) int {
@@ -59,10 +66,12 @@ func Parse(file string, src []byte) (*Scenario, error) {
 }
 
 type parser struct {
-	file  string
-	sc    *Scenario
-	vocab Vocabulary
-	errs  Errors
+	file   string
+	reg    *catalog.Registry
+	sc     *Scenario
+	vendor catalog.Vendor
+	vocab  catalog.Vocabulary
+	errs   Errors
 	// deferred are checks that need every entity declared first.
 	deferred []func()
 	// varsOnly is set while entity attributes are read: they may refer to
@@ -127,20 +136,20 @@ func (p *parser) top(root *node) {
 	}
 	n := root.get("vendor")
 	if n == nil {
-		p.fail(root.pos, "the scenario needs a vendor: (one of %s)", strings.Join(catalog.Vendors(), ", "))
+		p.fail(root.pos, "the scenario needs a vendor: (one of %s)", strings.Join(p.reg.IDs(), ", "))
 		return
 	}
 	s, ok := p.str(n, "vendor")
 	if !ok {
 		return
 	}
-	v, err := catalog.LookupVendor(s)
+	v, err := p.reg.Vendor(s)
 	if err != nil {
 		p.fail(n.pos, "%v", err)
 		return
 	}
-	p.sc.Vendor = v
-	p.vocab = vocabularies[v]
+	p.sc.Vendor, p.sc.Def = v.ID(), v
+	p.vendor, p.vocab = v, v.Vocabulary()
 	if n := root.get("seed"); n != nil {
 		if i, ok := n.scalar.(int64); ok && n.kind == scalarNode && i >= 0 {
 			u := uint64(i)
@@ -293,18 +302,28 @@ func (p *parser) entities(n *node) {
 			p.fail(kn.pos, "%s", msg)
 			continue
 		}
-		if p.sc.Vendor == "cutover" && kind.Name == "runbook" {
-			if prev := slices.IndexFunc(p.sc.Entities, func(x Entity) bool { return x.Kind == "runbook" }); prev >= 0 {
-				p.fail(k.pos, "entity %s: a Cutover scenario runs one runbook, and %s is already it", name, p.sc.Entities[prev].Name)
+		if kind.Max > 0 {
+			var prev []string
+			for _, x := range p.sc.Entities {
+				if x.Kind == kind.Name {
+					prev = append(prev, x.Name)
+				}
+			}
+			if len(prev) >= kind.Max {
+				if kind.Max == 1 {
+					p.fail(k.pos, "entity %s: %s %s scenario runs one %s, and %s is already it", name, catalog.Article(p.vendor.Name()), p.vendor.Name(), kind.Name, prev[0])
+				} else {
+					p.fail(k.pos, "entity %s: %s %s scenario runs at most %d %ss (%s)", name, catalog.Article(p.vendor.Name()), p.vendor.Name(), kind.Max, kind.Name, strings.Join(prev, ", "))
+				}
 				continue
 			}
 		}
-		allowed := append([]string{"kind"}, names(kind.Attrs)...)
+		allowed := append([]string{"kind"}, catalog.FieldNames(kind.Attrs)...)
 		p.keys(body, "a "+kind.Name+" entity", allowed...)
 		e := Entity{Name: name, Kind: kind.Name, Pos: k.pos}
 		for j, ak := range body.keys {
 			key := ak.scalar.(string)
-			f, ok := find(kind.Attrs, key)
+			f, ok := catalog.FindField(kind.Attrs, key)
 			if !ok {
 				continue
 			}
@@ -341,7 +360,7 @@ func value(n *node) Value {
 // integer written for a string field becomes its digits; an enum takes its
 // canonical case). Strings with ${...} are checked when the run expands
 // them; their references are checked now against scope.
-func (p *parser) typed(v *Value, t Type, what string, scope []string) {
+func (p *parser) typed(v *Value, t catalog.Type, what string, scope []string) {
 	if s, ok := v.V.(string); ok && HasRefs(s) {
 		p.checkRefs(s, v.Pos, scope)
 		return
@@ -367,17 +386,9 @@ func (p *parser) typed(v *Value, t Type, what string, scope []string) {
 	}
 }
 
-// Article is "an" before a vowel, else "a": the article of an entity kind.
-func Article(word string) string {
-	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
-		return "an"
-	}
-	return "a"
-}
-
 // CheckValue checks v against t, normalising it in place; kindOf tells the
 // kind of a named entity, for refs.
-func CheckValue(v *Value, t Type, kindOf func(name string) (string, bool)) error {
+func CheckValue(v *Value, t catalog.Type, kindOf func(name string) (string, bool)) error {
 	switch t.Base {
 	case "string":
 		switch x := v.V.(type) {
@@ -426,8 +437,8 @@ func CheckValue(v *Value, t Type, kindOf func(name string) (string, bool)) error
 			if err != nil || d < 0 {
 				return fmt.Errorf("%q is not a duration; want %s", s, t.Describe())
 			}
-			if d > maxDurationValue {
-				return fmt.Errorf("%s is too long; at most %s", d, maxDurationValue)
+			if limit := cmpOr(t.MaxDuration, maxDurationValue); d > limit {
+				return fmt.Errorf("%s is too long; at most %s", d, limit)
 			}
 			v.V = d
 			return nil
@@ -460,7 +471,7 @@ func CheckValue(v *Value, t Type, kindOf func(name string) (string, bool)) error
 			case !found:
 				return fmt.Errorf("no entity %q is declared; want %s", s, t.Describe())
 			case kind != t.Kind:
-				return fmt.Errorf("entity %q is %s %s; want %s", s, Article(kind), kind, t.Describe())
+				return fmt.Errorf("entity %q is %s %s; want %s", s, catalog.Article(kind), kind, t.Describe())
 			}
 			return nil
 		}
@@ -524,19 +535,37 @@ func (p *parser) checkRefs(s string, pos Pos, scope []string) {
 	}
 }
 
-var stepKeys = []string{"event", "steps", "entity", "actor", "after", "when", "each", "var", "with", "update", "set", "fault", "fire", "refire", "cancel", "await"}
+// baseStepKeys are the keys of event steps and blocks; a vendor's step
+// kinds add their own (see catalog.StepKind).
+var baseStepKeys = []string{"event", "steps", "entity", "actor", "after", "when", "each", "var", "with", "update", "set", "fault"}
 
-// actions are the integration action steps, and the vendor that has them.
-var actions = []string{"fire", "cancel", "await"}
+// stepKeys are the keys a step of the scenario's vendor may have.
+func (p *parser) stepKeys() []string {
+	keys := slices.Clone(baseStepKeys)
+	for _, k := range p.vocab.Steps {
+		keys = append(keys, k.Name)
+		for _, f := range k.Keys {
+			if !slices.Contains(keys, f.Name) {
+				keys = append(keys, f.Name)
+			}
+		}
+	}
+	return keys
+}
 
-// Limits on action steps.
-const (
-	maxRefires     = 20
-	maxAwait       = time.Hour
-	defaultAwait   = 30 * time.Second
-	actionsVendor  = "cutover"
-	defaultStageTo = "complete"
-)
+// otherVendorsStep finds a step kind of another vendor called name, for
+// the message of a step the scenario's vendor cannot play.
+func (p *parser) otherVendorsStep(name string) (catalog.Vendor, catalog.StepKind, bool) {
+	for _, v := range p.reg.Vendors() {
+		if v.ID() == p.sc.Vendor {
+			continue
+		}
+		if k, ok := v.Vocabulary().Step(name); ok {
+			return v, k, true
+		}
+	}
+	return nil, catalog.StepKind{}, false
+}
 
 func (p *parser) steps(n *node, scope []string) []Step {
 	var out []Step
@@ -553,17 +582,35 @@ func (p *parser) step(n *node, scope []string) (Step, bool) {
 		return Step{}, false
 	}
 	s := Step{Pos: n.pos, Var: "item"}
-	p.keys(n, "a step", stepKeys...)
+	allowed := p.stepKeys()
+	for i, k := range n.keys {
+		key := k.scalar.(string)
+		if slices.Contains(allowed, key) {
+			continue
+		}
+		if v, kind, ok := p.otherVendorsStep(key); ok {
+			p.fail(n.vals[i].pos, "%s: is %s %s %s; %s scenarios have none", key, catalog.Article(v.Name()), v.Name(), kind.Label, p.sc.Vendor)
+			return s, false
+		}
+	}
+	p.keys(n, "a step", allowed...)
 	ev, block := n.get("event"), n.get("steps")
 	var kinds []string
-	for _, k := range append([]string{"event", "steps"}, actions...) {
+	for _, k := range []string{"event", "steps"} {
 		if n.get(k) != nil {
 			kinds = append(kinds, k+":")
 		}
 	}
+	var action *catalog.StepKind
+	for i, k := range p.vocab.Steps {
+		if n.get(k.Name) != nil {
+			kinds = append(kinds, k.Name+":")
+			action = &p.vocab.Steps[i]
+		}
+	}
 	switch {
 	case len(kinds) > 1:
-		p.fail(n.pos, "a step has one of event: (emit one event), steps: (a block) or an integration action (fire:, cancel:, await:); this one has %s", strings.Join(kinds, " and "))
+		p.fail(n.pos, "a step has one of %s; this one has %s", p.stepKindsText(), strings.Join(kinds, " and "))
 		return s, false
 	case len(kinds) == 0:
 		p.fail(n.pos, "a step needs event: (the event to emit) or steps: (a block of steps)")
@@ -626,13 +673,22 @@ func (p *parser) step(n *node, scope []string) (Step, bool) {
 		p.fail(vn.pos, "var: names the loop variable of each:, and this step has no each:")
 	}
 
-	if rn := n.get("refire"); rn != nil && n.get("fire") == nil {
-		p.fail(rn.pos, "refire: belongs on a fire: step")
-	}
-	for _, a := range actions {
-		if an := n.get(a); an != nil {
-			return p.actionStep(n, an, a, s, inner)
+	// A step kind's own keys belong on a step of that kind.
+	for _, k := range p.vocab.Steps {
+		if action != nil && action.Name == k.Name {
+			continue
 		}
+		for _, f := range k.Keys {
+			if slices.Contains(baseStepKeys, f.Name) {
+				continue
+			}
+			if x := n.get(f.Name); x != nil {
+				p.fail(x.pos, "%s: belongs on a %s: step", f.Name, k.Name)
+			}
+		}
+	}
+	if action != nil {
+		return p.actionStep(n, *action, s, inner)
 	}
 	if block != nil {
 		for _, k := range []string{"entity", "actor", "with", "update", "set", "fault"} {
@@ -650,12 +706,32 @@ func (p *parser) step(n *node, scope []string) (Step, bool) {
 	return p.eventStep(n, ev, s, inner)
 }
 
+// stepKindsText lists what a step can be, for messages.
+func (p *parser) stepKindsText() string {
+	if len(p.vocab.Steps) == 0 {
+		return "event: (emit one event) or steps: (a block)"
+	}
+	var labels []string
+	byLabel := map[string][]string{}
+	for _, k := range p.vocab.Steps {
+		if _, ok := byLabel[k.Label]; !ok {
+			labels = append(labels, k.Label)
+		}
+		byLabel[k.Label] = append(byLabel[k.Label], k.Name+":")
+	}
+	parts := []string{"event: (emit one event)", "steps: (a block)"}
+	for _, l := range labels {
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", catalog.Article(l), l, strings.Join(byLabel[l], ", ")))
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
 func (p *parser) eventStep(n, ev *node, s Step, scope []string) (Step, bool) {
 	name, ok := p.str(ev, "event")
 	if !ok {
 		return s, false
 	}
-	e, err := catalog.Lookup(p.sc.Vendor, name)
+	e, err := catalog.LookupIn(p.vendor, name)
 	if err != nil {
 		p.fail(ev.pos, "%v", err)
 		return s, false
@@ -668,14 +744,14 @@ func (p *parser) eventStep(n, ev *node, s Step, scope []string) (Step, bool) {
 		if spec.About == "" {
 			p.fail(en.pos, "%s is generated fresh in scenarios and is not about an entity; remove entity:", e.Name)
 		} else {
-			p.typed(&v, Type{Base: "ref", Kind: spec.About}, "entity", scope)
+			p.typed(&v, catalog.Type{Base: "ref", Kind: spec.About}, "entity", scope)
 		}
 		s.Entity = &v
 	}
 	if an := n.get("actor"); an != nil {
 		v := value(an)
 		if _, ok := p.vocab.Kind("user"); ok {
-			p.typed(&v, Type{Base: "ref", Kind: "user"}, "actor", scope)
+			p.typed(&v, catalog.Type{Base: "ref", Kind: "user"}, "actor", scope)
 		}
 		s.Actor = &v
 	}
@@ -689,7 +765,7 @@ func (p *parser) eventStep(n, ev *node, s Step, scope []string) (Step, bool) {
 			s.Update = p.fields(un, spec.Update, "update", e.Name, scope)
 		}
 	} else if spec.NeedsUpdate {
-		p.fail(ev.pos, "%s needs update: with the fields that change (%s)", e.Name, strings.Join(names(spec.Update), ", "))
+		p.fail(ev.pos, "%s needs update: with the fields that change (%s)", e.Name, strings.Join(catalog.FieldNames(spec.Update), ", "))
 	}
 	if sn := n.get("set"); sn != nil && p.wantMap(sn, "set") {
 		for i, k := range sn.keys {
@@ -716,7 +792,7 @@ func (p *parser) eventStep(n, ev *node, s Step, scope []string) (Step, bool) {
 				if k.scalar == "duplicate" {
 					s.Fault.Duplicate = b
 				} else {
-					s.Fault.OutOfOrder = b
+					s.Fault.Reorder = b
 				}
 			case "delay":
 				s.Fault.Delay, _ = p.duration(v, "fault.delay", maxDelay)
@@ -726,81 +802,98 @@ func (p *parser) eventStep(n, ev *node, s Step, scope []string) (Step, bool) {
 	return s, true
 }
 
-// actionStep reads a fire:, cancel: or await: step.
-func (p *parser) actionStep(n, an *node, action string, s Step, scope []string) (Step, bool) {
-	s.Action = action
-	if p.sc.Vendor != actionsVendor {
-		p.fail(an.pos, "%s: is a Cutover integration action; %s scenarios have none", action, p.sc.Vendor)
-		return s, false
-	}
+// actionStep reads a step of one of the vendor's own kinds (Cutover's
+// fire:, cancel:, await:).
+func (p *parser) actionStep(n *node, kind catalog.StepKind, s Step, scope []string) (Step, bool) {
+	s.Action = kind.Name
 	for _, k := range []string{"entity", "with", "update", "set", "fault"} {
 		if x := n.get(k); x != nil {
-			p.fail(x.pos, "%s: does not go with %s: (an action emits the events Cutover would)", k, action)
+			p.fail(x.pos, "%s: does not go with %s: (%s %s emits %s)", k, kind.Name, catalog.Article(kind.Label), kind.Label, kind.Emits)
 		}
 	}
-	taskRef := Type{Base: "ref", Kind: "task"}
-	switch action {
-	case "fire", "cancel":
-		v := value(an)
-		p.typed(&v, taskRef, action, scope)
-		s.Task = &v
-		if a := n.get("actor"); a != nil {
-			v := value(a)
-			p.typed(&v, Type{Base: "ref", Kind: "user"}, "actor", scope)
-			s.Actor = &v
+	if a := n.get("actor"); a != nil {
+		if _, ok := catalog.FindField(kind.Keys, "actor"); !ok {
+			p.fail(a.pos, "actor: does not go with %s: (the receiver acts)", kind.Name)
 		}
-		if rn := n.get("refire"); rn != nil && action == "fire" && p.wantMap(rn, "refire") {
-			p.keys(rn, "refire", "times", "after", "actor")
-			r := &Refire{Times: 1}
-			if t := rn.get("times"); t != nil {
-				i, ok := t.scalar.(int64)
-				if !ok || i < 1 || i > maxRefires {
-					p.fail(t.pos, "refire.times: want an integer from 1 to %d, got %s", maxRefires, t.kindName())
-				}
-				r.Times = int(i)
-			}
-			if a := rn.get("after"); a != nil {
-				r.After, _ = p.duration(a, "refire.after", maxAfter)
-			}
-			if a := rn.get("actor"); a != nil {
-				v := value(a)
-				p.typed(&v, Type{Base: "ref", Kind: "user"}, "refire.actor", scope)
-				r.Actor = &v
-			}
-			s.Refire = r
+	}
+	an := n.get(kind.Name)
+	v := value(an)
+	if !p.typedDeep(&v, an, kind.Value, kind.Name, scope) {
+		return s, false
+	}
+	s.ActionValue = &v
+	for _, f := range kind.Keys {
+		kn := n.get(f.Name)
+		if kn == nil {
+			continue
 		}
-	case "await":
-		if a := n.get("actor"); a != nil {
-			p.fail(a.pos, "actor: does not go with await: (the receiver acts)")
-		}
-		if !p.wantMap(an, "await") {
-			return s, false
-		}
-		p.keys(an, "await", "task", "stage", "timeout")
-		t := an.get("task")
-		if t == nil {
-			p.fail(an.pos, "await needs task: the task to wait for")
-			return s, false
-		}
-		v := value(t)
-		p.typed(&v, taskRef, "await.task", scope)
-		s.Task = &v
-		s.Stage, s.Timeout = defaultStageTo, defaultAwait
-		if st := an.get("stage"); st != nil {
-			sv := value(st)
-			if err := CheckValue(&sv, Type{Base: "enum", Enum: cutoverStages}, nil); err != nil {
-				p.fail(st.pos, "await.stage: %v", err)
-			} else {
-				s.Stage = sv.V.(string)
-			}
-		}
-		if to := an.get("timeout"); to != nil {
-			if d, ok := p.duration(to, "await.timeout", maxAwait); ok {
-				s.Timeout = d
-			}
-		}
+		kv := value(kn)
+		p.typedDeep(&kv, kn, f.Type, f.Name, scope)
+		s.ActionKeys = append(s.ActionKeys, Assign{Key: f.Name, Pos: kn.pos, Value: kv})
 	}
 	return s, true
+}
+
+// typedDeep is typed for a step kind's values, which may be mappings of
+// typed fields (await: {task: c, timeout: 10s}). It reports whether the
+// value has the right shape to play.
+func (p *parser) typedDeep(v *Value, n *node, t catalog.Type, what string, scope []string) bool {
+	if t.Base != "map" {
+		if t.Base == "duration" {
+			d, ok := p.duration(n, what, cmpOr(t.MaxDuration, maxDurationValue))
+			if ok {
+				v.V = d
+			}
+			return ok
+		}
+		if t.Base == "int" && t.Max > t.Min {
+			if i, ok := n.scalar.(int64); !ok || n.kind != scalarNode || i < t.Min || i > t.Max {
+				got := n.kindName()
+				if ok {
+					got = strconv.FormatInt(i, 10)
+				}
+				p.fail(n.pos, "%s: want %s, got %s", what, t.Describe(), got)
+				return false
+			}
+			return true
+		}
+		p.typed(v, t, what, scope)
+		return true
+	}
+	if !p.wantMap(n, what) {
+		return false
+	}
+	p.keys(n, what, catalog.FieldNames(t.Fields)...)
+	ok := true
+	for _, f := range t.Fields {
+		if f.Required && n.get(f.Name) == nil {
+			p.fail(n.pos, "%s needs %s: %s", what, f.Name, f.Doc)
+			ok = false
+		}
+	}
+	var out []Assign
+	for i, k := range n.keys {
+		key := k.scalar.(string)
+		f, known := catalog.FindField(t.Fields, key)
+		if !known {
+			continue
+		}
+		fv := value(n.vals[i])
+		if !p.typedDeep(&fv, n.vals[i], f.Type, what+"."+key, scope) {
+			ok = false
+		}
+		out = append(out, Assign{Key: key, Pos: k.pos, Value: fv})
+	}
+	v.V = out
+	return ok
+}
+
+func cmpOr[T comparable](a, b T) T {
+	var zero T
+	if a != zero {
+		return a
+	}
+	return b
 }
 
 // refsIn checks the references in every string of v.
@@ -821,7 +914,7 @@ func (p *parser) refsIn(v Value, scope []string) {
 	}
 }
 
-func (p *parser) fields(n *node, allowed []Field, what, event string, scope []string) []Assign {
+func (p *parser) fields(n *node, allowed []catalog.Field, what, event string, scope []string) []Assign {
 	if !p.wantMap(n, what) {
 		return nil
 	}
@@ -829,11 +922,11 @@ func (p *parser) fields(n *node, allowed []Field, what, event string, scope []st
 		p.fail(n.pos, "%s takes no %s: options", event, what)
 		return nil
 	}
-	p.keys(n, what+" of "+event, names(allowed)...)
+	p.keys(n, what+" of "+event, catalog.FieldNames(allowed)...)
 	var out []Assign
 	for i, k := range n.keys {
 		key := k.scalar.(string)
-		f, ok := find(allowed, key)
+		f, ok := catalog.FindField(allowed, key)
 		if !ok {
 			continue
 		}

@@ -86,7 +86,7 @@ steps:
 	if wf.With[0].Value.V != "test" || wf.With[1].Value.V != "FAILED" {
 		t.Errorf("enums are not normalised: %+v", wf.With)
 	}
-	if !wf.Fault.Duplicate || wf.Fault.Delay != 250*time.Millisecond || !wf.Fault.OutOfOrder {
+	if !wf.Fault.Duplicate || wf.Fault.Delay != 250*time.Millisecond || !wf.Fault.Reorder {
 		t.Errorf("fault %+v", wf.Fault)
 	}
 	c := sc.Steps[2].When

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
 )
 
 // Scenario is a parsed scenario script.
@@ -26,7 +28,10 @@ type Scenario struct {
 	File        string
 	Name        string
 	Description string
-	Vendor      string
+	// Vendor is the vendor's id, and Def the vendor as the registry the
+	// scenario was parsed with has it.
+	Vendor string
+	Def    catalog.Vendor
 	// Seed is the script's seed, nil when it leaves the choice to the run.
 	Seed *uint64
 	// Start is the virtual start time; zero lets the seed choose.
@@ -37,6 +42,9 @@ type Scenario struct {
 	Steps    []Step
 	// Source is the script's YAML.
 	Source []byte
+	// Builtin marks one of standin's built-in scenarios, whose payloads the
+	// test suite proves valid for every seed.
+	Builtin bool
 }
 
 // Var is a declared var and its default value.
@@ -111,24 +119,12 @@ type Step struct {
 	Set   []Assign
 	Fault Fault
 
-	// Action is a Cutover integration action step: "fire" (run the task's
-	// integration as Cutover does when the task starts), "cancel" or
-	// "await" (wait for the task to reach Stage, for instance when the
-	// receiver finishes it through the emulated API). Task names the task.
-	Action string
-	Task   *Value
-	Refire *Refire
-	Stage  string
-	// Timeout bounds an await, in real time.
-	Timeout time.Duration
-}
-
-// Refire repeats a failed fire up to Times more times, each After (virtual
-// time) the failure, by Actor (nil: the fire's actor).
-type Refire struct {
-	Times int
-	After time.Duration
-	Actor *Value
+	// Action names a step of one of the vendor's own kinds (Cutover's
+	// fire, cancel, await; see catalog.StepKind); ActionValue is the value
+	// under its key and ActionKeys the kind's other keys the step gives.
+	Action      string
+	ActionValue *Value
+	ActionKeys  []Assign
 }
 
 // Label describes the step for messages: its event, action or "block".
@@ -149,8 +145,9 @@ type Fault struct {
 	// Delay holds the event's delivery back this long (real time), while
 	// the run goes on, so later events overtake it.
 	Delay time.Duration
-	// OutOfOrder delivers the event after the next step's event.
-	OutOfOrder bool
+	// Reorder delivers the event after the next event to the same
+	// receiver (written out_of_order: true).
+	Reorder bool
 }
 
 // Cond is a step's when: condition on a var.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
-	"github.com/standin-dev/standin/scenarios"
 )
 
 var update = flag.Bool("update", false, "rewrite the vocabulary section of docs/scenarios.md")
@@ -24,9 +24,8 @@ const (
 // Markdown tables.
 func renderVocabulary() string {
 	var b strings.Builder
-	vocab := scenarios.Vocabularies()
-	for _, vendor := range catalog.Vendors() {
-		v := vocab[vendor]
+	for _, vd := range emulator.Vendors().Vendors() {
+		vendor, v := vd.ID(), vd.Vocabulary()
 		fmt.Fprintf(&b, "### %s\n\nEntity kinds:\n\n| kind | attribute | type | meaning |\n| --- | --- | --- | --- |\n", vendor)
 		for _, k := range v.Kinds {
 			fmt.Fprintf(&b, "| `%s` | | | %s; `${%s.…}` reads %s |\n", k.Name, k.Doc, k.Name, "`"+strings.Join(k.Readable, "`, `")+"`")
@@ -35,7 +34,7 @@ func renderVocabulary() string {
 			}
 		}
 		b.WriteString("\nEvents:\n\n| event | about | `with:` | `update:` |\n| --- | --- | --- | --- |\n")
-		evs, _ := catalog.ForVendor(vendor)
+		evs := vd.Events()
 		for _, e := range evs {
 			spec := v.Events[e.Name]
 			about := "generated fresh (no entity)"
@@ -49,18 +48,18 @@ func renderVocabulary() string {
 	return b.String()
 }
 
-func required(s scenarios.EventSpec) string {
+func required(s catalog.EventSpec) string {
 	if s.NeedsUpdate {
 		return " (at least one)"
 	}
 	return ""
 }
 
-func fields(fs []scenarios.Field) string {
+func fields(fs []catalog.Field) string {
 	if len(fs) == 0 {
 		return "–"
 	}
-	sorted := append([]scenarios.Field(nil), fs...)
+	sorted := append([]catalog.Field(nil), fs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	parts := make([]string, len(sorted))
 	for i, f := range sorted {
@@ -95,9 +94,11 @@ func TestVocabularyDoc(t *testing.T) {
 
 // TestVocabularyCoversTheCatalog: every event of the catalog can be a step.
 func TestVocabularyCoversTheCatalog(t *testing.T) {
-	for _, e := range catalog.All() {
-		if _, ok := scenarios.Vocabularies()[e.Vendor].Events[e.Name]; !ok {
-			t.Errorf("%s has no entry in the %s vocabulary", e.Name, e.Vendor)
+	for _, vd := range emulator.Vendors().Vendors() {
+		for _, e := range vd.Events() {
+			if _, ok := vd.Vocabulary().Events[e.Name]; !ok {
+				t.Errorf("%s has no entry in the %s vocabulary", e.Name, e.Vendor)
+			}
 		}
 	}
 }

@@ -256,7 +256,7 @@ func (h *healthWait) WaitUntilReady(ctx context.Context, target wait.StrategyTar
 func (h *healthWait) resolve(ctx context.Context, target wait.StrategyTarget) (string, error) {
 	hc := &http.Client{Timeout: 500 * time.Millisecond}
 	pause := 10 * time.Millisecond
-	last := errors.New("no answer yet")
+	var last error
 	for {
 		if st, err := target.State(ctx); err == nil && st != nil && !st.Running && st.Status != "created" {
 			return "", fmt.Errorf("the container is %s (exit code %d) before standin answered", st.Status, st.ExitCode)

@@ -3,11 +3,11 @@ package testkit
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -271,8 +271,16 @@ func Validate(body []byte) (vendor, event string, err error) {
 		exact bool
 	}
 	var cands []candidate
-	for _, v := range catalog.Vendors() {
-		e, err := emulator.EventOf(v, body)
+	reg := emulator.Vendors()
+	var names, paths []string
+	for _, v := range reg.Vendors() {
+		names = append(names, v.Name())
+		if p := "/" + strings.Join(v.EventPath(), "/"); !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	for _, v := range reg.IDs() {
+		e, err := reg.EventOf(v, body)
 		if err != nil {
 			continue
 		}
@@ -282,7 +290,7 @@ func Validate(body []byte) (vendor, event string, err error) {
 		if _, derr := schemas.Decode(body); derr != nil {
 			return "", "", fmt.Errorf("the body is not JSON: %w", derr)
 		}
-		return "", "", errors.New("the body names no Cutover, Rocketlane or FlexDeploy event (no known event at /attributes/type or /eventType)")
+		return "", "", fmt.Errorf("the body names no %s event (no known event at %s)", orList(names), orList(paths))
 	}
 	// Try the vendors whose event name the body spells exactly first.
 	var first error
@@ -292,7 +300,7 @@ func Validate(body []byte) (vendor, event string, err error) {
 			if c.exact != exact {
 				continue
 			}
-			err := schemas.Validate(c.e.Vendor, c.e.Slug, body)
+			err := reg.Validate(c.e, body)
 			if err == nil {
 				return c.e.Vendor, c.e.Name, nil
 			}
@@ -303,4 +311,12 @@ func Validate(body []byte) (vendor, event string, err error) {
 		}
 	}
 	return firstCand.e.Vendor, firstCand.e.Name, first
+}
+
+// orList writes "a, b or c".
+func orList(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
 }

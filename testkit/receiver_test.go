@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator"
-	"github.com/standin-dev/standin/emulator/payload"
+	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/testkit"
 )
 
 func sample(t *testing.T, vendor, event string) []byte {
 	t.Helper()
-	b, _, err := emulator.Sample(vendor, event, 3, time.Time{}, payload.Options{})
+	b, _, err := emulator.Vendors().Sample(vendor, event, 3, time.Time{}, catalog.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

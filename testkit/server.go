@@ -126,7 +126,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 // test (in TestMain, say). Close it when done.
 func NewServer(opts ...Option) (*Server, error) {
 	st := collect(opts)
-	cfg := server.Config{Seed: 1, AdminToken: st.adminToken, Logger: st.logger}
+	// SelfCheck: a test suite wants a standin bug to fail loudly, as a
+	// payload that does not validate.
+	cfg := server.Config{Seed: 1, AdminToken: st.adminToken, Logger: st.logger, SelfCheck: true}
 	if st.seed != nil {
 		cfg.Seed = *st.seed
 	}

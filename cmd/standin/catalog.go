@@ -16,6 +16,9 @@ import (
 	"github.com/standin-dev/standin/schemas"
 )
 
+// vendors are the vendors the CLI knows.
+var vendors = emulator.Vendors
+
 func newEventsCmd() *cobra.Command {
 	var vendor string
 	var asJSON bool
@@ -27,10 +30,10 @@ file- and URL-friendly form, accepted wherever an event name is) and its
 documented variants.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			evs := catalog.All()
+			evs := vendors().Events()
 			if vendor != "" {
 				var err error
-				if evs, err = catalog.ForVendor(vendor); err != nil {
+				if evs, err = vendors().EventsOf(vendor); err != nil {
 					return usageErr(err)
 				}
 			}
@@ -46,17 +49,18 @@ documented variants.`,
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&vendor, "vendor", "", "only this vendor's events (cutover, rocketlane, flexdeploy)")
+	cmd.Flags().StringVar(&vendor, "vendor", "", "only this vendor's events ("+strings.Join(vendors().IDs(), ", ")+")")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print a JSON array of {"vendor","event","slug","variants"}`)
 	return cmd
 }
 
 func newSampleCmd() *cobra.Command {
 	var (
-		seed    uint64
-		variant string
-		quirks  bool
-		start   string
+		seed      uint64
+		variant   string
+		quirks    bool
+		start     string
+		selfCheck bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sample VENDOR EVENT [--seed N]",
@@ -77,18 +81,23 @@ vendor's name ("Release Started", TASK_CREATED, task.created) or its slug
 				}
 				at = t
 			}
-			e, err := catalog.Lookup(args[0], args[1])
+			e, err := vendors().Lookup(args[0], args[1])
 			if err != nil {
 				return usageErr(err)
 			}
 			if variant != "" {
-				if _, err := payload.Variant(nil, e, variant); err != nil {
+				if _, err := catalog.Variant(nil, e, variant); err != nil {
 					return usageErr(err)
 				}
 			}
-			b, _, err := emulator.Sample(e.Vendor, e.Name, seed, at, payload.Options{Variant: variant, Quirks: quirks})
+			b, _, err := vendors().Sample(e.Vendor, e.Name, seed, at, catalog.Options{Variant: variant, Quirks: quirks})
 			if err != nil {
 				return err
+			}
+			if selfCheck {
+				if err := vendors().SelfCheck(e, b); err != nil {
+					return err
+				}
 			}
 			pretty, err := payload.Indent(b)
 			if err != nil {
@@ -102,6 +111,7 @@ vendor's name ("Release Started", TASK_CREATED, task.created) or its slug
 	cmd.Flags().StringVar(&variant, "variant", "", "one of the event's documented variants (see 'standin events'); default: chosen by the seed")
 	cmd.Flags().BoolVar(&quirks, "quirks", false, "reproduce the vendor's documented output bugs (FlexDeploy: minutes in the month position of timestamps)")
 	cmd.Flags().StringVar(&start, "start", "", "virtual time the payload's clock starts at (RFC 3339); default: a seeded time in 2026")
+	selfCheckFlag(cmd, &selfCheck)
 	return cmd
 }
 
@@ -127,24 +137,25 @@ Exit status: 0 valid, 1 invalid, 2 usage error.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			vendor, file := args[0], args[len(args)-1]
-			v, err := catalog.LookupVendor(vendor)
+			vd, err := vendors().Vendor(vendor)
 			if err != nil {
 				return usageErr(err)
 			}
+			v := vd.ID()
 			body, name, err := readInput(cmd.InOrStdin(), file)
 			if err != nil {
 				return usageErr(err)
 			}
 			var e catalog.Event
 			if len(args) == 3 {
-				e, err = catalog.Lookup(v, args[1])
+				e, err = vendors().Lookup(v, args[1])
 				if err != nil {
 					return usageErr(err)
 				}
-			} else if e, err = emulator.EventOf(v, body); err != nil {
+			} else if e, err = vendors().EventOf(v, body); err != nil {
 				return report(cmd.OutOrStdout(), asJSON, name, catalog.Event{Vendor: v}, nil, err)
 			}
-			return report(cmd.OutOrStdout(), asJSON, name, e, schemas.Validate(e.Vendor, e.Slug, body), nil)
+			return report(cmd.OutOrStdout(), asJSON, name, e, vendors().Validate(e, body), nil)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"valid","vendor","event","violations":[{"pointer","message"}]}`)
@@ -216,6 +227,12 @@ func readInput(stdin io.Reader, file string) ([]byte, string, error) {
 		return nil, file, fmt.Errorf("read payload: %w", err)
 	}
 	return b, file, nil
+}
+
+// selfCheckFlag adds --self-check: validate every payload standin makes
+// itself, as the test suite does.
+func selfCheckFlag(cmd *cobra.Command, v *bool) {
+	cmd.Flags().BoolVar(v, "self-check", false, "validate every payload standin generates against its schema (a failure is a standin bug); payloads your input shaped are always validated")
 }
 
 func writeJSON(w io.Writer, v any) error {

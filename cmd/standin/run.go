@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/runs"
 	"github.com/standin-dev/standin/emulator/server"
@@ -30,6 +31,7 @@ func newRunCmd() *cobra.Command {
 		timeScale float64
 		asJSON    bool
 		listen    string
+		selfCheck bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO [--target URL]... [--seed N] [--time-scale F] [--var K=V]... [--json]",
@@ -62,7 +64,7 @@ or a step the script gets wrong.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			opts := runs.Options{Targets: targets, TimeScale: timeScale, Vars: overrides}
+			opts := runs.Options{Targets: targets, TimeScale: timeScale, Vars: overrides, SelfCheck: selfCheck, UserAgent: "standin/" + buildVersion()}
 			if cmd.Flags().Changed("seed") || os.Getenv(envPrefix+"SEED") != "" {
 				opts.Seed = &seed
 			}
@@ -75,7 +77,8 @@ or a step the script gets wrong.`,
 	f.Uint64Var(&seed, "seed", 0, "seed of every generated value; without it, the scenario's seed:, else 1")
 	f.Float64Var(&timeScale, "time-scale", 0, "real seconds per virtual second: 0 plays at once, 1 in real time")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per delivery, with the payload")
-	f.StringVar(&listen, "listen", "127.0.0.1:0", "address of the run's embedded server (the sink, and the Cutover API an integration calls back)")
+	f.StringVar(&listen, "listen", "127.0.0.1:0", "address of the run's embedded server (the sink, and a vendor's API an integration calls back)")
+	selfCheckFlag(cmd, &selfCheck)
 	return cmd
 }
 
@@ -103,13 +106,12 @@ func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, op
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	delivery.UserAgent = "standin/" + buildVersion()
 
 	l, err := net.Listen("tcp", listen)
 	if err != nil {
 		return usageErr(fmt.Errorf("--listen %s: %w", listen, err))
 	}
-	srv := server.New(server.Config{Logger: quiet, Version: buildVersion()})
+	srv := server.New(server.Config{Logger: quiet, Version: buildVersion(), SelfCheck: opts.SelfCheck})
 	go func() { _ = srv.Serve(l) }()
 	base := "http://" + l.Addr().String()
 	defer func() {
@@ -124,8 +126,8 @@ func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, op
 	if err != nil {
 		return usageErr(err)
 	}
-	if sc.Vendor == "cutover" && !asJSON {
-		fmt.Fprintf(out, "Cutover API for this run: %s/cutover/core/runbooks/…\n\n", base)
+	if _, ok := sc.Def.(catalog.API); ok && !asJSON {
+		fmt.Fprintf(out, "%s API for this run: %s/%s/\n\n", sc.Def.Name(), base, sc.Vendor)
 	}
 	select {
 	case <-r.Done():

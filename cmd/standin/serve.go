@@ -16,14 +16,15 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/server"
 )
 
 func newServeCmd() *cobra.Command {
 	var (
 		addr, adminToken, logFormat string
-		cutoverToken                string
+		apiTokens                   = map[string]*string{}
+		selfCheck                   bool
 		bodyLimit                   int64
 		seed                        uint64
 		workers, retention          int
@@ -53,14 +54,17 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 			if workers < 1 || retention < 1 {
 				return usageErr(errors.New("--workers and --retention must be at least 1"))
 			}
-			delivery.UserAgent = "standin/" + buildVersion()
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
 				return usageErr(fmt.Errorf("listen on %s: %w", addr, err))
 			}
+			tokens := map[string]string{}
+			for id, t := range apiTokens {
+				tokens[id] = *t
+			}
 			srv := server.New(server.Config{
-				AdminToken: adminToken, CutoverToken: cutoverToken, BodyLimit: bodyLimit, Seed: seed,
-				Version: buildVersion(), Logger: logger,
+				AdminToken: adminToken, APITokens: tokens, BodyLimit: bodyLimit, Seed: seed,
+				Version: buildVersion(), Logger: logger, SelfCheck: selfCheck,
 				Workers: workers, Retention: retention,
 			})
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
@@ -87,7 +91,14 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", ":8080", "address to listen on")
 	f.StringVar(&adminToken, "admin-token", "", "require Authorization: Bearer <token> on /__admin/ (health excepted)")
-	f.StringVar(&cutoverToken, "cutover-token", "", "require Authorization: Bearer <token> on the emulated Cutover API under /cutover/")
+	for _, v := range vendors().Vendors() {
+		if _, ok := v.(catalog.API); ok {
+			t := new(string)
+			apiTokens[v.ID()] = t
+			f.StringVar(t, v.ID()+"-token", "", fmt.Sprintf("require Authorization: Bearer <token> on the emulated %s API under /%s/", v.Name(), v.ID()))
+		}
+	}
+	selfCheckFlag(cmd, &selfCheck)
 	f.Int64Var(&bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body accepted, in bytes (413 beyond)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the first emitted event; each emit without ?seed= takes the next")
 	f.IntVar(&workers, "workers", 16, "deliveries attempted at once")

@@ -1,23 +1,28 @@
-package catalog
+package catalog_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/standin-dev/standin/emulator"
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
 )
 
 func TestCounts(t *testing.T) {
-	want := map[string]int{Cutover: 9, Rocketlane: 10, FlexDeploy: 18}
+	reg := emulator.Vendors()
+	want := map[string]int{"cutover": 9, "rocketlane": 10, "flexdeploy": 18}
 	for v, n := range want {
-		evs, err := ForVendor(v)
+		evs, err := reg.EventsOf(v)
 		if err != nil || len(evs) != n {
 			t.Errorf("%s: %d events (%v), want %d", v, len(evs), err, n)
 		}
 	}
-	if len(All()) != 37 {
-		t.Errorf("%d events, want 37", len(All()))
+	if len(reg.Events()) != 37 {
+		t.Errorf("%d events, want 37", len(reg.Events()))
 	}
 	seen := map[string]bool{}
-	for _, e := range All() {
+	for _, e := range reg.Events() {
 		if seen[e.Vendor+e.Slug] {
 			t.Errorf("duplicate slug %s/%s", e.Vendor, e.Slug)
 		}
@@ -36,7 +41,7 @@ func TestSlug(t *testing.T) {
 		"":                       "",
 	}
 	for in, want := range tests {
-		if got := Slug(in); got != want {
+		if got := catalog.Slug(in); got != want {
 			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -62,7 +67,7 @@ func TestLookup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.vendor+"/"+tt.name, func(t *testing.T) {
-			e, err := Lookup(tt.vendor, tt.name)
+			e, err := emulator.Vendors().Lookup(tt.vendor, tt.name)
 			if tt.wantErr == nil {
 				if err != nil || e.Name != tt.want {
 					t.Fatalf("got %v, %v; want %s", e, err, tt.want)
@@ -81,11 +86,29 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-func TestNearestIgnoresFarNames(t *testing.T) {
-	if got := nearest("zzzzzzzz", []string{"task-created", "run-started"}); got != "" {
-		t.Errorf("nearest = %q, want none", got)
+func TestVariant(t *testing.T) {
+	reg := emulator.Vendors()
+	wf, _ := reg.Lookup("flexdeploy", "workflow-completed")
+	plain, _ := reg.Lookup("cutover", "task.created")
+	src := fake.New(1, fake.DefaultStart)
+	if v, err := catalog.Variant(src, wf, "TEST"); err != nil || v != "test" {
+		t.Errorf("TEST: %q, %v", v, err)
 	}
-	if got := distance("kitten", "sitting"); got != 3 {
-		t.Errorf("distance = %d", got)
+	if _, err := catalog.Variant(src, wf, "build"); err == nil || !strings.Contains(err.Error(), "deploy, test") {
+		t.Errorf("unknown variant: %v", err)
+	}
+	if v, err := catalog.Variant(src, plain, ""); err != nil || v != "" {
+		t.Errorf("no variants: %q, %v", v, err)
+	}
+	seen := map[string]bool{}
+	for seed := range uint64(50) {
+		v, err := catalog.Variant(fake.New(seed, fake.DefaultStart), wf, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[v] = true
+	}
+	if !seen["deploy"] || !seen["test"] {
+		t.Errorf("the seed chose only %v over 50 seeds", seen)
 	}
 }

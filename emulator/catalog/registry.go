@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/schemas"
 )
 
 // Registry is a list of vendors and their events, resolving the names
@@ -199,4 +200,18 @@ func (r *Registry) Profiles() map[string]Profile {
 		out[v.ID()] = p.WithDefaults()
 	}
 	return out
+}
+
+// Validate checks b against the schema of e.
+func (r *Registry) Validate(e Event, b []byte) error {
+	return schemas.Validate(e.Vendor, e.Slug, b)
+}
+
+// SelfCheck validates b, a payload standin built itself, against e's
+// schema: a failure is a standin bug, and says so.
+func (r *Registry) SelfCheck(e Event, b []byte) error {
+	if err := r.Validate(e, b); err != nil {
+		return fmt.Errorf("generated %s payload fails its schema (a standin bug): %w", e, err)
+	}
+	return nil
 }

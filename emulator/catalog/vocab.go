@@ -254,7 +254,7 @@ func (es *Entities) Resolve(name, kind string) (string, bool, error) {
 	case 1:
 		return names[0], true, nil
 	default:
-		return "", false, fmt.Errorf("there are %d %s entities (%s); name one with entity:", len(names), kind, strings.Join(names, ", "))
+		return "", false, fmt.Errorf("there are %d %s entities (%s); name the one meant with entity: in the step", len(names), kind, strings.Join(names, ", "))
 	}
 }
 

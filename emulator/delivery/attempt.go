@@ -10,11 +10,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/standin-dev/standin/emulator/outbound"
 )
 
 // Attempt errors for work cut short by Shutdown.
@@ -191,7 +192,7 @@ func (e *Engine) transportError(ctx context.Context, err error, timeout time.Dur
 	if e.base.Err() != nil {
 		return msgShutdownInFlight
 	}
-	return DescribeTransportError(ctx, err, timeout)
+	return outbound.DescribeTransportError(ctx, err, timeout)
 }
 
 // readBody reads up to limit bytes of r, reporting whether there was more.
@@ -366,11 +367,12 @@ func (e *Engine) bearer(st *subState) (string, error) {
 // fetchToken runs the subscription's client credentials grant, wording
 // transport errors as attempts do (timeout, shutdown).
 func (e *Engine) fetchToken(ctx context.Context, a Auth, timeout time.Duration) (string, time.Duration, error) {
-	v, life, err := ClientCredentials(ctx, e.client, e.userAgent, a)
-	var te *TokenTransportError
+	v, life, err := outbound.ClientCredentials(ctx, e.client, e.userAgent, outbound.Credentials{
+		TokenURL: a.TokenURL, ClientID: a.ClientID, ClientSecret: a.ClientSecret, Scope: a.Scope,
+	})
+	var te *outbound.TokenTransportError
 	if errors.As(err, &te) {
 		return "", 0, fmt.Errorf("oauth2 token request to %s: %s%s", a.TokenURL, te.Stage, e.transportError(ctx, te.Err, timeout))
 	}
 	return v, life, err
 }
-

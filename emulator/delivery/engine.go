@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
 )
 
@@ -56,9 +57,15 @@ type Config struct {
 	// redirects. Per-attempt timeouts come from the profile, through the
 	// request context.
 	Client *http.Client
+	// Vendors are the vendors whose events the engine delivers (default
+	// emulator.Vendors()).
+	Vendors *catalog.Registry
 	// Profiles overrides vendor profiles by vendor id; vendors it leaves out
-	// keep Profiles().
+	// keep their own.
 	Profiles map[string]Profile
+	// UserAgent is the User-Agent of every request unless the profile or
+	// the subscription sets one (default "standin").
+	UserAgent string
 	// Observer receives metrics; nil for none.
 	Observer Observer
 	// Logger receives a Warn record per failed delivery and Info records
@@ -101,15 +108,11 @@ type filter struct {
 	slug   string
 }
 
-func compileFilter(f Filter) filter {
+func (e *Engine) compileFilter(f Filter) filter {
 	c := filter{Filter: f, vendor: strings.ToLower(strings.TrimSpace(f.Vendor))}
 	if f.Event != "" {
 		c.slug = catalog.Slug(f.Event)
-		for _, e := range catalog.All() {
-			if strings.EqualFold(e.Name, f.Event) && e.Name != e.Slug {
-				c.byName = true
-			}
-		}
+		c.byName = e.vendors.IsEventName(f.Event)
 	}
 	return c
 }
@@ -136,7 +139,10 @@ type record struct {
 	auths []string
 	round int // attempts since the delivery (or its redelivery) started
 	timer *time.Timer
-	gone  bool // reset or evicted: nothing more is recorded
+	// then is a delivery held for a reorder that this one overtook: it is
+	// queued once this one is final.
+	then *record
+	gone bool // reset or evicted: nothing more is recorded
 
 	seq      uint64 // creation order
 	pos      int    // index in store.order
@@ -192,6 +198,8 @@ type watcher struct {
 // or Redeliver about to put it there), a worker, or a timer (fault hold or
 // retry backoff). pending counts them; Shutdown waits for it to reach zero.
 type Engine struct {
+	vendors   *catalog.Registry
+	names     map[string]map[string][2]string // vendor, then event name or slug: name and slug
 	client    *http.Client
 	ownClient bool
 	profiles  map[string]Profile
@@ -215,7 +223,8 @@ type Engine struct {
 	subs     []*subState // oldest first
 	subByID  map[string]*subState
 	store    store
-	timed    map[*record]struct{} // records held by a timer
+	timed    map[*record]struct{}  // records held by a timer
+	held     map[*record]*subState // records held for a reorder
 	watchers map[*watcher]struct{}
 	// changed is closed (and cleared) when a delivery becomes final, is
 	// evicted or is reset away, for AwaitFinal; nil while nobody waits.
@@ -246,30 +255,44 @@ func New(cfg Config) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	profiles := Profiles()
+	if cfg.Vendors == nil {
+		cfg.Vendors = emulator.Vendors()
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "standin"
+	}
+	profiles := cfg.Vendors.Profiles()
 	for k, p := range cfg.Profiles {
 		if p.Vendor == "" {
 			p.Vendor = k
 		}
-		profiles[k] = p
+		profiles[k] = p.WithDefaults()
 	}
-	for k, p := range profiles {
-		profiles[k] = p.withDefaults()
+	names := map[string]map[string][2]string{}
+	for _, ev := range cfg.Vendors.Events() {
+		if names[ev.Vendor] == nil {
+			names[ev.Vendor] = map[string][2]string{}
+		}
+		names[ev.Vendor][ev.Name] = [2]string{ev.Name, ev.Slug}
+		names[ev.Vendor][ev.Slug] = [2]string{ev.Name, ev.Slug}
 	}
 	e := &Engine{
+		vendors:   cfg.Vendors,
+		names:     names,
 		client:    cfg.Client,
 		profiles:  profiles,
 		obs:       cfg.Observer,
 		log:       cfg.Logger,
 		bodyLimit: cfg.BodyLimit,
 		retention: cfg.Retention,
-		userAgent: UserAgent,
+		userAgent: cfg.UserAgent,
 		now:       time.Now,
 		queue:     make(chan *record, cfg.QueueSize),
 		quit:      make(chan struct{}),
 		subByID:   map[string]*subState{},
 		store:     newStore(),
 		timed:     map[*record]struct{}{},
+		held:      map[*record]*subState{},
 		watchers:  map[*watcher]struct{}{},
 	}
 	if e.client == nil {
@@ -393,24 +416,10 @@ func (e *Engine) targets(vendor, name, run string) []*subState {
 	return fallback
 }
 
-// eventNames maps vendor, then event name or slug, to the catalog's name
-// and slug.
-var eventNames = sync.OnceValue(func() map[string]map[string][2]string {
-	m := map[string]map[string][2]string{}
-	for _, ev := range catalog.All() {
-		if m[ev.Vendor] == nil {
-			m[ev.Vendor] = map[string][2]string{}
-		}
-		m[ev.Vendor][ev.Name] = [2]string{ev.Name, ev.Slug}
-		m[ev.Vendor][ev.Slug] = [2]string{ev.Name, ev.Slug}
-	}
-	return m
-})
-
 // canonicalEvent resolves an event name (or slug, in any case) of vendor to
 // the catalog's name and slug; a name the catalog lacks is kept as is.
-func canonicalEvent(vendor, name string) (string, string) {
-	names := eventNames()[vendor]
+func (e *Engine) canonicalEvent(vendor, name string) (string, string) {
+	names := e.names[vendor]
 	if n, ok := names[name]; ok {
 		return n[0], n[1]
 	}
@@ -426,21 +435,10 @@ func combine(sub, ev Faults) Faults {
 	out := sub
 	out.Duplicate = sub.Duplicate || ev.Duplicate
 	out.Delay = sub.Delay + ev.Delay
-	if ev.Shuffle {
-		out.Shuffle = true
-		out.ShuffleWindow = max(sub.ShuffleWindow, ev.ShuffleWindow, Duration(defaultShuffle))
+	if ev.Reorder && !sub.Reorder {
+		out.Reorder, out.ReorderWindow = true, ev.ReorderWindow
 	}
 	return out
-}
-
-// hold is how long the faults keep a delivery back before its first
-// attempt.
-func hold(f Faults) time.Duration {
-	d := time.Duration(f.Delay)
-	if f.Shuffle && f.ShuffleWindow > 0 {
-		d += rand.N(time.Duration(f.ShuffleWindow) + 1)
-	}
-	return d
 }
 
 // Emit creates one delivery per subscription that takes ev and queues them.
@@ -450,13 +448,13 @@ func hold(f Faults) time.Duration {
 func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
 	vendor := ev.Vendor
 	if _, ok := e.profiles[vendor]; !ok {
-		v, err := catalog.LookupVendor(vendor)
+		v, err := e.vendors.Vendor(vendor)
 		if err != nil {
 			return nil, fmt.Errorf("emit: %w", err)
 		}
-		vendor = v
+		vendor = v.ID()
 	}
-	name, slug := canonicalEvent(vendor, ev.Name)
+	name, slug := e.canonicalEvent(vendor, ev.Name)
 	body := string(ev.Body)
 	now := time.Now().UTC()
 
@@ -481,7 +479,16 @@ func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
 		e.pending++
 		recs = append(recs, r)
 		out = append(out, r.copy(false))
-		if d := hold(faults); d > 0 {
+		// A delivery held for a reorder goes after this one.
+		if prev := st.held; prev != nil {
+			st.held = nil
+			e.unhold(prev)
+			r.then = prev
+		} else if faults.Reorder {
+			e.hold(r, st, time.Duration(faults.ReorderWindow))
+			continue
+		}
+		if d := time.Duration(faults.Delay); d > 0 {
 			e.schedule(r, d)
 		} else {
 			ready = append(ready, r)
@@ -536,7 +543,7 @@ func (e *Engine) failUnqueued(r *record, err error) {
 	e.mu.Lock()
 	switch {
 	case r.gone:
-		e.release()
+		e.drop(r)
 	case errors.Is(err, ErrShutdown):
 		e.finish(r, Failed, r.shutdownMessage(), &fx)
 	default:
@@ -560,7 +567,7 @@ func (e *Engine) fire(r *record) {
 	r.timer = nil
 	switch {
 	case r.gone:
-		e.release()
+		e.drop(r)
 		e.mu.Unlock()
 		return
 	case e.aborted:
@@ -595,7 +602,7 @@ func (e *Engine) run(r *record) {
 	var fx effects
 	e.mu.Lock()
 	if r.gone {
-		e.release()
+		e.drop(r)
 		e.mu.Unlock()
 		return
 	}
@@ -622,7 +629,7 @@ func (e *Engine) run(r *record) {
 
 	e.mu.Lock()
 	if r.gone {
-		e.release()
+		e.drop(r)
 		e.mu.Unlock()
 		e.apply(&fx)
 		return
@@ -656,16 +663,29 @@ func (e *Engine) run(r *record) {
 	e.apply(&fx)
 }
 
-// finish gives r its final status and releases it. Call with e.mu held.
+// finish gives r its final status and releases it, and queues the
+// delivery it overtook. Call with e.mu held.
 func (e *Engine) finish(r *record, s Status, msg string, fx *effects) {
 	r.d.Status = s
 	r.d.Error = msg
 	r.d.UpdatedAt = time.Now().UTC()
+	if next := r.then; next != nil {
+		r.then = nil
+		e.dispatch(next)
+	}
 	e.noteFinal(r, +1)
 	e.store.finalized(r)
 	e.release()
 	fx.finished = append(fx.finished, finishNote{r.d.Vendor, s, r.d.ID, r.d.URL, r.d.Event, msg, len(r.d.Attempts)})
 	e.evict(fx)
+}
+
+// drop releases r, reset away, and the deliveries it was to be followed
+// by. Call with e.mu held.
+func (e *Engine) drop(r *record) {
+	for ; r != nil; r = r.then {
+		e.release()
+	}
 }
 
 // release drops the hold on a delivery that needs no more work. Call with
@@ -698,6 +718,117 @@ func (e *Engine) broadcast() {
 	if e.changed != nil {
 		close(e.changed)
 		e.changed = nil
+	}
+}
+
+// hold keeps r back for a reorder: the next delivery of st overtakes it,
+// or after window (when above 0) it goes alone. Call with e.mu held.
+func (e *Engine) hold(r *record, st *subState, window time.Duration) {
+	st.held = r
+	e.held[r] = st
+	if window > 0 {
+		r.timer = time.AfterFunc(window, func() { e.releaseHeld(r) })
+	}
+}
+
+// unhold forgets that r is held. Call with e.mu held.
+func (e *Engine) unhold(r *record) {
+	delete(e.held, r)
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
+}
+
+// releaseHeld sends r, held for a reorder, on its own.
+func (e *Engine) releaseHeld(r *record) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, ok := e.held[r]
+	if !ok {
+		return
+	}
+	if st.held == r {
+		st.held = nil
+	}
+	e.unhold(r)
+	if r.gone {
+		e.drop(r)
+		return
+	}
+	e.dispatch(r)
+}
+
+// dispatch queues r, waiting in the background when the queue is full.
+// Call with e.mu held.
+func (e *Engine) dispatch(r *record) {
+	select {
+	case e.queue <- r:
+		return
+	default:
+	}
+	go func() {
+		select {
+		case e.queue <- r:
+		case <-e.base.Done():
+			e.failUnqueued(r, ErrShutdown)
+		}
+	}()
+}
+
+// Release sends the deliveries among ids that are held for a reorder on
+// their own: no later event will overtake them (a run's last events).
+func (e *Engine) Release(ids []string) {
+	e.mu.Lock()
+	var held []*record
+	for _, id := range ids {
+		if r, ok := e.store.byID[id]; ok {
+			if _, isHeld := e.held[r]; isHeld {
+				held = append(held, r)
+			}
+		}
+	}
+	e.mu.Unlock()
+	for _, r := range held {
+		e.releaseHeld(r)
+	}
+}
+
+// Settle blocks until every delivery in ids is final, no longer stored, or
+// held back by a fault (a delay before its first attempt, a reorder) while
+// its sender goes on, or ctx ends. It returns the ids that are not final
+// yet, to settle again later.
+func (e *Engine) Settle(ctx context.Context, ids []string) ([]string, error) {
+	for {
+		e.mu.Lock()
+		var left []string
+		settled := true
+		for _, id := range ids {
+			r, ok := e.store.byID[id]
+			if !ok || r.d.Status.Final() {
+				continue
+			}
+			left = append(left, id)
+			_, isHeld := e.held[r]
+			_, isTimed := e.timed[r]
+			if !isHeld && !(isTimed && len(r.d.Attempts) == 0) {
+				settled = false
+			}
+		}
+		if settled {
+			e.mu.Unlock()
+			return left, nil
+		}
+		if e.changed == nil {
+			e.changed = make(chan struct{})
+		}
+		ch := e.changed
+		e.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return left, ctx.Err()
+		}
 	}
 }
 
@@ -763,7 +894,7 @@ const evictLogEvery = time.Second
 // Deliveries returns the deliveries matching f, oldest first, without their
 // attempts (AttemptCount says how many).
 func (e *Engine) Deliveries(f Filter) []Delivery {
-	c := compileFilter(f)
+	c := e.compileFilter(f)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.list(&c)
@@ -801,7 +932,7 @@ func (e *Engine) Delivery(id string) (Delivery, bool) {
 // returns every matching delivery, final or not (without attempts). When
 // ctx ends first it returns what matched then and ctx.Err().
 func (e *Engine) Wait(ctx context.Context, f Filter, n int) ([]Delivery, error) {
-	c := compileFilter(f)
+	c := e.compileFilter(f)
 	e.mu.Lock()
 	final := 0
 	for _, r := range e.store.order {
@@ -880,10 +1011,17 @@ func (e *Engine) Reset() {
 	}
 	for r := range e.timed {
 		if r.timer.Stop() {
-			e.release()
+			e.drop(r)
 		}
 		r.timer = nil
 		delete(e.timed, r)
+	}
+	for r, st := range e.held {
+		if st.held == r {
+			st.held = nil
+		}
+		e.unhold(r)
+		e.release()
 	}
 	e.store = newStore()
 	e.broadcast()
@@ -909,6 +1047,14 @@ func (e *Engine) Dropped() int {
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	e.closed = true
+	// Nothing will overtake the deliveries held for a reorder now.
+	for r, st := range e.held {
+		if st.held == r {
+			st.held = nil
+		}
+		e.unhold(r)
+		e.dispatch(r)
+	}
 	var drained chan struct{}
 	if e.pending > 0 {
 		if e.drained == nil {
@@ -957,7 +1103,7 @@ func (e *Engine) abort() {
 			r.timer = nil
 			delete(e.timed, r)
 			if r.gone {
-				e.release()
+				e.drop(r)
 			} else {
 				e.finish(r, Failed, r.shutdownMessage(), &fx)
 			}

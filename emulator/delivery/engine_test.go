@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/standin-dev/standin/emulator"
 	"io"
 	"log/slog"
 	"net"
@@ -101,7 +102,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestRocketlaneRules(t *testing.T) {
-	profiles := Profiles()
+	profiles := emulator.Vendors().Profiles()
 	rl := profiles["rocketlane"]
 	rl.Timeout = 100 * time.Millisecond
 	profiles["rocketlane"] = rl
@@ -165,10 +166,7 @@ func TestRocketlaneRules(t *testing.T) {
 }
 
 func TestRequestAsSent(t *testing.T) {
-	old := UserAgent
-	UserAgent = "standin/1.2.3"
-	e := newEngine(t, Config{BodyLimit: 10})
-	UserAgent = old
+	e := newEngine(t, Config{BodyLimit: 10, UserAgent: "standin/1.2.3"})
 
 	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("X-Answer", "42")
@@ -534,9 +532,9 @@ func TestFaults(t *testing.T) {
 	t.Run("shuffle", func(t *testing.T) {
 		rc := newReceiver(t, nil)
 		e := newEngine(t, Config{Workers: 1})
-		sub := mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL, Faults: Faults{Shuffle: true}})
-		if sub.Faults.ShuffleWindow != Duration(50*time.Millisecond) {
-			t.Errorf("shuffle window %s, want the 50ms default", time.Duration(sub.Faults.ShuffleWindow))
+		sub := mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL, Faults: Faults{Reorder: true}})
+		if sub.Faults.ReorderWindow != Duration(50*time.Millisecond) {
+			t.Errorf("shuffle window %s, want the 50ms default", time.Duration(sub.Faults.ReorderWindow))
 		}
 		const n = 20
 		var emitted []string
@@ -1022,7 +1020,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		rc := newReceiver(t, nil)
 		defer rc.Close()
 		e := New(Config{Workers: 8, Logger: discard})
-		mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL, Retry: Retry{MaxAttempts: 2}, Faults: Faults{Shuffle: true}})
+		mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL, Retry: Retry{MaxAttempts: 2}, Faults: Faults{Reorder: true}})
 		for range 20 {
 			mustEmit(t, e, event("rocketlane", "TASK_CREATED"))
 		}

@@ -32,6 +32,19 @@ func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
 }
 
+// Configurable subscription fields, as listed in Profile.Configurable.
+const (
+	FieldMethod       = catalog.FieldMethod
+	FieldHeaders      = catalog.FieldHeaders
+	FieldAuth         = catalog.FieldAuth
+	FieldBodyTemplate = catalog.FieldBodyTemplate
+)
+
+// DeliveryHeader carries the delivery id on every request (and on the
+// duplicate of the duplicate fault), so receivers and tests can correlate a
+// request with GET /__admin/deliveries/{id}. No vendor sends it.
+const DeliveryHeader = "X-Standin-Delivery"
+
 // Limits on subscription values.
 const (
 	maxAttemptsLimit = 20
@@ -47,13 +60,16 @@ const (
 )
 
 // subState is a validated subscription with what its deliveries need at
-// run time. Everything but tok is immutable once built.
+// run time. Everything but tok and held is immutable once built.
 type subState struct {
 	sub    Subscription
 	prof   Profile
 	tmpl   *template.Template
 	header http.Header // static request headers (User-Agent, profile, subscription, token auth)
 	tok    *tokenCache // oauth2 only
+	// held is the delivery held for a reorder until the subscription's
+	// next one overtakes it; guarded by Engine.mu.
+	held *record
 }
 
 // clone returns a copy of s that shares no maps or slices with it.
@@ -73,13 +89,14 @@ func (s Subscription) clone() Subscription {
 // defaults filled in, ready to deliver.
 func (e *Engine) validate(s Subscription) (*subState, error) {
 	s = s.clone()
-	vendor, err := catalog.LookupVendor(s.Vendor)
+	v, err := e.vendors.Vendor(s.Vendor)
 	if err != nil {
 		return nil, &FieldError{Field: "vendor", Err: err}
 	}
+	vendor := v.ID()
 	prof, ok := e.profiles[vendor]
 	if !ok {
-		return nil, fieldErr("vendor", "no delivery profile for %q; valid: %s", vendor, strings.Join(e.vendors(), ", "))
+		return nil, fieldErr("vendor", "no delivery profile for %q; valid: %s", vendor, strings.Join(e.vendorIDs(), ", "))
 	}
 	s.Vendor = vendor
 
@@ -93,7 +110,7 @@ func (e *Engine) validate(s Subscription) (*subState, error) {
 
 	var events []string
 	for i, name := range s.Events {
-		ce, err := catalog.Lookup(vendor, name)
+		ce, err := catalog.LookupIn(v, name)
 		if err != nil {
 			return nil, &FieldError{Field: fmt.Sprintf("events[%d]", i), Err: err}
 		}
@@ -124,7 +141,7 @@ func (e *Engine) validate(s Subscription) (*subState, error) {
 
 	st := &subState{prof: prof}
 	if s.BodyTemplate != "" {
-		if !prof.allows(FieldBodyTemplate) {
+		if !prof.Allows(FieldBodyTemplate) {
 			return nil, fieldErr("body_template", "%s sends the event JSON as is; body_template is not configurable", vendor)
 		}
 		t, err := parseBodyTemplate(s.BodyTemplate)
@@ -143,9 +160,9 @@ func (e *Engine) validate(s Subscription) (*subState, error) {
 }
 
 // vendors lists the vendors with a profile, in catalog order.
-func (e *Engine) vendors() []string {
+func (e *Engine) vendorIDs() []string {
 	var out []string
-	for _, v := range catalog.Vendors() {
+	for _, v := range e.vendors.IDs() {
 		if _, ok := e.profiles[v]; ok {
 			out = append(out, v)
 		}
@@ -177,7 +194,7 @@ func checkMethod(s *Subscription, prof Profile) error {
 	case m == "":
 		m = prof.Method
 	case m == prof.Method:
-	case !prof.allows(FieldMethod):
+	case !prof.Allows(FieldMethod):
 		return fieldErr("method", "%s delivers with %s only; method is not configurable", prof.Vendor, prof.Method)
 	case !slices.Contains(prof.Methods, m):
 		return fieldErr("method", "%q is not a method %s can send; valid: %s", s.Method, prof.Vendor, strings.Join(prof.Methods, ", "))
@@ -190,7 +207,7 @@ func checkHeaders(h map[string]string, prof Profile) error {
 	if len(h) == 0 {
 		return nil
 	}
-	if !prof.allows(FieldHeaders) {
+	if !prof.Allows(FieldHeaders) {
 		return fieldErr("headers", "%s sends fixed headers; headers are not configurable", prof.Vendor)
 	}
 	keys := make([]string, 0, len(h))
@@ -232,7 +249,7 @@ func checkAuth(a *Auth, prof Profile) error {
 	if !slices.Contains(authTypes, a.Type) {
 		return fieldErr("auth.type", "unknown auth type %q; valid: %s", a.Type, strings.Join(authTypes, ", "))
 	}
-	if a.Type != "none" && !prof.allows(FieldAuth) {
+	if a.Type != "none" && !prof.Allows(FieldAuth) {
 		return fieldErr("auth", "%s sends no auth; auth is not configurable", prof.Vendor)
 	}
 	badValue := func(field, v string) error {
@@ -323,14 +340,14 @@ func checkFaults(f *Faults) error {
 	if err := checkInterval("faults.delay", f.Delay); err != nil {
 		return err
 	}
-	if err := checkInterval("faults.shuffle_window", f.ShuffleWindow); err != nil {
+	if err := checkInterval("faults.shuffle_window", f.ReorderWindow); err != nil {
 		return err
 	}
-	if f.ShuffleWindow != 0 && !f.Shuffle {
+	if f.ReorderWindow != 0 && !f.Reorder {
 		return fieldErr("faults.shuffle_window", "set but faults.shuffle is false")
 	}
-	if f.Shuffle && f.ShuffleWindow == 0 {
-		f.ShuffleWindow = Duration(defaultShuffle)
+	if f.Reorder && f.ReorderWindow == 0 {
+		f.ReorderWindow = Duration(defaultShuffle)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package delivery
 import (
 	"encoding/json"
 	"errors"
+	"github.com/standin-dev/standin/emulator"
 	"math"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func TestSubscribeRejects(t *testing.T) {
 		{"huge interval", Subscription{Vendor: "cutover", URL: url, Retry: Retry{MaxAttempts: 3, MaxInterval: Duration(2 * time.Hour)}}, "retry.max_interval", "between 0s and 1h0m0s"},
 		{"max below initial", Subscription{Vendor: "cutover", URL: url, Retry: Retry{MaxAttempts: 3, InitialInterval: Duration(time.Second), MaxInterval: Duration(time.Millisecond)}}, "retry.max_interval", "at least initial_interval (1s)"},
 		{"negative delay", Subscription{Vendor: "cutover", URL: url, Faults: Faults{Delay: -1}}, "faults.delay", "between"},
-		{"window without shuffle", Subscription{Vendor: "cutover", URL: url, Faults: Faults{ShuffleWindow: Duration(time.Second)}}, "faults.shuffle_window", "faults.shuffle is false"},
+		{"window without shuffle", Subscription{Vendor: "cutover", URL: url, Faults: Faults{ReorderWindow: Duration(time.Second)}}, "faults.shuffle_window", "faults.shuffle is false"},
 		{"template for cutover", Subscription{Vendor: "cutover", URL: url, BodyTemplate: "{{.}}"}, "body_template", "cutover sends the event JSON as is; body_template is not configurable"},
 		{"template that does not parse", Subscription{Vendor: "flexdeploy", URL: url, BodyTemplate: `{"a": {{.eventType}`}, "body_template", "parse: template: body_template:1:"},
 		{"template with an unknown function", Subscription{Vendor: "flexdeploy", URL: url, BodyTemplate: `{{yaml .}}`}, "body_template", `function "yaml" not defined`},
@@ -156,7 +157,7 @@ func TestSubscribeDefaults(t *testing.T) {
 }
 
 func TestProfiles(t *testing.T) {
-	ps := Profiles()
+	ps := emulator.Vendors().Profiles()
 	if len(ps) != 3 {
 		t.Fatalf("%d profiles", len(ps))
 	}
@@ -168,17 +169,17 @@ func TestProfiles(t *testing.T) {
 			t.Errorf("%s: success rule", v)
 		}
 	}
-	if rl := ps["rocketlane"]; rl.Timeout != 10*time.Second || rl.Success(201) || !rl.Success(204) || rl.allows(FieldMethod) {
+	if rl := ps["rocketlane"]; rl.Timeout != 10*time.Second || rl.Success(201) || !rl.Success(204) || rl.Allows(FieldMethod) {
 		t.Errorf("rocketlane: %+v", rl)
 	}
-	if c := ps["cutover"]; !c.Success(201) || !c.allows(FieldAuth) || c.allows(FieldBodyTemplate) || !strings.Contains(c.Notes, "30 s timeout") {
+	if c := ps["cutover"]; !c.Success(201) || !c.Allows(FieldAuth) || c.Allows(FieldBodyTemplate) || !strings.Contains(c.Notes, "30 s timeout") {
 		t.Errorf("cutover: %+v", c)
 	}
-	if f := ps["flexdeploy"]; !f.allows(FieldBodyTemplate) || f.allows(FieldAuth) {
+	if f := ps["flexdeploy"]; !f.Allows(FieldBodyTemplate) || f.Allows(FieldAuth) {
 		t.Errorf("flexdeploy: %+v", f)
 	}
 	ps["rocketlane"].Headers["X"] = "y"
-	if _, ok := Profiles()["rocketlane"].Headers["X"]; ok {
+	if _, ok := emulator.Vendors().Profiles()["rocketlane"].Headers["X"]; ok {
 		t.Error("Profiles shares its maps between calls")
 	}
 }

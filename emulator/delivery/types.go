@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
 )
 
 // Status is where a delivery stands.
@@ -52,33 +54,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Profile is how a vendor delivers: what a subscription gets by default and
-// what counts as success.
-type Profile struct {
-	// Vendor is the vendor id.
-	Vendor string
-	// Method is the default HTTP method.
-	Method string
-	// Methods lists the methods a subscription may choose (when "method"
-	// is configurable); Method alone when empty.
-	Methods []string
-	// Headers are sent with every request unless the subscription overrides
-	// them (Content-Type, User-Agent).
-	Headers map[string]string
-	// Timeout bounds one attempt, from dial to the last response byte.
-	Timeout time.Duration
-	// Success says whether a response status is a successful delivery.
-	Success func(status int) bool
-	// SuccessRule describes Success in words, for failure messages
-	// ("Rocketlane counts only 200 and 204 as delivered").
-	SuccessRule string
-	// Configurable lists what a subscription may change: "method",
-	// "headers", "auth", "body_template". Others are refused with an error.
-	Configurable []string
-	// Notes says which parts of this profile the vendor documents and which
-	// standin chose where the vendor is silent.
-	Notes string
-}
+// Profile is how a vendor delivers (see catalog.Profile).
+type Profile = catalog.Profile
 
 // Auth is how requests authenticate to the receiver.
 type Auth struct {
@@ -106,17 +83,23 @@ type Retry struct {
 	Multiplier      float64  `json:"multiplier"`
 }
 
-// Faults make delivery misbehave on purpose, to test receivers.
+// Faults make delivery misbehave on purpose, to test receivers. They are
+// the one fault model of standin: a subscription's faults apply to all its
+// deliveries, a scenario step's to its event's (Event.Faults).
 type Faults struct {
 	// Duplicate sends every successfully delivered event once more (the
 	// second request is logged as an attempt marked duplicate).
 	Duplicate bool `json:"duplicate,omitempty"`
 	// Delay holds every delivery back this long before its first attempt.
 	Delay Duration `json:"delay,omitempty"`
-	// Shuffle holds each delivery back a random time up to ShuffleWindow
-	// (default 50ms), so events reach the receiver out of order.
-	Shuffle       bool     `json:"shuffle,omitempty"`
-	ShuffleWindow Duration `json:"shuffle_window,omitempty"`
+	// Reorder delivers an event after the next event to the same
+	// subscription: of a subscription's events, each pair arrives swapped.
+	// An event held for a next one waits at most ReorderWindow (for a
+	// subscription, default 50ms; for a scenario step's event, until the
+	// run's next event). The admin API writes them "shuffle" and
+	// "shuffle_window", a scenario out_of_order.
+	Reorder       bool     `json:"shuffle,omitempty"`
+	ReorderWindow Duration `json:"shuffle_window,omitempty"`
 }
 
 // Subscription is a receiver of one vendor's events.
@@ -159,8 +142,8 @@ type Event struct {
 	// Time is when it was emitted (wall clock, for the log only).
 	Time time.Time `json:"time"`
 	// Faults apply to this event's deliveries on top of each
-	// subscription's own: Duplicate if either asks, Delay added, Shuffle if
-	// either asks (a scenario step's fault).
+	// subscription's own: Duplicate or Reorder if either asks, Delay added
+	// (a scenario step's fault).
 	Faults Faults `json:"faults,omitzero"`
 }
 

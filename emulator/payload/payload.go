@@ -1,54 +1,18 @@
-// Package payload holds what every vendor's generator shares: the options of
-// one generated payload, the JSON encoding vendors use, and the comparison of
-// a payload's shape with a vendor's documented sample.
+// Package payload holds what every vendor's generator shares: the JSON
+// encoding vendors use, the edits of a payload (merging an override,
+// setting a path), and the comparison of a payload's shape with a vendor's
+// documented sample.
 package payload
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/standin-dev/standin/emulator/catalog"
-	"github.com/standin-dev/standin/emulator/fake"
 )
-
-// Options tune one generated payload.
-type Options struct {
-	// Variant picks one of the event's documented variants (catalog.Event
-	// Variants); "" lets the seed choose.
-	Variant string
-	// Quirks reproduces the vendor's own documented output bugs, for
-	// receivers that must cope with them (FlexDeploy: the minutes printed
-	// where the month belongs in timestamps).
-	Quirks bool
-}
-
-// Variant resolves the requested variant of e: "" picks one with src (or
-// returns "" when e has no variants, or src is nil: the choice is left to
-// the generator); an unknown one is an error listing the valid ones.
-func Variant(src *fake.Source, e catalog.Event, requested string) (string, error) {
-	if len(e.Variants) == 0 {
-		if requested != "" {
-			return "", fmt.Errorf("%s has no variants (asked for %q)", e, requested)
-		}
-		return "", nil
-	}
-	if requested == "" {
-		if src == nil {
-			return "", nil
-		}
-		return fake.Pick(src, e.Variants), nil
-	}
-	want := strings.ToLower(requested)
-	if slices.Contains(e.Variants, want) {
-		return want, nil
-	}
-	return "", fmt.Errorf("%s has no variant %q; valid: %s", e, requested, strings.Join(e.Variants, ", "))
-}
 
 // Marshal encodes v as compact JSON the way the vendors send it: struct
 // field order kept, no HTML escaping of <, > and &.

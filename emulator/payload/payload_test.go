@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/standin-dev/standin/emulator/catalog"
-	"github.com/standin-dev/standin/emulator/fake"
 )
 
 func TestCovers(t *testing.T) {
@@ -43,32 +41,6 @@ func TestCovers(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestVariant(t *testing.T) {
-	wf, _ := catalog.Lookup("flexdeploy", "workflow-completed")
-	plain, _ := catalog.Lookup("cutover", "task.created")
-	src := fake.New(1, fake.DefaultStart)
-	if v, err := Variant(src, wf, "TEST"); err != nil || v != "test" {
-		t.Errorf("TEST: %q, %v", v, err)
-	}
-	if _, err := Variant(src, wf, "build"); err == nil || !strings.Contains(err.Error(), "deploy, test") {
-		t.Errorf("unknown variant: %v", err)
-	}
-	if v, err := Variant(src, plain, ""); err != nil || v != "" {
-		t.Errorf("no variants: %q, %v", v, err)
-	}
-	seen := map[string]bool{}
-	for seed := range uint64(50) {
-		v, err := Variant(fake.New(seed, fake.DefaultStart), wf, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen[v] = true
-	}
-	if !seen["deploy"] || !seen["test"] {
-		t.Errorf("the seed chose only %v over 50 seeds", seen)
 	}
 }
 

@@ -1,7 +1,10 @@
-// Package runs plays scenarios: it keeps a run's world (the runbook, task,
-// release or project each event is about, as it is now), turns every step
-// into the vendor's payload at the run's virtual time, validates it, and
-// hands it to the delivery engine, one event after another.
+// Package runs plays scenarios, whatever their vendor: it plans a
+// scenario's steps (loops and conditions unrolled), keeps the run's virtual
+// clock, asks the vendor's world (catalog.World) to turn every step into
+// the vendor's payload at the run's virtual time, validates what the
+// script shaped, and hands each event to the delivery engine, one after
+// another. A vendor's own step kinds are played by its world (catalog.Actor)
+// through the run, which it sees as a catalog.Host.
 //
 // A run is deterministic: the same scenario, seed and vars give the same
 // payload bytes, whatever the time scale or the receivers do.
@@ -56,9 +59,15 @@ type Options struct {
 	// vendor's delivery profile; Subscription adds to each.
 	Targets      []string
 	Subscription delivery.Subscription
-	// Client makes integration actions' calls (default: a client that
-	// does not follow redirects).
+	// Client makes the world's own calls, such as Cutover's integration
+	// actions (default: a client that does not follow redirects).
 	Client *http.Client
+	// UserAgent is the User-Agent of those calls (default "standin").
+	UserAgent string
+	// SelfCheck validates every payload against its schema, also those
+	// standin builds itself (which the test suite proves correct); without
+	// it only payloads the user's input shaped are validated.
+	SelfCheck bool
 }
 
 // Status is where a run stands.
@@ -130,6 +139,12 @@ type StepError struct {
 	Receiver bool
 }
 
+// receiverFault reports whether err is the receiver's doing.
+func receiverFault(err error) bool {
+	var re *catalog.ReceiverError
+	return errors.As(err, &re)
+}
+
 // Error writes file:line:col: step N (event): reason.
 func (e *StepError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: step %d (%s): %v", e.File, e.Pos.Line, e.Pos.Col, e.Step, e.Event, e.Err)
@@ -142,33 +157,41 @@ func (e *StepError) Unwrap() error { return e.Err }
 // it in the background); Report is safe to call at any time.
 type Run struct {
 	sc     *scenarios.Scenario
+	vendor catalog.Vendor
 	engine *delivery.Engine
 	opts   Options
 	seed   uint64
 	vars   map[string]any
 	src    *fake.Source
-	// apiSrc draws what the emulated Cutover API adds (event ids, gaps),
-	// apart from src, so the story's own draws do not depend on when a
-	// receiver calls back.
+	// apiSrc draws what events made outside the steps (a vendor API's
+	// calls) add (event ids, gaps), apart from src, so the story's own
+	// draws do not depend on when a receiver calls back.
 	apiSrc *fake.Source
-	world  world
-	vocab  scenarios.Vocabulary
-	subs   []string
-	plan   []planned
+	world  catalog.World
+	vocab  catalog.Vocabulary
+	// check validates every payload: the user's input shaped them (a
+	// script that is not built in, or vars given), or SelfCheck asks.
+	check bool
+	// current is the step being played (the play goroutine's only).
+	current *scenarios.Step
+	subs    []string
+	plan    []planned
 	// iterations counts loop repetitions while planning.
 	iterations int
 
-	// wmu guards src and world: the play loop and the emulated Cutover API
-	// (other goroutines) both change them.
+	// wmu guards src and world: the play loop and a vendor's API (other
+	// goroutines) both change them.
 	wmu    sync.Mutex
-	client *http.Client // integration actions' calls
+	client *http.Client // the world's own calls
 
 	mu      sync.Mutex
 	report  Report
 	stepErr error
 	total   int // deliveries emitted
-	// deliveries are the ids of every delivery of the run's events.
+	// deliveries are the ids of every delivery of the run's events;
+	// unsettled those that may still be attempted.
 	deliveries []string
+	unsettled  []string
 	done       chan struct{}
 	once       sync.Once
 }
@@ -194,10 +217,17 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 	if opts.ID == "" {
 		opts.ID = "run_" + strings.TrimPrefix(delivery.NewEventID(), "evt_")
 	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "standin"
+	}
+	if sc.Def == nil {
+		return nil, fmt.Errorf("scenario %s has no vendor", sc.Name)
+	}
 	r := &Run{
-		sc: sc, engine: engine, opts: opts, seed: seed, vars: vars,
+		sc: sc, vendor: sc.Def, engine: engine, opts: opts, seed: seed, vars: vars,
 		src: fake.New(seed, sc.Start), apiSrc: fake.New(seed^apiSeedSalt, time.Unix(1, 0)),
-		vocab:  scenarios.Vocabularies()[sc.Vendor],
+		vocab:  sc.Def.Vocabulary(),
+		check:  opts.SelfCheck || !sc.Builtin || len(opts.Vars) > 0,
 		done:   make(chan struct{}),
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
@@ -208,15 +238,13 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 	if opts.Client != nil {
 		r.client = opts.Client
 	}
-	if r.world, err = newWorld(sc.Vendor, r.src); err != nil {
-		return nil, err
-	}
+	r.world = sc.Def.NewWorld(r.src)
 	for _, e := range sc.Entities {
 		attrs, err := r.entityAttrs(e)
 		if err != nil {
 			return nil, err
 		}
-		if err := r.world.declare(e, attrs); err != nil {
+		if err := r.world.Declare(e.Name, e.Kind, attrs); err != nil {
 			return nil, fmt.Errorf("%s:%d:%d: entity %s: %w", sc.File, e.Pos.Line, e.Pos.Col, e.Name, err)
 		}
 	}
@@ -512,11 +540,11 @@ func (r *Run) resolver(loop []loopVar) scenarios.Resolver {
 			if !ok {
 				return nil, fmt.Errorf("${%s.%s}: %s is %v, not an entity name", name, attr, name, loop[i].value)
 			}
-			return r.world.attr(entity, attr)
+			return r.world.Attr(entity, attr)
 		}
 		if name == "index" {
 			if len(loop) == 0 {
-				return nil, errors.New("${index} is used outside each:")
+				return nil, errors.New("${index} is used outside an each: loop")
 			}
 			return int64(loop[len(loop)-1].index), nil
 		}
@@ -524,7 +552,7 @@ func (r *Run) resolver(loop []loopVar) scenarios.Resolver {
 			return v, nil
 		}
 		if _, ok := r.kindOf(name); ok {
-			return r.world.attr(name, attr)
+			return r.world.Attr(name, attr)
 		}
 		return nil, fmt.Errorf("${%s}: no var, loop variable or entity is called %s", name, name)
 	}
@@ -538,18 +566,9 @@ func (r *Run) setStepErr(err error) {
 }
 
 func (r *Run) play(ctx context.Context) error {
-	var held []delivery.Event // out_of_order events waiting for the next one
-	flush := func() error {
-		for _, h := range held {
-			if err := r.send(ctx, h, true); err != nil {
-				return err
-			}
-		}
-		held = nil
-		return nil
-	}
 	for _, p := range r.plan {
 		st := p.st
+		r.current = st
 		gap := st.After
 		r.wmu.Lock()
 		if !st.AfterSet {
@@ -565,9 +584,6 @@ func (r *Run) play(ctx context.Context) error {
 			if err := r.act(ctx, p); err != nil {
 				return r.stepFailed(ctx, st, err)
 			}
-			if err := flush(); err != nil {
-				return err
-			}
 			continue
 		}
 		r.wmu.Lock()
@@ -579,28 +595,21 @@ func (r *Run) play(ctx context.Context) error {
 		}
 		ev := delivery.Event{
 			ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: st.Event, Body: b, Time: time.Now().UTC(),
-			Faults: delivery.Faults{Duplicate: st.Fault.Duplicate, Delay: delivery.Duration(st.Fault.Delay)},
+			Faults: delivery.Faults{Duplicate: st.Fault.Duplicate, Delay: delivery.Duration(st.Fault.Delay), Reorder: st.Fault.Reorder},
 		}
 		if err := r.record(st, ev, entity, at, faultText(st.Fault), ""); err != nil {
 			return r.stepFailed(ctx, st, err)
 		}
-		if st.Fault.OutOfOrder {
-			held = append(held, ev)
-			continue
-		}
-		if err := r.send(ctx, ev, st.Fault.Delay == 0); err != nil {
+		if err := r.send(ctx, ev, true); err != nil {
 			return err
 		}
-		if err := flush(); err != nil {
-			return err
-		}
-	}
-	if err := flush(); err != nil {
-		return err
 	}
 	r.mu.Lock()
 	ids := append([]string(nil), r.deliveries...)
+	held := r.unsettled
 	r.mu.Unlock()
+	// Events still held for a reorder have no later event to follow.
+	r.engine.Release(held)
 	if err := r.engine.AwaitFinal(ctx, ids); err != nil {
 		return fmt.Errorf("waiting for the run's deliveries: %w", err)
 	}
@@ -616,15 +625,13 @@ func (r *Run) stepFailed(ctx context.Context, st *scenarios.Step, err error) err
 	r.mu.Lock()
 	n := len(r.report.Events) + 1
 	r.mu.Unlock()
-	var at *awaitTimeout
-	var ff *fireFailed
-	serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err, Receiver: errors.As(err, &at) || errors.As(err, &ff)}
+	serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err, Receiver: receiverFault(err)}
 	r.setStepErr(serr)
 	return serr
 }
 
 // errTooManyEvents stops a run past scenarios.MaxEvents.
-var errTooManyEvents = fmt.Errorf("the run has emitted %d events, the most one run may", scenarios.MaxEvents)
+var errTooManyEvents = fmt.Errorf("the run has emitted %d events, the most one run may: %w", scenarios.MaxEvents, catalog.ErrLimit)
 
 // record adds an emitted event to the report; past scenarios.MaxEvents it
 // refuses.
@@ -645,8 +652,9 @@ func (r *Run) record(st *scenarios.Step, ev delivery.Event, entity string, at ti
 	return nil
 }
 
-// send hands ev to the engine and, when wait, waits for its deliveries to
-// be final.
+// send hands ev to the engine and, when wait, waits for the run's
+// deliveries to settle: to be final, or held back by a fault (delay,
+// reorder) while the run goes on.
 func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	if err := ctx.Err(); err != nil {
 		return err // a cancelled run (reset, shutdown) sends nothing more
@@ -662,6 +670,8 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	r.mu.Lock()
 	r.total += len(ds)
 	r.deliveries = append(r.deliveries, ids...)
+	r.unsettled = append(r.unsettled, ids...)
+	unsettled := append([]string(nil), r.unsettled...)
 	for i := range r.report.Events {
 		if r.report.Events[i].EventID == ev.ID {
 			r.report.Events[i].Deliveries = ids
@@ -671,43 +681,17 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 		r.report.Deliveries.Total = r.total
 	}
 	r.mu.Unlock()
-	if wait {
-		if err := r.engine.AwaitFinal(ctx, ids); err != nil {
-			return fmt.Errorf("waiting for the deliveries of %s: %w", ev.Name, err)
-		}
+	if !wait {
+		return nil
 	}
-	return nil
-}
-
-// emitEvent builds s, an event an action makes, at the current virtual
-// time, validates it, records it with note and delivers it, waiting for
-// its deliveries.
-func (r *Run) emitEvent(ctx context.Context, st *scenarios.Step, s *step, note string) error {
-	r.wmu.Lock()
-	s.at, s.src = r.src.Now(), r.src
-	b, err := r.world.build(s)
-	r.wmu.Unlock()
+	left, err := r.engine.Settle(ctx, unsettled)
 	if err != nil {
-		return err
+		return fmt.Errorf("waiting for the deliveries of %s: %w", ev.Name, err)
 	}
-	if err := r.validate(s.event, b, false); err != nil {
-		return err
-	}
-	ev := delivery.Event{ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: s.event.Name, Body: b, Time: time.Now().UTC()}
-	if err := r.record(st, ev, s.entity, s.at, "", note); err != nil {
-		return err
-	}
-	return r.send(ctx, ev, true)
-}
-
-// advance moves the virtual clock on by a gap drawn in [lo, hi] and waits
-// the real time it takes at the run's time scale.
-func (r *Run) advance(ctx context.Context, lo, hi time.Duration) error {
-	r.wmu.Lock()
-	gap := r.src.Duration(lo, hi)
-	r.src.Advance(gap)
-	r.wmu.Unlock()
-	return r.sleep(ctx, gap)
+	r.mu.Lock()
+	r.unsettled = left
+	r.mu.Unlock()
+	return nil
 }
 
 func faultText(f scenarios.Fault) string {
@@ -718,7 +702,7 @@ func faultText(f scenarios.Fault) string {
 	if f.Delay > 0 {
 		parts = append(parts, "delay "+f.Delay.String())
 	}
-	if f.OutOfOrder {
+	if f.Reorder {
 		parts = append(parts, "out of order")
 	}
 	return strings.Join(parts, ", ")
@@ -744,36 +728,36 @@ func (r *Run) sleep(ctx context.Context, gap time.Duration) error {
 func (r *Run) buildStep(p planned, at time.Time) ([]byte, string, error) {
 	st := p.st
 	resolve := r.resolver(p.loop)
-	e, err := catalog.Lookup(r.sc.Vendor, st.Event)
+	e, err := catalog.LookupIn(r.vendor, st.Event)
 	if err != nil {
 		return nil, "", err
 	}
-	s := &step{event: e, spec: r.vocab.Events[e.Name], at: at, src: r.src, with: map[string]any{}}
+	s := &catalog.Step{Event: e, Spec: r.vocab.Events[e.Name], At: at, Src: r.src, With: map[string]any{}}
 	if st.Entity != nil {
-		if s.entity, err = r.name(st.Entity, resolve, "entity"); err != nil {
+		if s.Entity, err = r.name(st.Entity, resolve, "entity"); err != nil {
 			return nil, "", err
 		}
 	}
 	if st.Actor != nil {
-		if s.actor, err = r.name(st.Actor, resolve, "actor"); err != nil {
+		if s.Actor, err = r.name(st.Actor, resolve, "actor"); err != nil {
 			return nil, "", err
 		}
 	}
 	for _, a := range st.With {
-		v, err := r.typed(a, s.spec.With, resolve, "with")
+		v, err := r.typed(a, s.Spec.With, resolve, "with")
 		if err != nil {
 			return nil, "", err
 		}
-		s.with[a.Key] = v
+		s.With[a.Key] = v
 	}
 	for _, a := range st.Update {
-		v, err := r.typed(a, s.spec.Update, resolve, "update")
+		v, err := r.typed(a, s.Spec.Update, resolve, "update")
 		if err != nil {
 			return nil, "", err
 		}
-		s.update = append(s.update, field{a.Key, v})
+		s.Update = append(s.Update, catalog.Update{Name: a.Key, Value: v})
 	}
-	b, err := r.world.build(s)
+	b, err := r.world.Build(s)
 	if err != nil {
 		return nil, "", err
 	}
@@ -787,12 +771,14 @@ func (r *Run) buildStep(p planned, at time.Time) ([]byte, string, error) {
 			return nil, "", fmt.Errorf("set %s (line %d): %w", a.Key, a.Pos.Line, err)
 		}
 	}
-	if err := r.validate(e, b, len(st.Set) > 0); err != nil {
-		return nil, "", err
+	if r.check || len(st.Set) > 0 || len(st.With) > 0 || len(st.Update) > 0 {
+		if err := r.validate(e, b, len(st.Set) > 0); err != nil {
+			return nil, "", err
+		}
 	}
-	entity := s.entity
-	if entity == "" && s.spec.About != "" {
-		entity = r.defaultEntity(s.spec.About)
+	entity := s.Entity
+	if entity == "" && s.Spec.About != "" {
+		entity = r.defaultEntity(s.Spec.About)
 	}
 	return b, entity, nil
 }
@@ -855,7 +841,7 @@ func (r *Run) name(v *scenarios.Value, resolve scenarios.Resolver, what string) 
 }
 
 // typed expands a with or update value and checks it against its field.
-func (r *Run) typed(a scenarios.Assign, fields []scenarios.Field, resolve scenarios.Resolver, what string) (any, error) {
+func (r *Run) typed(a scenarios.Assign, fields []catalog.Field, resolve scenarios.Resolver, what string) (any, error) {
 	v := a.Value
 	if s, ok := v.V.(string); ok && scenarios.HasRefs(s) {
 		x, err := scenarios.Expand(s, resolve)
@@ -863,22 +849,13 @@ func (r *Run) typed(a scenarios.Assign, fields []scenarios.Field, resolve scenar
 			return nil, fmt.Errorf("%s.%s: %w", what, a.Key, err)
 		}
 		v.V = x
-		if f, ok := findField(fields, a.Key); ok {
+		if f, ok := catalog.FindField(fields, a.Key); ok {
 			if err := scenarios.CheckValue(&v, f.Type, r.kindOf); err != nil {
 				return nil, fmt.Errorf("%s.%s: %v", what, a.Key, err)
 			}
 		}
 	}
 	return v.V, nil
-}
-
-func findField(fs []scenarios.Field, name string) (scenarios.Field, bool) {
-	for _, f := range fs {
-		if f.Name == name {
-			return f, true
-		}
-	}
-	return scenarios.Field{}, false
 }
 
 // encodeValue writes a script value as JSON, expanding its references;

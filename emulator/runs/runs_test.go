@@ -62,6 +62,7 @@ func play(t *testing.T, sc *scenarios.Scenario, opts runs.Options) (runs.Report,
 	t.Helper()
 	rc := newReceiver(t, 200)
 	opts.Targets = []string{rc.URL}
+	opts.SelfCheck = true // the suite validates every payload
 	r, err := runs.New(sc, newEngine(t), opts)
 	if err != nil {
 		t.Fatalf("new run: %v", err)
@@ -124,7 +125,7 @@ func eventsOf(t *testing.T, bodies [][]byte, path string) []string {
 func validAll(t *testing.T, vendor string, bodies [][]byte) {
 	t.Helper()
 	for i, b := range bodies {
-		e, err := emulator.EventOf(vendor, b)
+		e, err := emulator.Vendors().EventOf(vendor, b)
 		if err != nil {
 			t.Fatalf("body %d: %v", i, err)
 		}

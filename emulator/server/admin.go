@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/fake"
@@ -100,11 +99,11 @@ func jsonKind(t reflect.Type) string {
 }
 
 func (s *Server) listEvents(c *gin.Context) {
-	evs := catalog.All()
+	evs := s.vendors.Events()
 	if v := c.Query("vendor"); v != "" {
 		var err error
-		if evs, err = catalog.ForVendor(v); err != nil {
-			abort(c, http.StatusBadRequest, "unknown_vendor", err.Error(), gin.H{"valid": catalog.Vendors()})
+		if evs, err = s.vendors.EventsOf(v); err != nil {
+			abort(c, http.StatusBadRequest, "unknown_vendor", err.Error(), gin.H{"valid": s.vendors.IDs()})
 			return
 		}
 	}
@@ -113,12 +112,12 @@ func (s *Server) listEvents(c *gin.Context) {
 
 // lookup resolves the :vendor and :event path parameters, answering 404
 // with the valid names when they are unknown.
-func lookup(c *gin.Context) (catalog.Event, bool) {
-	if _, err := catalog.LookupVendor(c.Param("vendor")); err != nil {
-		abort(c, http.StatusNotFound, "unknown_vendor", err.Error(), gin.H{"valid": catalog.Vendors()})
+func (s *Server) lookup(c *gin.Context) (catalog.Event, bool) {
+	if _, err := s.vendors.Vendor(c.Param("vendor")); err != nil {
+		abort(c, http.StatusNotFound, "unknown_vendor", err.Error(), gin.H{"valid": s.vendors.IDs()})
 		return catalog.Event{}, false
 	}
-	e, err := catalog.Lookup(c.Param("vendor"), c.Param("event"))
+	e, err := s.vendors.Lookup(c.Param("vendor"), c.Param("event"))
 	if err != nil {
 		var ue *catalog.UnknownError
 		details := any(nil)
@@ -132,7 +131,7 @@ func lookup(c *gin.Context) (catalog.Event, bool) {
 }
 
 func (s *Server) schema(c *gin.Context) {
-	e, ok := lookup(c)
+	e, ok := s.lookup(c)
 	if !ok {
 		return
 	}
@@ -211,7 +210,7 @@ type emitResult struct {
 // emit generates one event, lays the request body over it, validates the
 // result and hands it to the delivery engine.
 func (s *Server) emit(c *gin.Context) {
-	e, ok := lookup(c)
+	e, ok := s.lookup(c)
 	if !ok {
 		return
 	}
@@ -225,22 +224,29 @@ func (s *Server) emit(c *gin.Context) {
 		return
 	}
 	seed := s.seed(q)
-	b, err := emulator.Generate(fake.New(seed, q.start), e, payload.Options{Variant: q.variant, Quirks: q.quirks})
+	b, err := s.vendors.Generate(fake.New(seed, q.start), e, catalog.Options{Variant: q.variant, Quirks: q.quirks})
 	if err != nil {
-		if strings.Contains(err.Error(), "variant") {
+		var ve *catalog.VariantError
+		if errors.As(err, &ve) {
 			abort(c, http.StatusBadRequest, "bad_query", err.Error(), nil)
 			return
 		}
 		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
 		return
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
+	if s.cfg.SelfCheck {
+		if err := s.vendors.SelfCheck(e, b); err != nil {
+			abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
+			return
+		}
+	}
+	if override := bytes.TrimSpace(body); len(override) > 0 && !emptyObject(override) {
 		merged, err := payload.Merge(b, body)
 		if err != nil {
 			abort(c, http.StatusBadRequest, "bad_json", "override: "+err.Error(), nil)
 			return
 		}
-		if err := schemas.Validate(e.Vendor, e.Slug, merged); err != nil {
+		if err := s.vendors.Validate(e, merged); err != nil {
 			var se *schemas.Error
 			if errors.As(err, &se) {
 				abort(c, http.StatusUnprocessableEntity, "invalid_payload",
@@ -264,6 +270,12 @@ func (s *Server) emit(c *gin.Context) {
 	}
 	s.metrics.emitted.WithLabelValues(e.Vendor, e.Name).Inc()
 	c.JSON(http.StatusAccepted, emitResult{EventID: ev.ID, Vendor: e.Vendor, Event: e.Name, Seed: seed, Payload: b, Deliveries: ds})
+}
+
+// emptyObject reports whether b is {} (with any space inside): an
+// override that changes nothing.
+func emptyObject(b []byte) bool {
+	return len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0
 }
 
 type emitQuery struct {
@@ -343,21 +355,15 @@ var statuses = []string{string(delivery.Pending), string(delivery.Retrying), str
 
 // checkFilter answers 400 for a filter naming an unknown vendor, event or
 // status.
-func checkFilter(c *gin.Context, f delivery.Filter) bool {
+func (s *Server) checkFilter(c *gin.Context, f delivery.Filter) bool {
 	if f.Vendor != "" {
-		if _, err := catalog.LookupVendor(f.Vendor); err != nil {
+		if _, err := s.vendors.Vendor(f.Vendor); err != nil {
 			abort(c, http.StatusBadRequest, "unknown_vendor", err.Error(), nil)
 			return false
 		}
 	}
 	if f.Event != "" {
-		known := false
-		for _, e := range catalog.All() {
-			if (f.Vendor == "" || strings.EqualFold(e.Vendor, f.Vendor)) && e.Slug == catalog.Slug(f.Event) {
-				known = true
-			}
-		}
-		if !known {
+		if !s.vendors.KnownEvent(f.Vendor, f.Event) {
 			abort(c, http.StatusBadRequest, "unknown_event", fmt.Sprintf("no event %q in the catalog (see GET /__admin/events)", f.Event), nil)
 			return false
 		}
@@ -380,7 +386,7 @@ func contains(xs []string, x string) bool {
 
 func (s *Server) listDeliveries(c *gin.Context) {
 	f := filterOf(c)
-	if !checkFilter(c, f) {
+	if !s.checkFilter(c, f) {
 		return
 	}
 	c.JSON(http.StatusOK, s.engine.Deliveries(f))
@@ -400,7 +406,7 @@ const maxWait = 5 * time.Minute
 
 func (s *Server) waitDeliveries(c *gin.Context) {
 	f := filterOf(c)
-	if !checkFilter(c, f) {
+	if !s.checkFilter(c, f) {
 		return
 	}
 	n := 1

@@ -58,7 +58,7 @@ type runDoc struct {
 // build: the integration endpoint is called when its task starts, and it
 // finishes the task through Cutover's API; the run waits for that.
 func TestIntegrationCallsBackToFinishItsTask(t *testing.T) {
-	_, base := start(t, server.Config{CutoverToken: "api-token"})
+	_, base := start(t, server.Config{APITokens: map[string]string{"cutover": "api-token"}})
 	sink, sinkURL := newReceiver(t)
 	finished := make(chan int, 1)
 	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -53,7 +53,7 @@ func (s *Server) startRun(c *gin.Context) {
 		}
 	case strings.TrimSpace(req.Script) != "":
 		var err error
-		if sc, err = scenarios.Parse(scriptFile, []byte(req.Script)); err != nil {
+		if sc, err = scenarios.ParseFor(s.vendors, scriptFile, []byte(req.Script)); err != nil {
 			var es scenarios.Errors
 			details := any(nil)
 			if errors.As(err, &es) {
@@ -71,7 +71,7 @@ func (s *Server) startRun(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "bad_request", err.Error(), nil)
 		return
 	}
-	opts := runs.Options{Seed: req.Seed, TimeScale: req.TimeScale, Vars: vars, Targets: req.Targets}
+	opts := runs.Options{Seed: req.Seed, TimeScale: req.TimeScale, Vars: vars, Targets: req.Targets, SelfCheck: s.cfg.SelfCheck, UserAgent: s.cfg.UserAgent}
 	if req.Subscription != nil {
 		sub := *req.Subscription
 		if sub.ID != "" || sub.Vendor != "" || sub.URL != "" || sub.Run != "" || sub.Fallback || !sub.CreatedAt.IsZero() {

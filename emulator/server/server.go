@@ -1,6 +1,7 @@
 // Package server is standin's HTTP server: the admin API under /__admin/
 // (catalog, schemas, subscriptions, emitting events, the delivery log), the
-// embedded sink under /__sink/ and Prometheus metrics at /metrics.
+// embedded sink under /__sink/, Prometheus metrics at /metrics, and under
+// /<vendor>/ the API of each vendor that has one (catalog.API).
 package server
 
 import (
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/standin-dev/standin/emulator"
+	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/runs"
 )
@@ -25,14 +28,21 @@ const DefaultBodyLimit = 1 << 20
 
 // Config configures a Server.
 type Config struct {
+	// Vendors are the vendors the server emulates (default
+	// emulator.Vendors()).
+	Vendors *catalog.Registry
 	// Engine delivers emitted events; New makes one when nil.
 	Engine *delivery.Engine
 	// AdminToken, when set, is required as "Authorization: Bearer <token>"
 	// on /__admin/ (except /__admin/health).
 	AdminToken string
-	// CutoverToken, when set, is required as "Authorization: Bearer
-	// <token>" on the emulated Cutover API under /cutover/.
-	CutoverToken string
+	// APITokens, by vendor id, are required as "Authorization: Bearer
+	// <token>" on the API a vendor serves under /<id>/ (Cutover's).
+	APITokens map[string]string
+	// SelfCheck validates every payload against its schema, also those
+	// standin generates itself; without it only payloads the user's input
+	// shaped (an emit's override, a scenario's script) are validated.
+	SelfCheck bool
 	// BodyLimit caps request bodies (default DefaultBodyLimit); larger ones
 	// get 413.
 	BodyLimit int64
@@ -49,11 +59,15 @@ type Config struct {
 	// Workers and Retention configure the engine New makes (see
 	// delivery.Config); ignored when Engine is set.
 	Workers, Retention int
+	// UserAgent is the User-Agent of standin's requests (default
+	// "standin/<Version>").
+	UserAgent string
 }
 
 // Server is a running standin. Make one with New.
 type Server struct {
 	cfg     Config
+	vendors *catalog.Registry
 	engine  *delivery.Engine
 	ownsEng bool
 	router  *gin.Engine
@@ -65,7 +79,6 @@ type Server struct {
 	mu       sync.Mutex
 	nextSeed uint64
 	baseURL  string            // where this server listens, for default sink targets
-	events   int               // events emitted
 	fallback map[string]string // vendor -> id of the sink subscription used when no other matches
 
 	httpSrv *http.Server
@@ -85,11 +98,20 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, nextSeed: cfg.Seed, sink: newSink(cfg.SinkLimit), fallback: map[string]string{}}
+	if cfg.Vendors == nil {
+		cfg.Vendors = emulator.Vendors()
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "standin/" + cfg.Version
+	}
+	s := &Server{cfg: cfg, vendors: cfg.Vendors, log: cfg.Logger, nextSeed: cfg.Seed, sink: newSink(cfg.SinkLimit), fallback: map[string]string{}}
 	s.metrics = newMetrics()
 	s.engine = cfg.Engine
 	if s.engine == nil {
-		s.engine = delivery.New(delivery.Config{Logger: cfg.Logger, Observer: s.metrics, Workers: cfg.Workers, Retention: cfg.Retention})
+		s.engine = delivery.New(delivery.Config{
+			Vendors: cfg.Vendors, Logger: cfg.Logger, Observer: s.metrics, Workers: cfg.Workers, Retention: cfg.Retention,
+			UserAgent: cfg.UserAgent,
+		})
 		s.ownsEng = true
 	}
 	s.runs = runs.NewManager(s.engine, 0)
@@ -181,22 +203,14 @@ func (s *Server) routes() *gin.Engine {
 	r.Use(s.recovery(), s.requestLog(), s.limitBody())
 
 	r.NoRoute(func(c *gin.Context) {
-		if strings.HasPrefix(c.Request.URL.Path, cutoverPrefix+"/") {
-			cutoverError(c, http.StatusNotFound, "standin emulates GET core/runbooks/{id}, GET core/runbooks/{id}/tasks[/{tid}] and PATCH core/runbooks/{id}/tasks/{tid}/start|finish|skip")
-			return
-		}
 		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path), nil)
 	})
 	r.NoMethod(func(c *gin.Context) {
-		if strings.HasPrefix(c.Request.URL.Path, cutoverPrefix+"/") {
-			cutoverError(c, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
-			return
-		}
 		abort(c, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path), nil)
 	})
 
 	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
-	s.cutoverRoutes(r)
+	s.vendorRoutes(r)
 	r.Any("/__sink/:name", s.sinkReceive)
 
 	r.GET("/__admin/health", s.health)
@@ -283,6 +297,20 @@ func (s *Server) requireToken() gin.HandlerFunc {
 			return
 		}
 		c.Next()
+	}
+}
+
+// vendorRoutes serves, under /<id>/, the API of every vendor that has one:
+// every method and path below the prefix goes to the vendor's handler.
+func (s *Server) vendorRoutes(r *gin.Engine) {
+	for _, v := range s.vendors.Vendors() {
+		api, ok := v.(catalog.API)
+		if !ok {
+			continue
+		}
+		prefix := "/" + v.ID()
+		h := http.StripPrefix(prefix, api.Handler(s.runs, s.cfg.APITokens[v.ID()]))
+		r.Any(prefix+"/*path", gin.WrapH(h))
 	}
 }
 

@@ -25,6 +25,7 @@ func start(t *testing.T, cfg server.Config) (*server.Server, string) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	cfg.SelfCheck = true // the suite validates every payload
 	srv := server.New(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	srv.SetBaseURL(ts.URL)
