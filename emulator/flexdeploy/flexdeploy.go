@@ -9,7 +9,9 @@
 // Comment.Edit, PipelineExecution.NextStage, StageExecution.Complete), and
 // builders wrap them into events (ReleaseEvent, TaskEvent,
 // WorkflowCompletedEvent, ...). A scenario keeps its entities and builds
-// every event from them; Generate is the one-shot use of the same pieces.
+// every event from them. Vendor puts them together: its Generate is the
+// one-shot use of the same pieces, its NewWorld the world a scenario run
+// keeps.
 //
 // Every time is printed by Timestamp through a Style: the server's zone
 // and, on request, the minute-in-month bug of the documented samples.
@@ -21,19 +23,18 @@ import (
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
-	"github.com/standin-dev/standin/emulator/payload"
 )
 
-// Generate returns the payload of event e as compact JSON, built from src.
+// generate returns the payload of event e as compact JSON, built from src.
 // opts.Variant picks Workflow Completed's variant (deploy or test; "" lets
 // src choose) and opts.Quirks prints timestamps with FlexDeploy's
 // minute-in-month bug. The event happens at src.Now(); everything it
 // refers to happened before.
-func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {
-	if e.Vendor != "" && e.Vendor != catalog.FlexDeploy {
+func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, error) {
+	if e.Vendor != "" && e.Vendor != id {
 		return nil, fmt.Errorf("flexdeploy: cannot generate %s", e)
 	}
-	variant, err := payload.Variant(src, e, opts.Variant)
+	variant, err := catalog.Variant(src, e, opts.Variant)
 	if err != nil {
 		return nil, err
 	}
