@@ -104,7 +104,7 @@ func newScene(src *fake.Source) *scene {
 	started, _ := phase.StartDate.Time()
 	phase.SetStatus(StatusInProgress, started)
 	phase.Touch(owner, src.Before(src.Now(), day, 9*day))
-	project.Status = ProjectInProgress
+	project.Status = projectInProgress
 	project.StartDateActual = project.StartDate
 	project.CurrentPhases = []PhaseRef{phase.Ref()}
 	project.ProgressPercentage = src.ID(5, 60)
@@ -134,11 +134,11 @@ func (s *scene) worked(t Task) Task {
 	}
 	t.AtRisk = ptr(src.Chance(0.15))
 	if t.Priority == nil {
-		t.Priority = ptr(fake.Pick(src, Priorities))
+		t.Priority = ptr(fake.Pick(src, priorities))
 	}
 	if t.Billable == nil {
 		t.Billable = ptr(src.Chance(0.7))
-		t.TimeEntryCategory = ptr(fake.Pick(src, s.acct.Categories))
+		t.TimeEntryCategory = ptr(fake.Pick(src, s.acct.categories))
 	}
 	if len(t.Assignees.Members) == 0 {
 		t.Assign(fake.Pick(src, s.project.TeamMembers.Members))
@@ -200,7 +200,7 @@ func (s *scene) projectUpdated() (Event, error) {
 	var field string
 	switch src.IntN(4) {
 	case 0:
-		after.Status = ProjectCompleted
+		after.Status = projectCompleted
 		after.DueDateActual = DateOf(at)
 		after.CurrentPhases = []PhaseRef{}
 		after.ProgressPercentage = 100
@@ -227,7 +227,7 @@ func (s *scene) projectUpdated() (Event, error) {
 func (s *scene) projectArchived() (Event, error) {
 	p := s.project.Clone()
 	at := s.update()
-	p.Status = ProjectCompleted
+	p.Status = projectCompleted
 	p.DueDateActual = DateOf(at)
 	p.ProgressPercentage = 100
 	p.CurrentPhases = []PhaseRef{}

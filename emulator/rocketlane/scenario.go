@@ -56,14 +56,14 @@ var taskStatuses = map[string]Status{
 }
 
 var projectStatuses = map[string]Status{
-	"Not started": ProjectNotStarted, "In progress": ProjectInProgress, "Completed": ProjectCompleted,
+	"Not started": projectNotStarted, "In progress": projectInProgress, "Completed": projectCompleted,
 }
 
-var priorities = map[string]Priority{}
+var priorityByLabel = map[string]Priority{}
 
 func init() {
-	for _, p := range Priorities {
-		priorities[p.Label] = p
+	for _, p := range priorities {
+		priorityByLabel[p.Label] = p
 	}
 }
 
@@ -74,17 +74,17 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 		if w.nextUser < len(w.acct.Team) {
 			u = w.acct.Team[w.nextUser]
 		} else {
-			u = w.acct.NewUser(w.src, w.acct.Domain)
+			u = w.acct.newUser(w.src, w.acct.domain)
 		}
 		w.nextUser++
 		u.FirstName = catalog.AttrString(attrs, "first_name", u.FirstName)
 		u.LastName = catalog.AttrString(attrs, "last_name", u.LastName)
 		def := u.EmailID
 		if _, ok := attrs["first_name"]; ok {
-			def = strings.ToLower(u.FirstName + "." + u.LastName + "@" + w.acct.Domain)
+			def = strings.ToLower(u.FirstName + "." + u.LastName + "@" + w.acct.domain)
 		}
 		if _, ok := attrs["last_name"]; ok {
-			def = strings.ToLower(u.FirstName + "." + u.LastName + "@" + w.acct.Domain)
+			def = strings.ToLower(u.FirstName + "." + u.LastName + "@" + w.acct.domain)
 		}
 		u.EmailID = strings.ReplaceAll(catalog.AttrString(attrs, "email", def), " ", "")
 		w.users[name] = u
@@ -411,11 +411,11 @@ func (w *world) updateProject(p *Project, us []catalog.Update, at time.Time) ([]
 			st := projectStatuses[f.Value.(string)]
 			p.Status = st
 			switch st.Value {
-			case ProjectInProgress.Value:
+			case projectInProgress.Value:
 				if p.StartDateActual == "" {
 					p.StartDateActual = DateOf(at)
 				}
-			case ProjectCompleted.Value:
+			case projectCompleted.Value:
 				p.DueDateActual = DateOf(at)
 				p.ProgressPercentage = 100
 				p.CurrentPhases = []PhaseRef{}
@@ -506,7 +506,7 @@ func (w *world) updateTask(t *taskState, us []catalog.Update, at time.Time) ([]s
 			t.AtRisk = &v
 			fields = append(fields, "atRisk")
 		case "priority":
-			p := priorities[f.Value.(string)]
+			p := priorityByLabel[f.Value.(string)]
 			t.Priority = &p
 			fields = append(fields, "priority")
 		}
