@@ -65,12 +65,12 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 
 	case PackageCreated:
 		by := NewUserName(src)
-		return PackageEvent(st, name, NewPackage(src, g.ids, st, NewProject(src), by, at), by, at)
+		return PackageEvent(st, name, newPackage(src, g.ids, st, newProject(src), by, at), by, at)
 	case PackageStatusUpdated:
-		p := NewPackage(src, g.ids, st, NewProject(src), NewUserName(src), g.before(time.Hour, 60*24*time.Hour))
+		p := newPackage(src, g.ids, st, newProject(src), NewUserName(src), g.before(time.Hour, 60*24*time.Hour))
 		status := fake.Pick(src, []string{"COMPLETED", "COMPLETED", "INACTIVE", "INACTIVE", "ACTIVE"})
 		by := NewUserName(src)
-		return PackageEvent(st, name, p.SetStatus(st, status, by, at), by, at)
+		return PackageEvent(st, name, p.setStatus(st, status, by, at), by, at)
 
 	case PipelineStageCompleted:
 		return g.stageCompleted(), nil
@@ -92,7 +92,7 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 			assigned = g.before(10*time.Second, 30*24*time.Hour)
 		}
 		by := NewUserName(src)
-		a := NewTagAssignment(g.ids, st, NewTag(src), src.ID(10_000, 999_999), fake.Pick(src, TagObjectTypes), by, assigned)
+		a := newTagAssignment(g.ids, st, newTag(src), src.ID(10_000, 999_999), fake.Pick(src, tagObjectTypes), by, assigned)
 		if name == TagUnassigned && src.Chance(0.5) {
 			by = NewUserName(src)
 		}
@@ -106,7 +106,7 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 		if src.Chance(0.3) {
 			by = src.Person("").UserName
 		}
-		return UserCreatedEvent(st, NewUser(src, st, by, at), by, at), nil
+		return userCreatedEvent(st, newUser(src, st, by, at), by, at), nil
 
 	case WorkflowCompleted:
 		return g.workflow(variant), nil
@@ -122,17 +122,17 @@ func (g *oneShot) comment(name string) (Event, error) {
 	author := NewUserName(src)
 	workItem := src.ID(1_000, 99_999)
 	if name == CommentAdded {
-		c := NewComment(src, st, workItem, "WORK_ITEM", NewCommentText(src), author, at)
+		c := NewComment(src, st, workItem, "WORK_ITEM", newCommentText(src), author, at)
 		return CommentEvent(st, name, c, author, at)
 	}
-	text := NewCommentText(src)
+	text := newCommentText(src)
 	c := NewComment(src, st, workItem, "WORK_ITEM", text, author, g.before(time.Minute, 72*time.Hour))
 	actor := author
 	if src.Chance(0.2) {
 		actor = Admin
 	}
 	if name == CommentUpdated {
-		return CommentEvent(st, name, c.Edit(st, NewCommentText(src, text), actor, at), actor, at)
+		return CommentEvent(st, name, c.Edit(st, newCommentText(src, text), actor, at), actor, at)
 	}
 	return CommentEvent(st, name, c.Delete(), actor, at)
 }
@@ -244,18 +244,18 @@ func (g *oneShot) workItem(name string) (Event, error) {
 	src, st, at := g.src, g.st, g.at
 	by := NewUserName(src)
 	if name == WorkItemCreated {
-		return WorkItemEvent(st, name, NewWorkItem(src, st, NewWorkItemUser(src), by, at), by, at)
+		return WorkItemEvent(st, name, newWorkItem(src, st, newWorkItemUser(src), by, at), by, at)
 	}
-	w := NewWorkItem(src, st, NewWorkItemUser(src), by, g.before(time.Minute, 30*24*time.Hour))
-	var changes []WorkItemChange
+	w := newWorkItem(src, st, newWorkItemUser(src), by, g.before(time.Minute, 30*24*time.Hour))
+	var changes []workItemChange
 	switch src.IntN(3) {
 	case 0:
-		changes = []WorkItemChange{{"Description", "Updated " + w.Description}}
+		changes = []workItemChange{{"Description", "Updated " + w.Description}}
 	case 1:
-		changes = []WorkItemChange{{"Status", fake.Pick(src, WorkItemStatuses[1:]).Name}}
+		changes = []workItemChange{{"Status", fake.Pick(src, workItemStatuses[1:]).Name}}
 	default:
-		changes = []WorkItemChange{{"Status", "IN_PROGRESS"}, {"PRIORITY", "Priority" + fmt.Sprint(1+src.IntN(4))}}
+		changes = []workItemChange{{"Status", "IN_PROGRESS"}, {"PRIORITY", "Priority" + fmt.Sprint(1+src.IntN(4))}}
 	}
 	editor := NewUserName(src)
-	return WorkItemEvent(st, name, w.Update(st, editor, at, changes...), editor, at)
+	return WorkItemEvent(st, name, w.update(st, editor, at, changes...), editor, at)
 }

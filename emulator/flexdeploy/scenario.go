@@ -218,7 +218,7 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 func (w *world) event(s *catalog.Step) ([]byte, error) {
 	src, st, at := s.Src, w.st, s.At
 	if s.Spec.About == "" {
-		ev, err := GenerateIn(src, st, w.ids, s.Event, "")
+		ev, err := generateIn(src, st, w.ids, s.Event, "")
 		if err != nil {
 			return nil, err
 		}
@@ -346,7 +346,7 @@ func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Even
 	}
 	exec := NewWorkflowExecution(src, w.ids, st, run)
 	if wfType == "TEST" {
-		exec.SetTestOutcome(src, status == "SUCCESS")
+		exec.setTestOutcome(src, status == "SUCCESS")
 	}
 	if status == "FAILED" {
 		sg.failed = true
