@@ -35,8 +35,8 @@ type IDs struct {
 // NewIDs starts a sequence at a seeded point.
 func NewIDs(src *fake.Source) *IDs { return &IDs{src: src, next: src.ID(500_000, 900_000)} }
 
-// Next returns the next id, a few above the previous one.
-func (g *IDs) Next() int {
+// nextID returns the next id, a few above the previous one.
+func (g *IDs) nextID() int {
 	g.next += g.src.ID(1, 9)
 	return g.next
 }
@@ -84,14 +84,14 @@ func NewEnvironments(src *fake.Source, codes ...string) []Environment {
 	return out
 }
 
-// Build returns e as a release project's build environment.
-func (e Environment) Build() BuildEnvironment {
+// build returns e as a release project's build environment.
+func (e Environment) build() BuildEnvironment {
 	return BuildEnvironment{EnvironmentID: ptr(e.EnvironmentID), EnvironmentName: ptr(e.EnvironmentName), EnvironmentCode: ptr(e.EnvironmentCode)}
 }
 
-// NoBuildEnvironment is the build environment of a project that has none:
+// noBuildEnvironment is the build environment of a project that has none:
 // every field null.
-func NoBuildEnvironment() BuildEnvironment { return BuildEnvironment{} }
+func noBuildEnvironment() BuildEnvironment { return BuildEnvironment{} }
 
 var pipelineNames = []string{
 	"Standard Release Pipeline", "EBS Release Pipeline", "SOA Pipeline", "Payroll Pipeline",
@@ -132,37 +132,37 @@ func (r Release) Ref() ReleaseRef {
 // Task returns the release as a task event shows it.
 func (r Release) Task() TaskRelease { return TaskRelease{Release: r} }
 
-// ForWorkflow returns the release as Workflow Completed shows it.
-func (r Release) ForWorkflow() *WorkflowRelease {
+// forWorkflow returns the release as Workflow Completed shows it.
+func (r Release) forWorkflow() *WorkflowRelease {
 	return &WorkflowRelease{ReleaseID: ptr(r.ReleaseID), ReleaseName: ptr(r.ReleaseName)}
 }
 
-// OutsideRelease is a Workflow Completed release for a workflow that ran
+// outsideRelease is a Workflow Completed release for a workflow that ran
 // outside a release, as the DEPLOY sample shows it: every field null.
-func OutsideRelease() *WorkflowRelease { return &WorkflowRelease{} }
+func outsideRelease() *WorkflowRelease { return &WorkflowRelease{} }
 
 // NewSnapshot returns the snapshot of release r taken at takenAt (named
 // after that time), with status INITIATED as the docs show it.
 func NewSnapshot(ids *IDs, st Style, r Release, takenAt time.Time) Snapshot {
 	return Snapshot{
-		SnapshotID:     ids.Next(),
-		SnapshotName:   st.SnapshotName(takenAt),
+		SnapshotID:     ids.nextID(),
+		SnapshotName:   st.snapshotName(takenAt),
 		SnapshotStatus: "INITIATED",
 		ReleaseID:      r.ReleaseID,
 	}
 }
 
-// ForWorkflow returns the snapshot as Workflow Completed shows it.
-func (s Snapshot) ForWorkflow() *WorkflowSnapshot {
+// forWorkflow returns the snapshot as Workflow Completed shows it.
+func (s Snapshot) forWorkflow() *WorkflowSnapshot {
 	return &WorkflowSnapshot{
 		SnapshotID: ptr(s.SnapshotID), SnapshotName: ptr(s.SnapshotName), SnapshotStatus: ptr(s.SnapshotStatus),
 		Description: s.Description, ReleaseID: ptr(s.ReleaseID),
 	}
 }
 
-// OutsideSnapshot is a Workflow Completed snapshot for a workflow that ran
+// outsideSnapshot is a Workflow Completed snapshot for a workflow that ran
 // outside a release: every field null.
-func OutsideSnapshot() *WorkflowSnapshot { return &WorkflowSnapshot{} }
+func outsideSnapshot() *WorkflowSnapshot { return &WorkflowSnapshot{} }
 
 var projectNames = []string{
 	"XXHR", "XXAP", "XXGL", "XXPO", "XXOM", "XXPAY", "PayrollService", "OrderAPI",
@@ -171,8 +171,8 @@ var projectNames = []string{
 
 var streamNames = []string{"master", "master", "main", "develop"}
 
-// NewProject returns a project with an Oracle EBS or SOA style name.
-func NewProject(src *fake.Source) Project {
+// newProject returns a project with an Oracle EBS or SOA style name.
+func newProject(src *fake.Source) Project {
 	return Project{ProjectID: src.ID(10_000, 499_999), ProjectName: fake.Pick(src, projectNames)}
 }
 
@@ -187,11 +187,11 @@ func NewReleaseProjects(src *fake.Source, n int, build *Environment) []ReleasePr
 			ProjectID:        src.ID(10_000, 499_999),
 			ProjectName:      name,
 			StreamName:       fake.Pick(src, streamNames),
-			BuildEnvironment: NoBuildEnvironment(),
+			BuildEnvironment: noBuildEnvironment(),
 			StreamID:         src.ID(10_000, 499_999),
 		}
 		if build != nil && src.Chance(0.5) {
-			p.BuildEnvironment = build.Build()
+			p.BuildEnvironment = build.build()
 		}
 		out[i] = p
 	}
@@ -254,20 +254,20 @@ func NewInstance(src *fake.Source) Instance {
 // in env, waits at the approval gate whose step id is gateStepID: the
 // pipeline execution the task events show.
 func NewPipelineExecution(ids *IDs, p Pipeline, env Environment, gateStepID int) PipelineExecution {
-	pe := PipelineExecution{PipelineID: p.PipelineID, PipelineExecutionID: ids.Next(), ExecutionStatus: "RUNNING"}
+	pe := PipelineExecution{PipelineID: p.PipelineID, PipelineExecutionID: ids.nextID(), ExecutionStatus: "RUNNING"}
 	return pe.NextStage(ids, env, gateStepID)
 }
 
 // NextStage returns pe moved on to the stage of env, waiting at the gate
 // gateStepID, with a new stage execution id.
 func (pe PipelineExecution) NextStage(ids *IDs, env Environment, gateStepID int) PipelineExecution {
-	stageID := ids.Next()
+	stageID := ids.nextID()
 	pe.ActiveStageExecution = StageExecution{
 		StageExecutionID: stageID,
 		EnvironmentID:    env.EnvironmentID,
 		ExecutionStatus:  "RUNNING_GATES",
 		ActiveStep: &ActiveStep{
-			ID: gateStepID, ExecutionID: ids.Next(), ExecutionStatus: "PENDING_APPROVAL", IsGate: true,
+			ID: gateStepID, ExecutionID: ids.nextID(), ExecutionStatus: "PENDING_APPROVAL", IsGate: true,
 		},
 	}
 	return pe
@@ -276,7 +276,7 @@ func (pe PipelineExecution) NextStage(ids *IDs, env Environment, gateStepID int)
 // Complete returns the stage execution finished with status (SUCCESS or
 // FAILED) after running from start to end.
 func (s StageExecution) Complete(st Style, status string, start, end time.Time) StageExecution {
-	s.ExecutionStatus, s.StartTime, s.EndTime, s.ActiveStep = status, st.TimePtr(start), st.TimePtr(end), nil
+	s.ExecutionStatus, s.StartTime, s.EndTime, s.ActiveStep = status, st.timePtr(start), st.timePtr(end), nil
 	return s
 }
 
@@ -290,7 +290,7 @@ func NewApprovalTask(src *fake.Source, ids *IDs, st Style, r Release, env Enviro
 	}
 	return Task{
 		Audit:             st.Audit(by, at),
-		TaskID:            ids.Next(),
+		TaskID:            ids.nextID(),
 		TaskStatus:        "PENDING",
 		TaskIdentifier:    ptr(src.UUID()),
 		TaskType:          ptr("APPROVAL"),
@@ -350,13 +350,13 @@ func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun)
 	if version == "" {
 		version = "1.0." + strconv.Itoa(src.ID(1, 250))
 	}
-	versionID := ids.Next()
+	versionID := ids.nextID()
 	created := run.Start.Add(-src.Duration(0, 2*time.Second))
 	isTest := run.Workflow.WorkflowType == "TEST"
 	w := WorkflowExecution{
 		Audit:               st.Audit(run.RequestedBy, created).Touch(st, run.RequestedBy, run.End),
 		ExecutionStatus:     run.Status,
-		WorkflowExecutionID: ids.Next(),
+		WorkflowExecutionID: ids.nextID(),
 		StartTime:           st.Time(run.Start),
 		EndTime:             st.Time(run.End),
 		Workflow:            run.Workflow,
@@ -368,7 +368,7 @@ func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun)
 		Instance:            run.Instance,
 		Environment:         run.Environment,
 		WorkflowRequest: WorkflowRequest{
-			WorkflowRequestID: ids.Next(),
+			WorkflowRequestID: ids.nextID(),
 			TriggerType:       "MANUAL",
 			FlexFields:        make([]*string, 10),
 		},
@@ -386,13 +386,13 @@ func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun)
 	}
 	switch {
 	case run.Release != nil:
-		w.Release = run.Release.ForWorkflow()
-		w.Snapshot = OutsideSnapshot()
+		w.Release = run.Release.forWorkflow()
+		w.Snapshot = outsideSnapshot()
 		if run.Snapshot != nil {
-			w.Snapshot = run.Snapshot.ForWorkflow()
+			w.Snapshot = run.Snapshot.forWorkflow()
 		}
 	case !isTest:
-		w.Release, w.Snapshot = OutsideRelease(), OutsideSnapshot()
+		w.Release, w.Snapshot = outsideRelease(), outsideSnapshot()
 	}
 	if isTest {
 		n := 1
@@ -402,7 +402,7 @@ func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun)
 		span := run.End.Sub(run.Start) / time.Duration(n)
 		for i := 0; i < n; i++ {
 			from := run.Start.Add(time.Duration(i) * span)
-			w.TestSuiteExec = append(w.TestSuiteExec, NewTestSuiteExecution(src, ids, st, from, from.Add(span)))
+			w.TestSuiteExec = append(w.TestSuiteExec, newTestSuiteExecution(src, ids, st, from, from.Add(span)))
 		}
 	}
 	return w
@@ -451,16 +451,16 @@ var (
 	testOrgs  = []string{"northwind", "contoso", "fabrikam", "globex", "initech"}
 )
 
-// NewTestSuiteExecution returns a test suite run between start and end
+// newTestSuiteExecution returns a test suite run between start and end
 // with one to three test executions (Postman, JUnit, TestNG) and their
 // results; the suite and each execution fail when any result fails.
-func NewTestSuiteExecution(src *fake.Source, ids *IDs, st Style, start, end time.Time) TestSuiteExecution {
+func newTestSuiteExecution(src *fake.Source, ids *IDs, st Style, start, end time.Time) TestSuiteExecution {
 	suiteStart := start.Add(src.Duration(0, end.Sub(start)/4))
 	s := TestSuiteExecution{
-		TestSuiteExecutionID: ids.Next(),
+		TestSuiteExecutionID: ids.nextID(),
 		Status:               "PASSED",
-		StartTime:            st.TestTime(suiteStart),
-		EndTime:              st.TestTime(end.Add(-src.Duration(0, end.Sub(suiteStart)/4))),
+		StartTime:            st.testTime(suiteStart),
+		EndTime:              st.testTime(end.Add(-src.Duration(0, end.Sub(suiteStart)/4))),
 	}
 	for _, tool := range pickDistinct(src, testTools, 1+src.IntN(3)) {
 		ex := TestExecution{Name: fake.Pick(src, tool.names), Status: "PASSED", ToolName: tool.tool}
@@ -510,9 +510,9 @@ var commentTexts = []string{
 	"Approved by the business owner in today's stand-up.",
 }
 
-// NewCommentText returns a plausible comment, in plain text, other than
+// newCommentText returns a plausible comment, in plain text, other than
 // any of not (the text a comment had before an edit).
-func NewCommentText(src *fake.Source, not ...string) string {
+func newCommentText(src *fake.Source, not ...string) string {
 	var pool []string
 	for _, c := range commentTexts {
 		if !slices.Contains(not, c) {
@@ -573,12 +573,12 @@ var packageDescriptions = []string{
 	"\n", "\n", "Overtime rule changes\n", "Fix for the invoice rounding defect", "New approval workflow for leave requests\n",
 }
 
-// NewPackage returns an ACTIVE, user-managed package of project, created
+// newPackage returns an ACTIVE, user-managed package of project, created
 // by by at at.
-func NewPackage(src *fake.Source, ids *IDs, st Style, project Project, by string, at time.Time) Package {
+func newPackage(src *fake.Source, ids *IDs, st Style, project Project, by string, at time.Time) Package {
 	return Package{
 		Audit:            st.Audit(by, at),
-		ProjectPackageID: ids.Next(),
+		ProjectPackageID: ids.nextID(),
 		Description:      fake.Pick(src, packageDescriptions),
 		PackageName:      NewPackageName(src, project.ProjectName),
 		PackageStatus:    "ACTIVE",
@@ -588,9 +588,9 @@ func NewPackage(src *fake.Source, ids *IDs, st Style, project Project, by string
 	}
 }
 
-// SetStatus returns p with status (ACTIVE, INACTIVE, COMPLETED) set by by
+// setStatus returns p with status (ACTIVE, INACTIVE, COMPLETED) set by by
 // at at.
-func (p Package) SetStatus(st Style, status, by string, at time.Time) Package {
+func (p Package) setStatus(st Style, status, by string, at time.Time) Package {
 	p.PackageStatus = status
 	p.Audit = p.Audit.Touch(st, by, at)
 	return p
@@ -599,14 +599,14 @@ func (p Package) SetStatus(st Style, status, by string, at time.Time) Package {
 var (
 	tagKeys    = []string{"alpha", "beta", "ebs", "soa", "payroll", "hotfix", "pci", "sox", "critical", "customer-facing"}
 	tagColours = []string{"#3F51B5", "#F44336", "#4CAF50", "#FF9800", "#9C27B0", "#009688", "#2196F3", "#795548", "#607D8B", "#E91E63"}
-	// TagObjectTypes are the kinds of object the docs say tags go on.
-	TagObjectTypes = []string{"PROJECT", "ENVIRONMENT", "TARGET_GROUP"}
+	// tagObjectTypes are the kinds of object the docs say tags go on.
+	tagObjectTypes = []string{"PROJECT", "ENVIRONMENT", "TARGET_GROUP"}
 )
 
-// NewTag returns a tag whose style pairs a light-theme colour with a
+// newTag returns a tag whose style pairs a light-theme colour with a
 // lighter tint of it for the dark theme, as in the docs'
 // {"dark":"#949FDA","light":"#3F51B5"}.
-func NewTag(src *fake.Source) Tag {
+func newTag(src *fake.Source) Tag {
 	light := fake.Pick(src, tagColours)
 	style, err := json.Marshal(struct {
 		Dark  string `json:"dark"`
@@ -629,11 +629,11 @@ func tint(hex string, f float64) string {
 	return out
 }
 
-// NewTagAssignment returns tag assigned to the object objectID of
+// newTagAssignment returns tag assigned to the object objectID of
 // objectType by by at at.
-func NewTagAssignment(ids *IDs, st Style, tag Tag, objectID int, objectType, by string, at time.Time) TagAssignment {
+func newTagAssignment(ids *IDs, st Style, tag Tag, objectID int, objectType, by string, at time.Time) TagAssignment {
 	return TagAssignment{
-		Audit: st.Audit(by, at), TagAssignmentID: ids.Next(), TagID: tag.TagID, Tag: tag,
+		Audit: st.Audit(by, at), TagAssignmentID: ids.nextID(), TagID: tag.TagID, Tag: tag,
 		ObjectID: objectID, ObjectType: objectType,
 	}
 }
@@ -645,15 +645,15 @@ var userGroups = []Group{
 	{GroupName: "DBA", Description: "Database administrators"},
 }
 
-// AdminGroup is FlexDeploy's built-in administrators group.
-var AdminGroup = Group{GroupID: 1, GroupName: "FD Administrators", Description: "Admin Users", IsActive: true, IsAdminGroup: true}
+// adminGroup is FlexDeploy's built-in administrators group.
+var adminGroup = Group{GroupID: 1, GroupName: "FD Administrators", Description: "Admin Users", IsActive: true, IsAdminGroup: true}
 
-// NewUser returns a new local user made by by at at, in one or two groups.
-func NewUser(src *fake.Source, st Style, by string, at time.Time) User {
+// newUser returns a new local user made by by at at, in one or two groups.
+func newUser(src *fake.Source, st Style, by string, at time.Time) User {
 	p := src.Person("")
 	var groups []Group
 	if src.Chance(0.3) {
-		groups = append(groups, AdminGroup)
+		groups = append(groups, adminGroup)
 	}
 	for _, g := range pickDistinct(src, userGroups, 1+src.IntN(2)-len(groups)) {
 		g.GroupID, g.IsActive = src.ID(10_000, 99_999), true
@@ -670,8 +670,8 @@ var (
 	workItemTypes = []WorkItemType{
 		{"Story", "STORY"}, {"Bug", "BUG"}, {"Task", "TASK"}, {"Enhancement", "ENHANCEMENT"},
 	}
-	// WorkItemStatuses are the statuses work items move through.
-	WorkItemStatuses = []WorkItemStatus{{1, "TODO"}, {2, "IN_PROGRESS"}, {3, "DONE"}}
+	// workItemStatuses are the statuses work items move through.
+	workItemStatuses = []WorkItemStatus{{1, "TODO"}, {2, "IN_PROGRESS"}, {3, "DONE"}}
 	workItemTitles   = []string{
 		"Add overtime rule to payroll calculation", "Invoice totals rounded incorrectly",
 		"Expose order status in OrderAPI", "Upgrade SOA composite to 12.2.1.4",
@@ -680,20 +680,20 @@ var (
 	customFieldNames = []string{"PRIORITY", "SEVERITY", "TARGET_RELEASE", "COMPONENT"}
 )
 
-// NewWorkItemUser returns a user to assign work items to.
-func NewWorkItemUser(src *fake.Source) WorkItemUser {
+// newWorkItemUser returns a user to assign work items to.
+func newWorkItemUser(src *fake.Source) WorkItemUser {
 	p := src.Person("")
 	return WorkItemUser{ID: src.ID(2, 5_000), UserName: p.UserName, Email: p.Email}
 }
 
-// NewWorkItem returns a TODO work item assigned to assignee, created by by
+// newWorkItem returns a TODO work item assigned to assignee, created by by
 // at at, with a PRIORITY custom field and up to two others.
-func NewWorkItem(src *fake.Source, st Style, assignee WorkItemUser, by string, at time.Time) WorkItem {
+func newWorkItem(src *fake.Source, st Style, assignee WorkItemUser, by string, at time.Time) WorkItem {
 	id := src.ID(1_000, 99_999)
 	title := fake.Pick(src, workItemTitles)
 	w := WorkItem{
 		Audit: st.Audit(by, at), FlxWorkItemID: id, WorkItemNumber: strconv.Itoa(id), Title: title,
-		Description: title + ".", Type: fake.Pick(src, workItemTypes), Status: WorkItemStatuses[0],
+		Description: title + ".", Type: fake.Pick(src, workItemTypes), Status: workItemStatuses[0],
 		Assignee: assignee, CustomFields: []CustomField{},
 	}
 	w.CustomFields = append(w.CustomFields, CustomField{FieldName: "PRIORITY", FieldValue: ptr(customFieldValue(src, "PRIORITY"))})
@@ -720,15 +720,15 @@ func customFieldValue(src *fake.Source, name string) string {
 	}
 }
 
-// WorkItemChange is one change to a work item: Field is Title,
+// workItemChange is one change to a work item: Field is Title,
 // Description, Status (Value a status name) or a custom field name.
-type WorkItemChange struct {
+type workItemChange struct {
 	Field, Value string
 }
 
-// Update returns w changed by by at at; workItemUpdates lists each change
+// update returns w changed by by at at; workItemUpdates lists each change
 // with its old and new value.
-func (w WorkItem) Update(st Style, by string, at time.Time, changes ...WorkItemChange) WorkItem {
+func (w WorkItem) update(st Style, by string, at time.Time, changes ...workItemChange) WorkItem {
 	w.CustomFields = append([]CustomField(nil), w.CustomFields...)
 	w.WorkItemUpdates = []WorkItemUpdate{}
 	for _, c := range changes {
@@ -740,7 +740,7 @@ func (w WorkItem) Update(st Style, by string, at time.Time, changes ...WorkItemC
 			old, w.Description = ptr(w.Description), c.Value
 		case "Status":
 			old = ptr(w.Status.Name)
-			for _, s := range WorkItemStatuses {
+			for _, s := range workItemStatuses {
 				if s.Name == c.Value {
 					w.Status = s
 				}

@@ -82,7 +82,7 @@ func CommentEvent(st Style, name string, c Comment, actor string, at time.Time) 
 	if err := checkName("CommentEvent", name, CommentAdded, CommentUpdated, CommentDeleted); err != nil {
 		return Event{}, err
 	}
-	return newEvent(name, actor, "Comment - "+strconv.Itoa(c.CommentID), st.TimePtr(at), c), nil
+	return newEvent(name, actor, "Comment - "+strconv.Itoa(c.CommentID), st.timePtr(at), c), nil
 }
 
 // Package is the payload of Package Created and Package Status Updated.
@@ -111,7 +111,7 @@ func PackageEvent(st Style, name string, p Package, actor string, at time.Time) 
 	if err := checkName("PackageEvent", name, PackageCreated, PackageStatusUpdated); err != nil {
 		return Event{}, err
 	}
-	return newEvent(name, actor, p.PackageName, st.TimePtr(at), p), nil
+	return newEvent(name, actor, p.PackageName, st.timePtr(at), p), nil
 }
 
 // StagePayload is the payload of Pipeline Stage Completed.
@@ -128,7 +128,7 @@ type StagePayload struct {
 // PipelineStageCompletedEvent builds Pipeline Stage Completed; its object
 // is the release name. FlexDeploy's actor here is buildmonitorworker.
 func PipelineStageCompletedEvent(st Style, p StagePayload, actor string, at time.Time) Event {
-	return newEvent(PipelineStageCompleted, actor, p.Release.ReleaseName, st.TimePtr(at), p)
+	return newEvent(PipelineStageCompleted, actor, p.Release.ReleaseName, st.timePtr(at), p)
 }
 
 // ReleasePayload is the payload of Release Started and Release Ended.
@@ -151,7 +151,7 @@ func ReleaseEvent(st Style, name string, p ReleasePayload, actor string, at time
 	if p.Projects == nil {
 		p.Projects = []ReleaseProject{}
 	}
-	return newEvent(name, actor, p.Release.ReleaseName, st.TimePtr(at), p), nil
+	return newEvent(name, actor, p.Release.ReleaseName, st.timePtr(at), p), nil
 }
 
 // SnapshotPayload is the payload of Snapshot Completed: created by the user
@@ -186,7 +186,7 @@ func TagEvent(st Style, name string, a TagAssignment, actor string, at time.Time
 	if err := checkName("TagEvent", name, TagAssigned, TagUnassigned); err != nil {
 		return Event{}, err
 	}
-	return newEvent(name, actor, a.Tag.TagKey, st.TimePtr(at), a), nil
+	return newEvent(name, actor, a.Tag.TagKey, st.timePtr(at), a), nil
 }
 
 // Task is the payload of Task Created, Approved and Rejected: a human task
@@ -255,7 +255,7 @@ func TaskEvent(st Style, name string, t Task, actor string, at time.Time) (Event
 	if object == "" && t.Project != nil {
 		object = t.Project.ProjectName
 	}
-	return newEvent(name, actor, object, st.TimePtr(at), t), nil
+	return newEvent(name, actor, object, st.timePtr(at), t), nil
 }
 
 // User is the payload of User Created.
@@ -274,15 +274,15 @@ type User struct {
 	ExtGroups []string `json:"extGroups"`
 }
 
-// UserCreatedEvent builds User Created; its object is the user name.
-func UserCreatedEvent(st Style, u User, actor string, at time.Time) Event {
+// userCreatedEvent builds User Created; its object is the user name.
+func userCreatedEvent(st Style, u User, actor string, at time.Time) Event {
 	if u.Groups == nil {
 		u.Groups = []Group{}
 	}
 	if u.ExtGroups == nil {
 		u.ExtGroups = []string{}
 	}
-	return newEvent(UserCreated, actor, u.UserName, st.TimePtr(at), u)
+	return newEvent(UserCreated, actor, u.UserName, st.timePtr(at), u)
 }
 
 // WorkflowExecution is the payload of Workflow Completed.
@@ -328,7 +328,7 @@ func WorkflowCompletedEvent(st Style, w WorkflowExecution, actor string, at time
 	if w.WorkflowRequest.FlexFields == nil {
 		w.WorkflowRequest.FlexFields = make([]*string, 10)
 	}
-	return newEvent(WorkflowCompleted, actor, w.Project.ProjectName, st.TimePtr(at), w)
+	return newEvent(WorkflowCompleted, actor, w.Project.ProjectName, st.timePtr(at), w)
 }
 
 // WorkItem is the payload of Work Item Created and Work Item Updated.
@@ -358,5 +358,5 @@ func WorkItemEvent(st Style, name string, w WorkItem, actor string, at time.Time
 	if w.CustomFields == nil {
 		w.CustomFields = []CustomField{}
 	}
-	return newEvent(name, actor, w.WorkItemNumber, st.TimePtr(at), w), nil
+	return newEvent(name, actor, w.WorkItemNumber, st.timePtr(at), w), nil
 }

@@ -9,7 +9,9 @@
 // Comment.Edit, PipelineExecution.NextStage, StageExecution.Complete), and
 // builders wrap them into events (ReleaseEvent, TaskEvent,
 // WorkflowCompletedEvent, ...). A scenario keeps its entities and builds
-// every event from them; Generate is the one-shot use of the same pieces.
+// every event from them. Vendor puts them together: its Generate is the
+// one-shot use of the same pieces, its NewWorld the world a scenario run
+// keeps.
 //
 // Every time is printed by Timestamp through a Style: the server's zone
 // and, on request, the minute-in-month bug of the documented samples.
@@ -21,19 +23,18 @@ import (
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
-	"github.com/standin-dev/standin/emulator/payload"
 )
 
-// Generate returns the payload of event e as compact JSON, built from src.
+// generate returns the payload of event e as compact JSON, built from src.
 // opts.Variant picks Workflow Completed's variant (deploy or test; "" lets
 // src choose) and opts.Quirks prints timestamps with FlexDeploy's
 // minute-in-month bug. The event happens at src.Now(); everything it
 // refers to happened before.
-func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {
-	if e.Vendor != "" && e.Vendor != catalog.FlexDeploy {
+func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, error) {
+	if e.Vendor != "" && e.Vendor != id {
 		return nil, fmt.Errorf("flexdeploy: cannot generate %s", e)
 	}
-	variant, err := payload.Variant(src, e, opts.Variant)
+	variant, err := catalog.Variant(src, e, opts.Variant)
 	if err != nil {
 		return nil, err
 	}
@@ -64,12 +65,12 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 
 	case PackageCreated:
 		by := NewUserName(src)
-		return PackageEvent(st, name, NewPackage(src, g.ids, st, NewProject(src), by, at), by, at)
+		return PackageEvent(st, name, newPackage(src, g.ids, st, newProject(src), by, at), by, at)
 	case PackageStatusUpdated:
-		p := NewPackage(src, g.ids, st, NewProject(src), NewUserName(src), g.before(time.Hour, 60*24*time.Hour))
+		p := newPackage(src, g.ids, st, newProject(src), NewUserName(src), g.before(time.Hour, 60*24*time.Hour))
 		status := fake.Pick(src, []string{"COMPLETED", "COMPLETED", "INACTIVE", "INACTIVE", "ACTIVE"})
 		by := NewUserName(src)
-		return PackageEvent(st, name, p.SetStatus(st, status, by, at), by, at)
+		return PackageEvent(st, name, p.setStatus(st, status, by, at), by, at)
 
 	case PipelineStageCompleted:
 		return g.stageCompleted(), nil
@@ -91,7 +92,7 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 			assigned = g.before(10*time.Second, 30*24*time.Hour)
 		}
 		by := NewUserName(src)
-		a := NewTagAssignment(g.ids, st, NewTag(src), src.ID(10_000, 999_999), fake.Pick(src, TagObjectTypes), by, assigned)
+		a := newTagAssignment(g.ids, st, newTag(src), src.ID(10_000, 999_999), fake.Pick(src, tagObjectTypes), by, assigned)
 		if name == TagUnassigned && src.Chance(0.5) {
 			by = NewUserName(src)
 		}
@@ -105,7 +106,7 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 		if src.Chance(0.3) {
 			by = src.Person("").UserName
 		}
-		return UserCreatedEvent(st, NewUser(src, st, by, at), by, at), nil
+		return userCreatedEvent(st, newUser(src, st, by, at), by, at), nil
 
 	case WorkflowCompleted:
 		return g.workflow(variant), nil
@@ -121,17 +122,17 @@ func (g *oneShot) comment(name string) (Event, error) {
 	author := NewUserName(src)
 	workItem := src.ID(1_000, 99_999)
 	if name == CommentAdded {
-		c := NewComment(src, st, workItem, "WORK_ITEM", NewCommentText(src), author, at)
+		c := NewComment(src, st, workItem, "WORK_ITEM", newCommentText(src), author, at)
 		return CommentEvent(st, name, c, author, at)
 	}
-	text := NewCommentText(src)
+	text := newCommentText(src)
 	c := NewComment(src, st, workItem, "WORK_ITEM", text, author, g.before(time.Minute, 72*time.Hour))
 	actor := author
 	if src.Chance(0.2) {
 		actor = Admin
 	}
 	if name == CommentUpdated {
-		return CommentEvent(st, name, c.Edit(st, NewCommentText(src, text), actor, at), actor, at)
+		return CommentEvent(st, name, c.Edit(st, newCommentText(src, text), actor, at), actor, at)
 	}
 	return CommentEvent(st, name, c.Delete(), actor, at)
 }
@@ -243,18 +244,18 @@ func (g *oneShot) workItem(name string) (Event, error) {
 	src, st, at := g.src, g.st, g.at
 	by := NewUserName(src)
 	if name == WorkItemCreated {
-		return WorkItemEvent(st, name, NewWorkItem(src, st, NewWorkItemUser(src), by, at), by, at)
+		return WorkItemEvent(st, name, newWorkItem(src, st, newWorkItemUser(src), by, at), by, at)
 	}
-	w := NewWorkItem(src, st, NewWorkItemUser(src), by, g.before(time.Minute, 30*24*time.Hour))
-	var changes []WorkItemChange
+	w := newWorkItem(src, st, newWorkItemUser(src), by, g.before(time.Minute, 30*24*time.Hour))
+	var changes []workItemChange
 	switch src.IntN(3) {
 	case 0:
-		changes = []WorkItemChange{{"Description", "Updated " + w.Description}}
+		changes = []workItemChange{{"Description", "Updated " + w.Description}}
 	case 1:
-		changes = []WorkItemChange{{"Status", fake.Pick(src, WorkItemStatuses[1:]).Name}}
+		changes = []workItemChange{{"Status", fake.Pick(src, workItemStatuses[1:]).Name}}
 	default:
-		changes = []WorkItemChange{{"Status", "IN_PROGRESS"}, {"PRIORITY", "Priority" + fmt.Sprint(1+src.IntN(4))}}
+		changes = []workItemChange{{"Status", "IN_PROGRESS"}, {"PRIORITY", "Priority" + fmt.Sprint(1+src.IntN(4))}}
 	}
 	editor := NewUserName(src)
-	return WorkItemEvent(st, name, w.Update(st, editor, at, changes...), editor, at)
+	return WorkItemEvent(st, name, w.update(st, editor, at, changes...), editor, at)
 }

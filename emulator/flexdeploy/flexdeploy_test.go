@@ -42,12 +42,8 @@ func (k kind) name() string {
 
 func kinds(t testing.TB) []kind {
 	t.Helper()
-	evs, err := catalog.ForVendor(catalog.FlexDeploy)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []kind
-	for _, e := range evs {
+	for _, e := range flexdeploy.Vendor.Events() {
 		variants := e.Variants
 		if len(variants) == 0 {
 			variants = []string{""}
@@ -70,7 +66,7 @@ func kinds(t testing.TB) []kind {
 
 func generate(t testing.TB, seed uint64, k kind, quirks bool) []byte {
 	t.Helper()
-	b, err := flexdeploy.Generate(fake.New(seed, time.Time{}), k.event, payload.Options{Variant: k.variant, Quirks: quirks})
+	b, err := flexdeploy.Vendor.Generate(fake.New(seed, time.Time{}), k.event, catalog.Options{Variant: k.variant, Quirks: quirks})
 	if err != nil {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
@@ -402,31 +398,28 @@ func TestTimestamp(t *testing.T) {
 }
 
 func TestGenerateErrors(t *testing.T) {
-	wc, err := catalog.Lookup(catalog.FlexDeploy, "Workflow Completed")
+	wc, err := catalog.LookupIn(flexdeploy.Vendor, "Workflow Completed")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ra, err := catalog.Lookup(catalog.FlexDeploy, "Release Started")
+	ra, err := catalog.LookupIn(flexdeploy.Vendor, "Release Started")
 	if err != nil {
 		t.Fatal(err)
 	}
-	co, err := catalog.Lookup(catalog.Cutover, "task.created")
-	if err != nil {
-		t.Fatal(err)
-	}
+	co := catalog.Event{Vendor: "cutover", Name: "task.created", Slug: "task-created"}
 	tests := []struct {
 		name string
 		ev   catalog.Event
-		opts payload.Options
+		opts catalog.Options
 	}{
-		{"unknown event", catalog.Event{Vendor: catalog.FlexDeploy, Name: "Branch Created", Slug: "branch-created"}, payload.Options{}},
-		{"other vendor", co, payload.Options{}},
-		{"unknown variant", wc, payload.Options{Variant: "build"}},
-		{"variant of an event without", ra, payload.Options{Variant: "deploy"}},
+		{"unknown event", catalog.Event{Vendor: "flexdeploy", Name: "Branch Created", Slug: "branch-created"}, catalog.Options{}},
+		{"other vendor", co, catalog.Options{}},
+		{"unknown variant", wc, catalog.Options{Variant: "build"}},
+		{"variant of an event without", ra, catalog.Options{Variant: "deploy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if b, err := flexdeploy.Generate(fake.New(1, time.Time{}), tt.ev, tt.opts); err == nil {
+			if b, err := flexdeploy.Vendor.Generate(fake.New(1, time.Time{}), tt.ev, tt.opts); err == nil {
 				t.Errorf("no error; got %s", b)
 			}
 		})

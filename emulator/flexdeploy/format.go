@@ -17,8 +17,8 @@ const (
 	// versions print it, with the minutes where the month belongs
 	// (yyyy-mm-dd): 2020-23-14 14:23:39 -0500.
 	QuirkTimestampLayout = "2006-04-02 15:04:05 -0700"
-	// DateLayout is a release's startDate and endDate: 2020-09-18.
-	DateLayout = "2006-01-02"
+	// dateLayout is a release's startDate and endDate: 2020-09-18.
+	dateLayout = "2006-01-02"
 	// SnapshotNameLayout is the name FlexDeploy gives a snapshot, the time
 	// it was taken as MM-dd-yyyy HH:mm:ss: 07-16-2020 15:12:18.
 	SnapshotNameLayout = "01-02-2006 15:04:05"
@@ -92,22 +92,22 @@ func newZone(offsetMinutes int) *time.Location {
 // Time formats t as a FlexDeploy timestamp in the style's zone.
 func (s Style) Time(t time.Time) string { return Timestamp(t, s.Zone, s.Quirks) }
 
-// TimePtr is Time for the fields that may also be null.
-func (s Style) TimePtr(t time.Time) *string { return ptr(s.Time(t)) }
+// timePtr is Time for the fields that may also be null.
+func (s Style) timePtr(t time.Time) *string { return ptr(s.Time(t)) }
 
-// TestTime formats the times of test suite executions: the documented TEST
+// testTime formats the times of test suite executions: the documented TEST
 // sample prints them correctly even where its other timestamps carry the
 // minute-in-month bug, so they never take the quirk.
-func (s Style) TestTime(t time.Time) string { return Timestamp(t, s.Zone, false) }
+func (s Style) testTime(t time.Time) string { return Timestamp(t, s.Zone, false) }
 
 // Date formats t as a FlexDeploy date (yyyy-MM-dd) in the style's zone.
-func (s Style) Date(t time.Time) string { return t.In(s.zone()).Format(DateLayout) }
+func (s Style) Date(t time.Time) string { return t.In(s.zone()).Format(dateLayout) }
 
 // DatePtr is Date for the fields that may also be null.
 func (s Style) DatePtr(t time.Time) *string { return ptr(s.Date(t)) }
 
-// SnapshotName is the name FlexDeploy gives a snapshot taken at t.
-func (s Style) SnapshotName(t time.Time) string {
+// snapshotName is the name FlexDeploy gives a snapshot taken at t.
+func (s Style) snapshotName(t time.Time) string {
 	return t.In(s.zone()).Format(SnapshotNameLayout)
 }
 

@@ -5,11 +5,11 @@ import (
 	"github.com/standin-dev/standin/emulator/fake"
 )
 
-// GenerateIn builds event e about freshly drawn objects at src's clock, in
+// generateIn builds event e about freshly drawn objects at src's clock, in
 // the server style st and id sequence ids of a longer story (a scenario
 // run), so that its zone and ids agree with the story's other events.
 // variant is Workflow Completed's ("deploy", "test"; "" lets src choose).
-func GenerateIn(src *fake.Source, st Style, ids *IDs, e catalog.Event, variant string) (Event, error) {
+func generateIn(src *fake.Source, st Style, ids *IDs, e catalog.Event, variant string) (Event, error) {
 	if variant == "" && e.Name == WorkflowCompleted {
 		variant = fake.Pick(src, []string{"deploy", "test"})
 	}
@@ -17,10 +17,10 @@ func GenerateIn(src *fake.Source, st Style, ids *IDs, e catalog.Event, variant s
 	return g.event(e.Name, variant)
 }
 
-// SetTestOutcome makes w's test results agree with how the workflow ended:
+// setTestOutcome makes w's test results agree with how the workflow ended:
 // every result passed when passed, else at least one failed (with the
 // tool's failure message), the suite and execution statuses following.
-func (w *WorkflowExecution) SetTestOutcome(src *fake.Source, passed bool) {
+func (w *WorkflowExecution) setTestOutcome(src *fake.Source, passed bool) {
 	if !passed {
 		failOne(src, w.TestSuiteExec)
 		return

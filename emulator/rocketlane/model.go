@@ -154,9 +154,9 @@ var (
 // Project statuses the generator uses (Rocketlane lets each account name its
 // own).
 var (
-	ProjectNotStarted = Status{Value: 1, Label: "Not started"}
-	ProjectInProgress = Status{Value: 2, Label: "In progress"}
-	ProjectCompleted  = Status{Value: 3, Label: "Completed"}
+	projectNotStarted = Status{Value: 1, Label: "Not started"}
+	projectInProgress = Status{Value: 2, Label: "In progress"}
+	projectCompleted  = Status{Value: 3, Label: "Completed"}
 )
 
 // Priority is a task priority.
@@ -165,9 +165,9 @@ type Priority struct {
 	Label string `json:"label"`
 }
 
-// Priorities are the task priorities the generator uses; the doc samples
+// priorities are the task priorities the generator uses; the doc samples
 // show {1, "high"}.
-var Priorities = []Priority{{1, "high"}, {2, "medium"}, {3, "low"}}
+var priorities = []Priority{{1, "high"}, {2, "medium"}, {3, "low"}}
 
 // Field is the value of a custom field on a task or project. FieldValue is a
 // number (a choice, a user id or a number), a string, or an array of numbers

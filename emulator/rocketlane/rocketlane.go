@@ -8,8 +8,9 @@
 // NewPhase, NewTask), and the builders TaskEvent, ProjectEvent and
 // PhaseEvent wrap given entities in an event, so that a scenario can keep
 // the same project, phase and task across a run and report real previous
-// values in changeLog (TaskChange, ProjectChange, PhaseChange). Generate is
-// the one-shot use of those pieces.
+// values in changeLog (TaskChange, ProjectChange, PhaseChange). Vendor
+// puts them together: its Generate is the one-shot use of those pieces, its
+// NewWorld the world a scenario run keeps.
 package rocketlane
 
 import (
@@ -18,35 +19,25 @@ import (
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
-	"github.com/standin-dev/standin/emulator/payload"
 )
 
 // TASK_UPDATED variants (catalog.Event.Variants).
 const (
-	// VariantName renames the task, like the doc's "taskName updated" sample.
-	VariantName = "name"
-	// VariantAssignee adds an assignee, like the doc's "assignee updated"
+	// variantName renames the task, like the doc's "taskName updated" sample.
+	variantName = "name"
+	// variantAssignee adds an assignee, like the doc's "assignee updated"
 	// sample.
-	VariantAssignee = "assignee"
+	variantAssignee = "assignee"
 )
 
-// Generate returns the payload of event e as compact JSON, built from src:
-// one event about a project, phase or task of a fresh account, the entities
-// created in the weeks before src.Now() and the event happening from there.
-func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {
-	ev, err := generate(src, e, opts)
-	if err != nil {
-		return nil, err
-	}
-	return ev.JSON()
-}
-
-// generate is Generate before the encoding.
-func generate(src *fake.Source, e catalog.Event, opts payload.Options) (Event, error) {
-	if e.Vendor != catalog.Rocketlane {
+// generate builds event e, before the encoding, from src: one event about
+// a project, phase or task of a fresh account, the entities created in the
+// weeks before src.Now() and the event happening from there.
+func generate(src *fake.Source, e catalog.Event, opts catalog.Options) (Event, error) {
+	if e.Vendor != id {
 		return Event{}, fmt.Errorf("rocketlane: %s is not a Rocketlane event", e)
 	}
-	variant, err := payload.Variant(src, e, opts.Variant)
+	variant, err := catalog.Variant(src, e, opts.Variant)
 	if err != nil {
 		return Event{}, err
 	}
@@ -113,7 +104,7 @@ func newScene(src *fake.Source) *scene {
 	started, _ := phase.StartDate.Time()
 	phase.SetStatus(StatusInProgress, started)
 	phase.Touch(owner, src.Before(src.Now(), day, 9*day))
-	project.Status = ProjectInProgress
+	project.Status = projectInProgress
 	project.StartDateActual = project.StartDate
 	project.CurrentPhases = []PhaseRef{phase.Ref()}
 	project.ProgressPercentage = src.ID(5, 60)
@@ -143,11 +134,11 @@ func (s *scene) worked(t Task) Task {
 	}
 	t.AtRisk = ptr(src.Chance(0.15))
 	if t.Priority == nil {
-		t.Priority = ptr(fake.Pick(src, Priorities))
+		t.Priority = ptr(fake.Pick(src, priorities))
 	}
 	if t.Billable == nil {
 		t.Billable = ptr(src.Chance(0.7))
-		t.TimeEntryCategory = ptr(fake.Pick(src, s.acct.Categories))
+		t.TimeEntryCategory = ptr(fake.Pick(src, s.acct.categories))
 	}
 	if len(t.Assignees.Members) == 0 {
 		t.Assign(fake.Pick(src, s.project.TeamMembers.Members))
@@ -172,7 +163,7 @@ func (s *scene) taskUpdated(variant string) (Event, error) {
 	after := before.Clone()
 	var field string
 	switch variant {
-	case VariantAssignee:
+	case variantAssignee:
 		others := s.project.TeamMembers.Members
 		var free []User
 		for _, u := range others {
@@ -209,7 +200,7 @@ func (s *scene) projectUpdated() (Event, error) {
 	var field string
 	switch src.IntN(4) {
 	case 0:
-		after.Status = ProjectCompleted
+		after.Status = projectCompleted
 		after.DueDateActual = DateOf(at)
 		after.CurrentPhases = []PhaseRef{}
 		after.ProgressPercentage = 100
@@ -236,7 +227,7 @@ func (s *scene) projectUpdated() (Event, error) {
 func (s *scene) projectArchived() (Event, error) {
 	p := s.project.Clone()
 	at := s.update()
-	p.Status = ProjectCompleted
+	p.Status = projectCompleted
 	p.DueDateActual = DateOf(at)
 	p.ProgressPercentage = 100
 	p.CurrentPhases = []PhaseRef{}

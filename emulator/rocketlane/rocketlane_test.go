@@ -41,12 +41,8 @@ func (c genCase) name() string {
 
 func genCases(t *testing.T) []genCase {
 	t.Helper()
-	evs, err := catalog.ForVendor(catalog.Rocketlane)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []genCase
-	for _, e := range evs {
+	for _, e := range rocketlane.Vendor.Events() {
 		variants := e.Variants
 		if len(variants) == 0 {
 			variants = []string{""}
@@ -71,7 +67,7 @@ func genCases(t *testing.T) []genCase {
 
 func generate(t *testing.T, c genCase, seed uint64) []byte {
 	t.Helper()
-	b, err := rocketlane.Generate(fake.New(seed, time.Time{}), c.event, payload.Options{Variant: c.variant})
+	b, err := rocketlane.Vendor.Generate(fake.New(seed, time.Time{}), c.event, catalog.Options{Variant: c.variant})
 	if err != nil {
 		t.Fatalf("%s seed %d: %v", c.name(), seed, err)
 	}
@@ -88,7 +84,7 @@ func TestGenerate(t *testing.T) {
 			seen := map[string]uint64{}
 			for seed := uint64(1); seed <= seeds; seed++ {
 				b := generate(t, c, seed)
-				if err := schemas.Validate(catalog.Rocketlane, c.event.Slug, b); err != nil {
+				if err := schemas.Validate("rocketlane", c.event.Slug, b); err != nil {
 					t.Fatalf("seed %d: %v\n%s", seed, err, b)
 				}
 				if again := generate(t, c, seed); !bytes.Equal(b, again) {
@@ -154,7 +150,7 @@ func TestDocSamplesValidate(t *testing.T) {
 			t.Fatal(err)
 		}
 		slug, _, _ := strings.Cut(filepath.Base(f), ".")
-		if err := schemas.Validate(catalog.Rocketlane, slug, b); err != nil {
+		if err := schemas.Validate("rocketlane", slug, b); err != nil {
 			t.Errorf("%s: %v", filepath.Base(f), err)
 		}
 	}
@@ -162,20 +158,20 @@ func TestDocSamplesValidate(t *testing.T) {
 
 func TestGenerateErrors(t *testing.T) {
 	src := fake.New(1, time.Time{})
-	updated, err := catalog.Lookup(catalog.Rocketlane, "TASK_UPDATED")
+	updated, err := catalog.LookupIn(rocketlane.Vendor, "TASK_UPDATED")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, tc := range map[string]struct {
 		e    catalog.Event
-		opts payload.Options
+		opts catalog.Options
 	}{
-		"unknown event":                        {catalog.Event{Vendor: catalog.Rocketlane, Name: "TASK_RENAMED", Slug: "task-renamed"}, payload.Options{}},
-		"other vendor":                         {catalog.Event{Vendor: catalog.Cutover, Name: "task.created", Slug: "task-created"}, payload.Options{}},
-		"unknown variant":                      {updated, payload.Options{Variant: "status"}},
-		"variant of an event without variants": {catalog.Event{Vendor: catalog.Rocketlane, Name: "TASK_CREATED", Slug: "task-created"}, payload.Options{Variant: "name"}},
+		"unknown event":                        {catalog.Event{Vendor: "rocketlane", Name: "TASK_RENAMED", Slug: "task-renamed"}, catalog.Options{}},
+		"other vendor":                         {catalog.Event{Vendor: "cutover", Name: "task.created", Slug: "task-created"}, catalog.Options{}},
+		"unknown variant":                      {updated, catalog.Options{Variant: "status"}},
+		"variant of an event without variants": {catalog.Event{Vendor: "rocketlane", Name: "TASK_CREATED", Slug: "task-created"}, catalog.Options{Variant: "name"}},
 	} {
-		if b, err := rocketlane.Generate(src, tc.e, tc.opts); err == nil {
+		if b, err := rocketlane.Vendor.Generate(src, tc.e, tc.opts); err == nil {
 			t.Errorf("%s: no error, got %s", name, b)
 		}
 	}
@@ -279,7 +275,7 @@ func consistent(c genCase, b []byte) error {
 			return fmt.Errorf("variant %s changed %v", c.variant, ev.ChangeLog.ChangedFields)
 		}
 	}
-	if c.variant == rocketlane.VariantAssignee {
+	if c.variant == "assignee" {
 		var from, to rocketlane.Members
 		raw, _ := ev.ChangeLog.From.Get("assignees")
 		_ = json.Unmarshal(raw, &from)
@@ -439,7 +435,7 @@ func validate(t *testing.T, slug string, ev rocketlane.Event) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := schemas.Validate(catalog.Rocketlane, slug, b); err != nil {
+	if err := schemas.Validate("rocketlane", slug, b); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
 }
@@ -566,11 +562,11 @@ func TestBrokenPayloads(t *testing.T) {
 		return b
 	}
 	gen := func(name string) []byte {
-		e, err := catalog.Lookup(catalog.Rocketlane, name)
+		e, err := catalog.LookupIn(rocketlane.Vendor, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := rocketlane.Generate(fake.New(11, time.Time{}), e, payload.Options{})
+		b, err := rocketlane.Vendor.Generate(fake.New(11, time.Time{}), e, catalog.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -620,7 +616,7 @@ func TestBrokenPayloads(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := schemas.Validate(catalog.Rocketlane, tc.slug, tc.base); err != nil {
+			if err := schemas.Validate("rocketlane", tc.slug, tc.base); err != nil {
 				t.Fatalf("base payload invalid: %v", err)
 			}
 			doc, err := schemas.Decode(tc.base)
@@ -632,7 +628,7 @@ func TestBrokenPayloads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = schemas.Validate(catalog.Rocketlane, tc.slug, broken)
+			err = schemas.Validate("rocketlane", tc.slug, broken)
 			var se *schemas.Error
 			if !errors.As(err, &se) {
 				t.Fatalf("want *schemas.Error, got %v", err)

@@ -15,25 +15,25 @@ const day = 24 * time.Hour
 
 // Custom field types (Rocketlane's names) the generator fills.
 const (
-	FieldMultipleChoice = "MULTIPLE_CHOICE"
-	FieldSingleChoice   = "SINGLE_CHOICE"
-	FieldSingleUser     = "SINGLE_USER"
-	FieldNumber         = "NUMBER"
-	FieldText           = "TEXT"
+	fieldMultipleChoice = "MULTIPLE_CHOICE"
+	fieldSingleChoice   = "SINGLE_CHOICE"
+	fieldSingleUser     = "SINGLE_USER"
+	fieldNumber         = "NUMBER"
+	fieldText           = "TEXT"
 )
 
-// Option is one choice of a choice field.
-type Option struct {
+// option is one choice of a choice field.
+type option struct {
 	Value int
 	Label string
 }
 
-// FieldDef is a custom field defined in an account, for tasks or projects.
-type FieldDef struct {
+// fieldDef is a custom field defined in an account, for tasks or projects.
+type fieldDef struct {
 	ID      int
 	Label   string
 	Type    string
-	Options []Option
+	Options []option
 }
 
 // Account is one Rocketlane account: the services firm that runs its
@@ -42,18 +42,18 @@ type FieldDef struct {
 // way Rocketlane does (increasing), so entities made from one Account never
 // share an id. Keep one Account per run.
 type Account struct {
-	// Firm is the services firm's name and Domain its mail domain.
-	Firm, Domain string
+	// firm is the services firm's name and domain its mail domain.
+	firm, domain string
 	// Team are the firm's people, who own projects and work on tasks.
 	Team []User
 	// Webhook is the webhook events are delivered through.
 	Webhook Webhook
-	// TaskFields and ProjectFields are the custom fields of tasks and
+	// taskFields and projectFields are the custom fields of tasks and
 	// projects. The task fields are those of the doc samples: Region (a
 	// multiple choice, an array value) and Release Owner (a user, a number).
-	TaskFields, ProjectFields []FieldDef
-	// Categories are the time entry categories.
-	Categories []TimeEntryCategory
+	taskFields, projectFields []fieldDef
+	// categories are the time entry categories.
+	categories []TimeEntryCategory
 
 	lastUser, lastProject, lastPhase, lastTask, lastCompany int
 }
@@ -62,8 +62,8 @@ type Account struct {
 func NewAccount(src *fake.Source) *Account {
 	firm := fake.Pick(src, firms)
 	a := &Account{
-		Firm:        firm,
-		Domain:      domainOf(firm),
+		firm:        firm,
+		domain:      domainOf(firm),
 		lastUser:    src.ID(100, 4000),
 		lastProject: src.ID(100, 3000),
 		lastPhase:   src.ID(100, 20000),
@@ -73,21 +73,21 @@ func NewAccount(src *fake.Source) *Account {
 	n := src.ID(6, 9)
 	a.Team = make([]User, 0, n)
 	for range n {
-		a.Team = append(a.Team, a.NewUser(src, a.Domain))
+		a.Team = append(a.Team, a.newUser(src, a.domain))
 	}
 	a.Webhook = Webhook{WebhookID: src.ID(1, 400), WebhookName: fake.Pick(src, webhookNames)}
 	fid := src.ID(100, 900)
-	a.TaskFields = []FieldDef{
-		{ID: fid, Label: "Region", Type: FieldMultipleChoice, Options: regions},
-		{ID: fid + 1, Label: "Release Owner", Type: FieldSingleUser},
+	a.taskFields = []fieldDef{
+		{ID: fid, Label: "Region", Type: fieldMultipleChoice, Options: regions},
+		{ID: fid + 1, Label: "Release Owner", Type: fieldSingleUser},
 	}
-	a.ProjectFields = []FieldDef{
-		{ID: fid + 2, Label: "Region", Type: FieldMultipleChoice, Options: regions},
-		{ID: fid + 3, Label: "Implementation Package", Type: FieldSingleChoice, Options: packages},
-		{ID: fid + 4, Label: "Contract Value", Type: FieldNumber},
-		{ID: fid + 5, Label: "Salesforce Opportunity", Type: FieldText},
+	a.projectFields = []fieldDef{
+		{ID: fid + 2, Label: "Region", Type: fieldMultipleChoice, Options: regions},
+		{ID: fid + 3, Label: "Implementation Package", Type: fieldSingleChoice, Options: packages},
+		{ID: fid + 4, Label: "Contract Value", Type: fieldNumber},
+		{ID: fid + 5, Label: "Salesforce Opportunity", Type: fieldText},
 	}
-	a.Categories = slices.Clone(defaultCategories())
+	a.categories = slices.Clone(defaultCategories())
 	return a
 }
 
@@ -101,28 +101,28 @@ var defaultCategories = sync.OnceValue(func() []TimeEntryCategory {
 	return out
 })
 
-// NewUser returns a new user of the account, a person at domain (the firm's
+// newUser returns a new user of the account, a person at domain (the firm's
 // or a customer's).
-func (a *Account) NewUser(src *fake.Source, domain string) User {
+func (a *Account) newUser(src *fake.Source, domain string) User {
 	p := src.Person(domain)
 	a.lastUser += src.ID(1, 25)
 	return User{EmailID: p.Email, UserID: a.lastUser, FirstName: p.First, LastName: p.Last}
 }
 
-// NewTaskID returns the next task id.
-func (a *Account) NewTaskID(src *fake.Source) int { a.lastTask += src.ID(1, 12); return a.lastTask }
+// newTaskID returns the next task id.
+func (a *Account) newTaskID(src *fake.Source) int { a.lastTask += src.ID(1, 12); return a.lastTask }
 
-// NewPhaseID returns the next phase id.
-func (a *Account) NewPhaseID(src *fake.Source) int { a.lastPhase += src.ID(1, 6); return a.lastPhase }
+// newPhaseID returns the next phase id.
+func (a *Account) newPhaseID(src *fake.Source) int { a.lastPhase += src.ID(1, 6); return a.lastPhase }
 
-// NewProjectID returns the next project id.
-func (a *Account) NewProjectID(src *fake.Source) int {
+// newProjectID returns the next project id.
+func (a *Account) newProjectID(src *fake.Source) int {
 	a.lastProject += src.ID(1, 4)
 	return a.lastProject
 }
 
-// NewCompanyID returns the next company id.
-func (a *Account) NewCompanyID(src *fake.Source) int {
+// newCompanyID returns the next company id.
+func (a *Account) newCompanyID(src *fake.Source) int {
 	a.lastCompany += src.ID(1, 9)
 	return a.lastCompany
 }
@@ -130,19 +130,19 @@ func (a *Account) NewCompanyID(src *fake.Source) int {
 // Value returns a value of the field drawn from src; a user field takes one
 // of users. withLabel sets FieldValueLabel, which projects carry and the
 // task samples do not.
-func (d FieldDef) Value(src *fake.Source, users []User, withLabel bool) Field {
+func (d fieldDef) Value(src *fake.Source, users []User, withLabel bool) Field {
 	f := Field{FieldID: d.ID, FieldLabel: d.Label}
 	switch d.Type {
-	case FieldMultipleChoice:
+	case fieldMultipleChoice:
 		o := fake.Pick(src, d.Options)
 		f.FieldValue, f.FieldValueLabel = []int{o.Value}, o.Label
-	case FieldSingleChoice:
+	case fieldSingleChoice:
 		o := fake.Pick(src, d.Options)
 		f.FieldValue, f.FieldValueLabel = o.Value, o.Label
-	case FieldSingleUser:
+	case fieldSingleUser:
 		u := fake.Pick(src, users)
 		f.FieldValue, f.FieldValueLabel = u.UserID, u.FirstName+" "+u.LastName
-	case FieldNumber:
+	case fieldNumber:
 		n := src.ID(8, 120) * 2500
 		f.FieldValue, f.FieldValueLabel = n, strconv.Itoa(n)
 	default:
@@ -162,11 +162,11 @@ func (d FieldDef) Value(src *fake.Source, users []User, withLabel bool) Field {
 func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time) Project {
 	company := src.Company()
 	domain := domainOf(company)
-	customer := Company{CompanyID: a.NewCompanyID(src), CompanyName: company, CompanyURL: "https://www." + domain}
+	customer := Company{CompanyID: a.newCompanyID(src), CompanyName: company, CompanyURL: "https://www." + domain}
 	nc := src.ID(1, 3)
 	customers := make([]User, 0, nc)
 	for range nc {
-		customers = append(customers, a.NewUser(src, domain))
+		customers = append(customers, a.newUser(src, domain))
 	}
 	others := pickDistinctExcept(src, a.Team, creator.UserID, src.ID(2, 4))
 	team := make([]User, 0, 1+len(others))
@@ -174,7 +174,7 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 	team = append(team, others...)
 	start := DateOf(createdAt).AddDays(src.ID(1, 10))
 	p := Project{
-		ProjectID:   a.NewProjectID(src),
+		ProjectID:   a.newProjectID(src),
 		ProjectName: company + " – " + fake.Pick(src, projectKinds),
 		StartDate:   start,
 		DueDate:     start.AddDays(src.ID(60, 150)),
@@ -186,7 +186,7 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 			Customers:        customers,
 			CustomerChampion: ptr(customers[0]),
 		},
-		Status:           ProjectNotStarted,
+		Status:           projectNotStarted,
 		Customer:         customer,
 		PartnerCompanies: []Company{},
 		Visibility:       "EVERYONE",
@@ -195,10 +195,10 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 		Currency:         fake.Pick(src, currencies),
 		CurrentPhases:    []PhaseRef{},
 	}
-	if len(a.ProjectFields) > 0 {
-		p.Fields = make([]Field, 0, len(a.ProjectFields))
+	if len(a.projectFields) > 0 {
+		p.Fields = make([]Field, 0, len(a.projectFields))
 	}
-	for _, d := range a.ProjectFields {
+	for _, d := range a.projectFields {
 		p.Fields = append(p.Fields, d.Value(src, team, true))
 	}
 	if src.Chance(0.3) {
@@ -206,7 +206,7 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 	}
 	if src.Chance(0.3) {
 		partner := fake.Pick(src, partners)
-		p.PartnerCompanies = append(p.PartnerCompanies, Company{CompanyID: a.NewCompanyID(src), CompanyName: partner, CompanyURL: "https://www." + domainOf(partner)})
+		p.PartnerCompanies = append(p.PartnerCompanies, Company{CompanyID: a.newCompanyID(src), CompanyName: partner, CompanyURL: "https://www." + domainOf(partner)})
 	}
 	if src.Chance(0.6) {
 		p.ExternalReferenceID = zeroPadded("SF-", src.ID(100000, 999999), 6)
@@ -231,7 +231,7 @@ func NewPhase(src *fake.Source, a *Account, project Project, name string, creato
 		end = due
 	}
 	return Phase{
-		PhaseID:   a.NewPhaseID(src),
+		PhaseID:   a.newPhaseID(src),
 		PhaseName: name,
 		Project:   project.Ref(),
 		StartDate: start,
@@ -260,7 +260,7 @@ func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator
 	}
 	team := project.TeamMembers.Members
 	t := Task{
-		TaskID:       a.NewTaskID(src),
+		TaskID:       a.newTaskID(src),
 		TaskName:     name.name,
 		StartDate:    start,
 		DueDate:      due,
@@ -278,10 +278,10 @@ func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator
 	if name.milestone {
 		t.Type = "MILESTONE"
 	}
-	if len(a.TaskFields) > 0 {
-		t.Fields = make([]Field, 0, len(a.TaskFields))
+	if len(a.taskFields) > 0 {
+		t.Fields = make([]Field, 0, len(a.taskFields))
 	}
-	for _, d := range a.TaskFields {
+	for _, d := range a.taskFields {
 		t.Fields = append(t.Fields, d.Value(src, team, false))
 	}
 	if src.Chance(0.5) {
@@ -296,11 +296,11 @@ func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator
 		t.AtRisk = ptr(false)
 	}
 	if src.Chance(0.5) {
-		t.Priority = ptr(fake.Pick(src, Priorities))
+		t.Priority = ptr(fake.Pick(src, priorities))
 	}
 	if src.Chance(0.4) {
 		t.Billable = ptr(src.Chance(0.7))
-		t.TimeEntryCategory = ptr(fake.Pick(src, a.Categories))
+		t.TimeEntryCategory = ptr(fake.Pick(src, a.categories))
 	}
 	if src.Chance(0.3) {
 		t.ExternalReferenceID = "IMPL-" + strconv.Itoa(src.ID(100, 9999))

@@ -1,0 +1,129 @@
+package flexdeploy
+
+import (
+	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
+)
+
+// id is FlexDeploy's vendor id.
+const id = "flexdeploy"
+
+// Vendor is FlexDeploy: its events, delivery profile, scenario vocabulary,
+// generator and scenario world.
+var Vendor catalog.Vendor = vendor{}
+
+type vendor struct{}
+
+func (vendor) ID() string   { return id }
+func (vendor) Name() string { return "FlexDeploy" }
+
+func (vendor) Events() []catalog.Event { return append([]catalog.Event(nil), eventList...) }
+
+func (vendor) EventPath() []string { return []string{"eventType"} }
+
+// configurableMethods are the methods a FlexDeploy script may use; standin
+// offers the same set as Cutover's.
+var configurableMethods = []string{"POST", "PUT", "PATCH", "DELETE", "GET"}
+
+func (vendor) Profile() catalog.Profile {
+	return catalog.Profile{
+		Method:       "POST",
+		Methods:      append([]string(nil), configurableMethods...),
+		Headers:      map[string]string{"Content-Type": "application/json"},
+		Timeout:      30 * time.Second,
+		Success:      catalog.Is2xx,
+		SuccessRule:  "standin counts only 2xx statuses as delivered for FlexDeploy (the customer's webhook script decides)",
+		Configurable: []string{catalog.FieldMethod, catalog.FieldHeaders, catalog.FieldBodyTemplate},
+		Notes: "FlexDeploy runs a customer Groovy script per webhook listener, so method, headers and body are the customer's choice. " +
+			"standin's default, not FlexDeploy's: a POST of the event JSON with Content-Type application/json, success on 2xx, " +
+			"a 30 s timeout, the User-Agent and X-Standin-Delivery headers, GET sends no body, redirects not followed, " +
+			"no retries unless the subscription asks; body_template stands in for the script's body.",
+	}
+}
+
+func (vendor) Vocabulary() catalog.Vocabulary { return vocabulary }
+
+func (vendor) Generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, error) {
+	return generate(src, e, opts)
+}
+
+func (vendor) NewWorld(src *fake.Source) catalog.World { return newWorld(src) }
+
+func catalogEvent(name string, variants ...string) catalog.Event {
+	return catalog.Event{Vendor: id, Name: name, Slug: catalog.Slug(name), Variants: variants}
+}
+
+// eventList are FlexDeploy's events in catalog order.
+var eventList = []catalog.Event{
+	catalogEvent(CommentAdded),
+	catalogEvent(CommentUpdated),
+	catalogEvent(CommentDeleted),
+	catalogEvent(PackageCreated),
+	catalogEvent(PackageStatusUpdated),
+	catalogEvent(PipelineStageCompleted),
+	catalogEvent(ReleaseStarted),
+	catalogEvent(ReleaseEnded),
+	catalogEvent(SnapshotCompleted),
+	catalogEvent(TagAssigned),
+	catalogEvent(TagUnassigned),
+	catalogEvent(TaskCreated),
+	catalogEvent(TaskApproved),
+	catalogEvent(TaskRejected),
+	catalogEvent(UserCreated),
+	catalogEvent(WorkflowCompleted, "deploy", "test"),
+	catalogEvent(WorkItemCreated),
+	catalogEvent(WorkItemUpdated),
+}
+
+// releaseOption is the release option of the events about an environment.
+var releaseOption = catalog.Ref("release", "release", "the release (default: the only release)")
+
+// vocabulary is what FlexDeploy scenarios can name.
+var vocabulary = catalog.Vocabulary{
+	Kinds: []catalog.Kind{
+		{Name: "release", Doc: "a release and its pipeline", Attrs: []catalog.Field{
+			catalog.Str("name", "release name (default: drawn, such as 2026.03 Payroll)"),
+			catalog.Str("description", "release description"),
+		}, Readable: []string{"id", "name", "description", "pipeline"}},
+		{Name: "environment", Doc: "a pipeline stage's environment", Attrs: []catalog.Field{
+			catalog.Str("code", "environment code such as DEV, QA, TEST, PROD (default: the entity's name in capitals)"),
+			catalog.Str("name", "environment name (default: from the code, such as Production)"),
+		}, Readable: []string{"id", "name", "code"}},
+		{Name: "user", Doc: "a FlexDeploy user (actor:)", Attrs: []catalog.Field{
+			catalog.Str("name", "login name (default: drawn)"),
+		}, Readable: []string{"name"}},
+	},
+	Events: map[string]catalog.EventSpec{
+		ReleaseStarted:    {About: "release"},
+		ReleaseEnded:      {About: "release"},
+		SnapshotCompleted: {About: "release"},
+		WorkflowCompleted: {About: "environment", With: []catalog.Field{
+			catalog.Enum("type", "the workflow type (default: deploy)", "deploy", "test"),
+			catalog.Enum("status", "how the workflow ended (default: SUCCESS)", "SUCCESS", "FAILED"),
+			releaseOption,
+		}},
+		PipelineStageCompleted: {About: "environment", With: []catalog.Field{
+			catalog.Enum("status", "how the stage ended (default: SUCCESS, FAILED after a failed workflow or a rejected gate)", "SUCCESS", "FAILED"),
+			releaseOption,
+		}},
+		TaskCreated: {About: "environment", With: []catalog.Field{
+			releaseOption,
+		}},
+		TaskApproved: {About: "environment", With: []catalog.Field{
+			catalog.Str("notes", "the approver's notes"),
+			releaseOption,
+		}},
+		TaskRejected: {About: "environment", With: []catalog.Field{
+			catalog.Str("notes", "the approver's notes"),
+			releaseOption,
+		}},
+		// Events no built-in story needs: generated fresh at the run's
+		// virtual time, not tied to its entities.
+		CommentAdded: {}, CommentUpdated: {}, CommentDeleted: {},
+		PackageCreated: {}, PackageStatusUpdated: {},
+		TagAssigned: {}, TagUnassigned: {}, UserCreated: {},
+		WorkItemCreated: {}, WorkItemUpdated: {},
+	},
+}

@@ -1,0 +1,515 @@
+package rocketlane
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
+)
+
+// world is a Rocketlane account during a scenario run (a catalog.World).
+// Projects, phases and tasks come into being at their first event (created
+// then, by its actor), so createdAt never follows the event that reports
+// it.
+type world struct {
+	src      *fake.Source
+	acct     *Account
+	es       catalog.Entities
+	attrs    map[string]map[string]any // declared attributes, by entity
+	users    map[string]User
+	projects map[string]*Project
+	phases   map[string]*phaseState
+	tasks    map[string]*taskState
+	deleted  map[string]bool
+	nextUser int
+	// lastTriggered keeps eventTriggeredAt moving forward from event to
+	// event.
+	lastTriggered Millis
+}
+
+// phaseState is a phase entity and the project entity it belongs to.
+type phaseState struct {
+	Phase
+	project string
+}
+
+// taskState is a task entity and the phase entity it belongs to.
+type taskState struct {
+	Task
+	phase string
+}
+
+func newWorld(src *fake.Source) *world {
+	return &world{
+		src: src, acct: NewAccount(src), es: catalog.NewEntities(),
+		attrs: map[string]map[string]any{}, users: map[string]User{},
+		projects: map[string]*Project{}, phases: map[string]*phaseState{},
+		tasks: map[string]*taskState{}, deleted: map[string]bool{},
+	}
+}
+
+var taskStatuses = map[string]Status{
+	"To do": StatusToDo, "In progress": StatusInProgress, "Completed": StatusCompleted,
+}
+
+var projectStatuses = map[string]Status{
+	"Not started": projectNotStarted, "In progress": projectInProgress, "Completed": projectCompleted,
+}
+
+var priorityByLabel = map[string]Priority{}
+
+func init() {
+	for _, p := range priorities {
+		priorityByLabel[p.Label] = p
+	}
+}
+
+func (w *world) Declare(name, kind string, attrs map[string]any) error {
+	switch kind {
+	case "user":
+		var u User
+		if w.nextUser < len(w.acct.Team) {
+			u = w.acct.Team[w.nextUser]
+		} else {
+			u = w.acct.newUser(w.src, w.acct.domain)
+		}
+		w.nextUser++
+		u.FirstName = catalog.AttrString(attrs, "first_name", u.FirstName)
+		u.LastName = catalog.AttrString(attrs, "last_name", u.LastName)
+		def := u.EmailID
+		if _, ok := attrs["first_name"]; ok {
+			def = strings.ToLower(u.FirstName + "." + u.LastName + "@" + w.acct.domain)
+		}
+		if _, ok := attrs["last_name"]; ok {
+			def = strings.ToLower(u.FirstName + "." + u.LastName + "@" + w.acct.domain)
+		}
+		u.EmailID = strings.ReplaceAll(catalog.AttrString(attrs, "email", def), " ", "")
+		w.users[name] = u
+	case "project", "phase", "task":
+	default:
+		return fmt.Errorf("rocketlane has no entity kind %q", kind)
+	}
+	w.attrs[name] = attrs
+	w.es.Add(name, kind)
+	return nil
+}
+
+// user returns the user entity name, or the account's first team member.
+func (w *world) user(name string) (User, error) {
+	if name == "" {
+		for _, n := range w.es.OfKind("user") {
+			return w.users[n], nil
+		}
+		return w.acct.Team[0], nil
+	}
+	u, ok := w.users[name]
+	if !ok {
+		return User{}, fmt.Errorf("%q is not a user entity", name)
+	}
+	return u, nil
+}
+
+// project returns the project entity, made (created by by at at) on
+// first use.
+func (w *world) project(name string, by User, at time.Time) (*Project, error) {
+	if p, ok := w.projects[name]; ok {
+		return p, nil
+	}
+	attrs := w.attrs[name]
+	owner := by
+	if o, ok := attrs["owner"].(string); ok {
+		var err error
+		if owner, err = w.user(o); err != nil {
+			return nil, err
+		}
+	}
+	p := NewProject(w.src, w.acct, owner, at)
+	if !slices.ContainsFunc(p.TeamMembers.Members, func(u User) bool { return u.UserID == by.UserID }) {
+		p.TeamMembers.Members = append(p.TeamMembers.Members, by)
+	}
+	// Every declared user works on the project.
+	for _, n := range w.es.OfKind("user") {
+		u := w.users[n]
+		if !slices.ContainsFunc(p.TeamMembers.Members, func(x User) bool { return x.UserID == u.UserID }) {
+			p.TeamMembers.Members = append(p.TeamMembers.Members, u)
+		}
+	}
+	p.CreatedBy, p.UpdatedBy = by, by
+	if c, ok := attrs["customer"].(string); ok && c != "" {
+		kind := p.ProjectName[strings.LastIndex(p.ProjectName, "– ")+len("– "):]
+		p.Customer.CompanyName = c
+		p.ProjectName = c + " – " + kind
+	}
+	p.ProjectName = catalog.AttrString(attrs, "name", p.ProjectName)
+	w.projects[name] = &p
+	return &p, nil
+}
+
+// phase returns the phase entity, made on first use.
+func (w *world) phase(name string, by User, at time.Time) (*phaseState, error) {
+	if p, ok := w.phases[name]; ok {
+		return p, nil
+	}
+	attrs := w.attrs[name]
+	projName, err := w.refOrOnly(attrs, "project", "project")
+	if err != nil {
+		return nil, fmt.Errorf("phase %s: %w", name, err)
+	}
+	proj, err := w.project(projName, by, at.Add(-time.Minute))
+	if err != nil {
+		return nil, err
+	}
+	phaseName := catalog.AttrString(attrs, "name", "")
+	if phaseName == "" {
+		used := map[string]bool{}
+		for _, p := range w.phases {
+			used[p.PhaseName] = true
+		}
+		phaseName = PhaseNames[len(w.phases)%len(PhaseNames)]
+		for _, n := range PhaseNames {
+			if !used[n] {
+				phaseName = n
+				break
+			}
+		}
+	}
+	p := &phaseState{Phase: NewPhase(w.src, w.acct, *proj, phaseName, by, at), project: projName}
+	w.phases[name] = p
+	return p, nil
+}
+
+// task returns the task entity, made on first use.
+func (w *world) task(name string, by User, at time.Time) (*taskState, error) {
+	if t, ok := w.tasks[name]; ok {
+		return t, nil
+	}
+	attrs := w.attrs[name]
+	phaseName, err := w.refOrOnly(attrs, "phase", "phase")
+	if err != nil {
+		return nil, fmt.Errorf("task %s: %w", name, err)
+	}
+	ph, err := w.phase(phaseName, by, at.Add(-time.Minute))
+	if err != nil {
+		return nil, err
+	}
+	proj := w.projects[ph.project]
+	t := &taskState{Task: NewTask(w.src, w.acct, *proj, ph.Phase, by, at), phase: phaseName}
+	t.TaskName = catalog.AttrString(attrs, "name", t.TaskName)
+	if catalog.AttrBool(attrs, "milestone", false) {
+		t.Type = "MILESTONE"
+	}
+	// A scripted task is assigned only when the script says so (at
+	// creation with assignee:, or later with update: assignee:).
+	t.Assignees = Members{}
+	t.Followers = Members{Members: []User{by}}
+	if a, ok := attrs["assignee"].(string); ok {
+		u, err := w.user(a)
+		if err != nil {
+			return nil, err
+		}
+		t.Assign(u)
+	}
+	w.tasks[name] = t
+	return t, nil
+}
+
+// refOrOnly returns the entity an attribute names, or the only (or
+// implicit) entity of kind.
+func (w *world) refOrOnly(attrs map[string]any, key, kind string) (string, error) {
+	if n, ok := attrs[key].(string); ok && n != "" {
+		return n, nil
+	}
+	name, ok, err := w.es.Resolve("", kind)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		if err := w.Declare(name, kind, nil); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
+}
+
+var (
+	userAttrs = catalog.AttrTable[User]{
+		"id":         func(u User) any { return int64(u.UserID) },
+		"name":       func(u User) any { return u.FirstName + " " + u.LastName },
+		"email":      func(u User) any { return u.EmailID },
+		"first_name": func(u User) any { return u.FirstName },
+		"last_name":  func(u User) any { return u.LastName },
+	}
+	projectAttrs = catalog.AttrTable[*Project]{
+		"id":       func(p *Project) any { return int64(p.ProjectID) },
+		"name":     func(p *Project) any { return p.ProjectName },
+		"customer": func(p *Project) any { return p.Customer.CompanyName },
+		"owner":    func(p *Project) any { return p.Owner.EmailID },
+	}
+	phaseAttrs = catalog.AttrTable[*phaseState]{
+		"id":      func(p *phaseState) any { return int64(p.PhaseID) },
+		"name":    func(p *phaseState) any { return p.PhaseName },
+		"project": func(p *phaseState) any { return p.project },
+	}
+	taskAttrs = catalog.AttrTable[*taskState]{
+		"id":    func(t *taskState) any { return int64(t.TaskID) },
+		"name":  func(t *taskState) any { return t.TaskName },
+		"phase": func(t *taskState) any { return t.phase },
+	}
+)
+
+// attr reads an entity's attribute; a project, phase or task referred to
+// before its first event comes into being now.
+func (w *world) Attr(entity, name string) (any, error) {
+	at := w.src.Now()
+	actor, _ := w.user("")
+	kind, _ := w.es.KindOf(entity)
+	switch kind {
+	case "user":
+		return userAttrs.Get(entity, kind, name, w.users[entity])
+	case "project":
+		p, err := w.project(entity, actor, at)
+		if err != nil {
+			return nil, err
+		}
+		return projectAttrs.Get(entity, kind, name, p)
+	case "phase":
+		p, err := w.phase(entity, actor, at)
+		if err != nil {
+			return nil, err
+		}
+		return phaseAttrs.Get(entity, kind, name, p)
+	case "task":
+		t, err := w.task(entity, actor, at)
+		if err != nil {
+			return nil, err
+		}
+		return taskAttrs.Get(entity, kind, name, t)
+	}
+	return nil, fmt.Errorf("no entity %q is declared", entity)
+}
+
+func (w *world) Build(s *catalog.Step) ([]byte, error) {
+	actor, err := w.user(s.Actor)
+	if err != nil {
+		return nil, fmt.Errorf("actor: %w", err)
+	}
+	kind := s.Spec.About
+	name, ok, err := w.es.Resolve(s.Entity, kind)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := w.Declare(name, kind, nil); err != nil {
+			return nil, err
+		}
+	}
+	if w.deleted[name] {
+		return nil, fmt.Errorf("%s %s was deleted by an earlier step", kind, name)
+	}
+	updated := strings.HasSuffix(s.Event.Name, "_UPDATED")
+	deleted := strings.HasSuffix(s.Event.Name, "_DELETED")
+	hook, at := w.acct.Webhook, s.At
+	// Rocketlane records the event a moment after the change (updatedAt).
+	occurred := func() time.Time { return s.Src.Tick(50*time.Millisecond, 900*time.Millisecond) }
+	var ev Event
+	switch kind {
+	case "project":
+		p, err := w.project(name, actor, at)
+		if err != nil {
+			return nil, err
+		}
+		before := p.Clone()
+		fields, err := w.updateProject(p, s.Update, at)
+		if err != nil {
+			return nil, err
+		}
+		if s.Event.Name == ProjectArchived {
+			p.Archived = true
+		}
+		if s.Event.Name != ProjectCreated {
+			p.Touch(actor, at)
+		}
+		var cl *ChangeLog
+		if updated {
+			if cl, err = ProjectChange(before, *p, fields...); err != nil {
+				return nil, err
+			}
+		}
+		ev, err = ProjectEvent(s.Src, s.Event.Name, p.Clone(), actor, hook, occurred(), cl)
+		if err != nil {
+			return nil, err
+		}
+	case "phase":
+		ph, err := w.phase(name, actor, at)
+		if err != nil {
+			return nil, err
+		}
+		ph.Project = w.projects[ph.project].Ref()
+		before := ph.Clone()
+		fields := w.updatePhase(ph, s.Update, at)
+		if s.Event.Name != PhaseCreated {
+			ph.Touch(actor, at)
+		}
+		var cl *ChangeLog
+		if updated {
+			if cl, err = PhaseChange(before, ph.Phase, fields...); err != nil {
+				return nil, err
+			}
+		}
+		if ev, err = PhaseEvent(s.Src, s.Event.Name, ph.Clone(), actor, hook, occurred(), cl); err != nil {
+			return nil, err
+		}
+	case "task":
+		t, err := w.task(name, actor, at)
+		if err != nil {
+			return nil, err
+		}
+		ph := w.phases[t.phase]
+		t.Project, t.Phase = w.projects[ph.project].Ref(), ph.Ref()
+		before := t.Clone()
+		fields, err := w.updateTask(t, s.Update, at)
+		if err != nil {
+			return nil, err
+		}
+		if s.Event.Name != TaskCreated {
+			t.Touch(actor, at)
+		}
+		var cl *ChangeLog
+		if updated {
+			if cl, err = TaskChange(before, t.Task, fields...); err != nil {
+				return nil, err
+			}
+		}
+		if ev, err = TaskEvent(s.Src, s.Event.Name, t.Clone(), actor, hook, occurred(), cl); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("rocketlane events are about a project, phase or task, not a %s", kind)
+	}
+	if deleted {
+		w.deleted[name] = true
+	}
+	if ev.EventTriggeredAt <= w.lastTriggered {
+		ev.EventTriggeredAt = w.lastTriggered + 1
+	}
+	w.lastTriggered = ev.EventTriggeredAt
+	return ev.JSON()
+}
+
+func (w *world) updateProject(p *Project, us []catalog.Update, at time.Time) ([]string, error) {
+	var fields []string
+	for _, f := range us {
+		switch f.Name {
+		case "name":
+			p.ProjectName = f.Value.(string)
+			fields = append(fields, "projectName")
+			w.renameProject(p)
+		case "status":
+			st := projectStatuses[f.Value.(string)]
+			p.Status = st
+			switch st.Value {
+			case projectInProgress.Value:
+				if p.StartDateActual == "" {
+					p.StartDateActual = DateOf(at)
+				}
+			case projectCompleted.Value:
+				p.DueDateActual = DateOf(at)
+				p.ProgressPercentage = 100
+				p.CurrentPhases = []PhaseRef{}
+			}
+			fields = append(fields, "status")
+		case "due_date":
+			p.DueDate = Date(f.Value.(string))
+			fields = append(fields, "dueDate")
+		case "progress":
+			p.ProgressPercentage = int(f.Value.(int64))
+			fields = append(fields, "progressPercentage")
+		case "owner":
+			u, err := w.user(f.Value.(string))
+			if err != nil {
+				return nil, err
+			}
+			p.Owner = u
+			fields = append(fields, "owner")
+		}
+	}
+	return fields, nil
+}
+
+// renameProject carries a project's new name to its phases and tasks.
+func (w *world) renameProject(p *Project) {
+	for _, ph := range w.phases {
+		if w.projects[ph.project] == p {
+			ph.Project = p.Ref()
+		}
+	}
+}
+
+func (w *world) updatePhase(ph *phaseState, us []catalog.Update, at time.Time) []string {
+	var fields []string
+	proj := w.projects[ph.project]
+	for _, f := range us {
+		switch f.Name {
+		case "name":
+			ph.PhaseName = f.Value.(string)
+			fields = append(fields, "phaseName")
+		case "status":
+			ph.SetStatus(taskStatuses[f.Value.(string)], at)
+			fields = append(fields, "status")
+		case "due_date":
+			ph.DueDate = Date(f.Value.(string))
+			fields = append(fields, "dueDate")
+		}
+	}
+	// The project's current phases are those in progress.
+	proj.CurrentPhases = proj.CurrentPhases[:0:0]
+	for _, n := range w.es.OfKind("phase") {
+		if p, ok := w.phases[n]; ok && p.project == ph.project && p.Status.Value == StatusInProgress.Value && !w.deleted[n] {
+			proj.CurrentPhases = append(proj.CurrentPhases, p.Ref())
+		}
+	}
+	return fields
+}
+
+func (w *world) updateTask(t *taskState, us []catalog.Update, at time.Time) ([]string, error) {
+	var fields []string
+	for _, f := range us {
+		switch f.Name {
+		case "name":
+			t.TaskName = f.Value.(string)
+			fields = append(fields, "taskName")
+		case "status":
+			t.SetStatus(taskStatuses[f.Value.(string)], at)
+			fields = append(fields, "status")
+		case "assignee":
+			u, err := w.user(f.Value.(string))
+			if err != nil {
+				return nil, err
+			}
+			if t.Assignees.Has(u.UserID) {
+				return nil, fmt.Errorf("update.assignee: %s is already assigned", f.Value)
+			}
+			t.Assign(u)
+			fields = append(fields, "assignees")
+		case "progress":
+			v := int(f.Value.(int64))
+			t.Progress = &v
+			fields = append(fields, "progress")
+		case "due_date":
+			t.DueDate = Date(f.Value.(string))
+			fields = append(fields, "dueDate")
+		case "at_risk":
+			v := f.Value.(bool)
+			t.AtRisk = &v
+			fields = append(fields, "atRisk")
+		case "priority":
+			p := priorityByLabel[f.Value.(string)]
+			t.Priority = &p
+			fields = append(fields, "priority")
+		}
+	}
+	return fields, nil
+}
