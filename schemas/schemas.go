@@ -1,5 +1,7 @@
 // Package schemas holds one JSON Schema (draft 2020-12) per vendor event,
-// embedded in the binary, and validates payloads against them.
+// embedded in the binary, and validates payloads against them: a thin
+// layer over santhosh-tekuri/jsonschema that compiles a schema the first
+// time it is used and words each violation with its JSON pointer.
 //
 // The files live at <vendor>/<event-slug>.schema.json; the parts an event
 // shares with the vendor's other events live in <vendor>/common.schema.json
@@ -42,116 +44,208 @@ func Path(vendor, slug string) string {
 }
 
 // Raw returns the JSON text of the schema of vendor's event slug.
-func Raw(vendor, slug string) ([]byte, error) {
-	b, err := files.ReadFile(Path(vendor, slug))
+func Raw(vendor, slug string) ([]byte, error) { return Vendor(vendor).Raw(slug) }
+
+// Validate checks payload against the embedded schema of vendor's event
+// slug; see Set.Validate.
+func Validate(vendor, slug string, payload []byte) error {
+	return Vendor(vendor).Validate(slug, payload)
+}
+
+// Events returns "vendor/slug" for every embedded event schema, sorted. It
+// compiles nothing.
+func Events() ([]string, error) {
+	var out []string
+	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Base(p) == sharedFile {
+			return err
+		}
+		out = append(out, strings.TrimSuffix(p, suffix))
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// Vendor returns the embedded schemas of vendor (schemas/<vendor>/), one
+// Set per vendor, made on first use.
+func Vendor(vendor string) *Set {
+	if s, ok := embedded.Load(vendor); ok {
+		return s.(*Set)
+	}
+	sub, err := fs.Sub(files, vendor)
 	if err != nil {
-		return nil, fmt.Errorf("no schema for %s/%s", vendor, slug)
+		sub = noFiles{}
+	}
+	s, _ := embedded.LoadOrStore(vendor, NewSet(vendor, sub))
+	return s.(*Set)
+}
+
+var embedded sync.Map // vendor -> *Set
+
+// noFiles is the schemas of a vendor name that cannot be a directory.
+type noFiles struct{}
+
+func (noFiles) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+const (
+	suffix     = ".schema.json"
+	sharedFile = "common" + suffix
+)
+
+// Set is one vendor's schemas, each compiled the first time it is used.
+// It is safe for concurrent use.
+type Set struct {
+	vendor string
+	fsys   fs.FS
+
+	mu       sync.Mutex
+	loaded   bool
+	loadErr  error
+	compiler *jsonschema.Compiler
+	docs     map[string]any // every file decoded, by name, to explain violations
+	compiled map[string]*jsonschema.Schema
+}
+
+// NewSet returns the schemas of vendor found at the root of fsys:
+// <slug>.schema.json files and the shared files they $ref. Their $ids are
+// BaseURL+vendor+"/"+file.
+func NewSet(vendor string, fsys fs.FS) *Set {
+	return &Set{vendor: vendor, fsys: fsys, compiled: map[string]*jsonschema.Schema{}}
+}
+
+// Slugs lists the events the set has a schema for, sorted.
+func (s *Set) Slugs() []string {
+	entries, _ := fs.ReadDir(s.fsys, ".")
+	var out []string
+	for _, e := range entries {
+		if n := e.Name(); strings.HasSuffix(n, suffix) && n != sharedFile {
+			out = append(out, strings.TrimSuffix(n, suffix))
+		}
+	}
+	return out
+}
+
+// Raw returns the JSON text of the schema of slug.
+func (s *Set) Raw(slug string) ([]byte, error) {
+	b, err := fs.ReadFile(s.fsys, slug+suffix)
+	if err != nil {
+		return nil, fmt.Errorf("no schema for %s/%s", s.vendor, slug)
 	}
 	return b, nil
 }
 
-var (
-	compileOnce sync.Once
-	compiled    map[string]*jsonschema.Schema
-	// checks holds the fast yes/no form of each compiled schema (see check).
-	checks map[string]*check
-	// byEvent is checks by vendor and slug, looked up without building a key.
-	byEvent    map[eventKey]*check
-	compileErr error
-	// rawDocs holds every schema file decoded, by path.
-	rawDocs = map[string]any{}
-	// flatDocs holds the compiled, $ref-free form of each event schema, by
-	// path, to explain violations.
-	flatDocs = map[string]any{}
-)
-
-// compileAll compiles every event schema once; compiled schemas are safe for
-// concurrent use.
-func compileAll() (map[string]*jsonschema.Schema, error) {
-	compileOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		c.Draft = jsonschema.Draft2020
-		c.AssertFormat = true
-		c.LoadURL = func(u string) (io.ReadCloser, error) {
-			return nil, fmt.Errorf("schema %s is not embedded (only %s… resolves)", u, BaseURL)
-		}
-		var paths []string
-		err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := files.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			var doc any
-			if err := json.Unmarshal(b, &doc); err != nil {
-				return fmt.Errorf("schema %s: %w", p, err)
-			}
-			rawDocs[p] = doc
-			paths = append(paths, p)
-			return nil
-		})
-		if err != nil {
-			compileErr = err
-			return
-		}
-		out := make(map[string]*jsonschema.Schema, len(paths))
-		fast := make(map[string]*check, len(paths))
-		for _, p := range paths {
-			if path.Base(p) == "common.schema.json" {
-				continue
-			}
-			flat, err := inline(rawDocs, p, rawDocs[p], nil)
-			if err != nil {
-				compileErr = fmt.Errorf("schema %s: %w", p, err)
-				return
-			}
-			flatDocs[p] = flat
-			b, err := json.Marshal(flat)
-			if err != nil {
-				compileErr = err
-				return
-			}
-			if err := c.AddResource(BaseURL+p, bytes.NewReader(b)); err != nil {
-				compileErr = fmt.Errorf("schema %s: %w", p, err)
-				return
-			}
-			s, err := c.Compile(BaseURL + p)
-			if err != nil {
-				compileErr = fmt.Errorf("compile schema %s: %w", p, err)
-				return
-			}
-			key := strings.TrimSuffix(p, ".schema.json")
-			out[key] = s
-			if fast[key], err = compileCheck(flat, p+"#"); err != nil {
-				compileErr = fmt.Errorf("schema %s: %w", p, err)
-				return
-			}
-		}
-		byEvent = make(map[eventKey]*check, len(fast))
-		for key, c := range fast {
-			vendor, slug, _ := strings.Cut(key, "/")
-			byEvent[eventKey{vendor, slug}] = c
-		}
-		checks = fast
-		compiled = out
-	})
-	return compiled, compileErr
+// Validate checks payload against the schema of slug. It returns nil, an
+// *Error (the payload is not JSON, or breaks the schema), or an error for
+// an unknown slug.
+func (s *Set) Validate(slug string, payload []byte) error {
+	sch, err := s.schema(slug)
+	if err != nil {
+		return err
+	}
+	v, err := Decode(payload)
+	if err != nil {
+		var se *SyntaxError
+		errors.As(err, &se)
+		return &Error{Vendor: s.vendor, Event: slug, Syntax: se}
+	}
+	return s.validate(sch, slug, v)
 }
 
-// Events returns "vendor/slug" for every embedded event schema, sorted.
-func Events() ([]string, error) {
-	m, err := compileAll()
+// ValidateValue is Validate for an already decoded value (from Decode, or
+// encoding/json with UseNumber).
+func (s *Set) ValidateValue(slug string, v any) error {
+	sch, err := s.schema(slug)
 	if err != nil {
+		return err
+	}
+	return s.validate(sch, slug, v)
+}
+
+func (s *Set) validate(sch *jsonschema.Schema, slug string, v any) error {
+	// The validator cannot read numbers whose exponent big.Rat refuses
+	// (1e10000000), and panics on them: say where they are instead.
+	if ptr, n, found := unreadableNumber(v, ""); found {
+		return &Error{Vendor: s.vendor, Event: slug, Violations: []Violation{{
+			Pointer: ptr, Message: fmt.Sprintf("the number %.40s is too large to be read", n),
+		}}}
+	}
+	err := sch.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return fmt.Errorf("validate %s/%s: %w", s.vendor, slug, err)
+	}
+	return &Error{Vendor: s.vendor, Event: slug, Violations: s.violations(ve)}
+}
+
+// schema returns the compiled schema of slug, compiling it on first use.
+func (s *Set) schema(slug string) (*jsonschema.Schema, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sch, ok := s.compiled[slug]; ok {
+		return sch, nil
+	}
+	if err := s.load(); err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+	if _, ok := s.docs[slug+suffix]; !ok || slug+suffix == sharedFile {
+		return nil, fmt.Errorf("no schema for %s/%s", s.vendor, slug)
 	}
-	sort.Strings(out)
-	return out, nil
+	sch, err := s.compiler.Compile(BaseURL + s.vendor + "/" + slug + suffix)
+	if err != nil {
+		return nil, fmt.Errorf("compile schema %s/%s: %w", s.vendor, slug, err)
+	}
+	s.compiled[slug] = sch
+	return sch, nil
+}
+
+// load reads every file of the set into a compiler, once. Call with s.mu
+// held.
+func (s *Set) load() error {
+	if s.loaded {
+		return s.loadErr
+	}
+	s.loaded = true
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	c.AssertFormat = true
+	c.LoadURL = func(u string) (io.ReadCloser, error) {
+		return nil, fmt.Errorf("schema %s is not embedded (only %s%s/… resolves)", u, BaseURL, s.vendor)
+	}
+	s.docs = map[string]any{}
+	entries, err := fs.ReadDir(s.fsys, ".")
+	if err != nil {
+		s.loadErr = fmt.Errorf("%s schemas: %w", s.vendor, err)
+		return s.loadErr
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, suffix) {
+			continue
+		}
+		b, err := fs.ReadFile(s.fsys, name)
+		if err != nil {
+			s.loadErr = fmt.Errorf("schema %s/%s: %w", s.vendor, name, err)
+			return s.loadErr
+		}
+		var doc any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			s.loadErr = fmt.Errorf("schema %s/%s: %w", s.vendor, name, err)
+			return s.loadErr
+		}
+		s.docs[name] = doc
+		if err := c.AddResource(BaseURL+s.vendor+"/"+name, bytes.NewReader(b)); err != nil {
+			s.loadErr = fmt.Errorf("schema %s/%s: %w", s.vendor, name, err)
+			return s.loadErr
+		}
+	}
+	s.compiler = c
+	return nil
 }
 
 // Violation is one way a payload breaks its schema.
@@ -207,9 +301,6 @@ func (e *SyntaxError) Error() string {
 // Decode parses a JSON document the way the validator needs it (numbers kept
 // exact), rejecting trailing data, and locates syntax errors.
 func Decode(payload []byte) (any, error) {
-	if v, ok := parse(payload); ok {
-		return v, nil
-	}
 	d := json.NewDecoder(bytes.NewReader(payload))
 	d.UseNumber()
 	var v any
@@ -245,80 +336,6 @@ func syntaxError(b []byte, off int64, err error) *SyntaxError {
 	return &SyntaxError{Line: line, Column: col, Msg: strings.TrimPrefix(err.Error(), "json: ")}
 }
 
-type eventKey struct{ vendor, slug string }
-
-// Validate checks payload against the schema of vendor's event slug. It
-// returns nil, an *Error, or an error for an unknown vendor/slug. It is safe
-// for concurrent use.
-//
-// A valid payload is accepted by scan, in one pass over its bytes (see
-// scan.go); any other is decoded, put to check.ok, and then to the general
-// validator, which says where and why it fails.
-func Validate(vendor, slug string, payload []byte) error {
-	if _, err := compileAll(); err == nil {
-		if c := byEvent[eventKey{vendor, slug}]; c != nil && c.scan(payload) {
-			return nil
-		}
-	}
-	v, err := Decode(payload)
-	if err != nil {
-		var se *SyntaxError
-		errors.As(err, &se)
-		return &Error{Vendor: vendor, Event: slug, Syntax: se}
-	}
-	return ValidateValue(vendor, slug, v)
-}
-
-// ValidateReference is Validate without the fast check: the general JSON
-// Schema validator alone. It gives the same verdicts, only slower; tests use
-// it to cross-check the fast path.
-func ValidateReference(vendor, slug string, payload []byte) error {
-	v, err := Decode(payload)
-	if err != nil {
-		var se *SyntaxError
-		errors.As(err, &se)
-		return &Error{Vendor: vendor, Event: slug, Syntax: se}
-	}
-	return validate(vendor, slug, v, false)
-}
-
-// ValidateValue is Validate for an already decoded value (from Decode, or
-// json.Unmarshal into any).
-func ValidateValue(vendor, slug string, v any) error {
-	return validate(vendor, slug, v, true)
-}
-
-func validate(vendor, slug string, v any, fastFirst bool) error {
-	m, err := compileAll()
-	if err != nil {
-		return err
-	}
-	key := vendor + "/" + slug
-	s, ok := m[key]
-	if !ok {
-		return fmt.Errorf("no schema for %s/%s", vendor, slug)
-	}
-	if fastFirst && checks[key].ok(v) {
-		return nil
-	}
-	// The reference validator cannot read numbers whose exponent big.Rat
-	// refuses (1e10000000), and panics on them: say where they are instead.
-	if ptr, n, found := unreadableNumber(v, ""); found {
-		return &Error{Vendor: vendor, Event: slug, Violations: []Violation{{
-			Pointer: ptr, Message: fmt.Sprintf("the number %.40s is too large to be read", n), Keyword: "",
-		}}}
-	}
-	err = s.Validate(v)
-	if err == nil {
-		return nil
-	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return fmt.Errorf("validate %s/%s: %w", vendor, slug, err)
-	}
-	return &Error{Vendor: vendor, Event: slug, Violations: violations(ve)}
-}
-
 // unreadableNumber finds a number in v that big.Rat cannot parse, and its
 // JSON pointer.
 func unreadableNumber(v any, ptr string) (string, string, bool) {
@@ -349,13 +366,13 @@ func escapePointer(s string) string {
 
 // violations flattens a validation error tree into its leaves: the rules
 // that failed themselves, not the "doesn't validate with $ref" wrappers.
-func violations(ve *jsonschema.ValidationError) []Violation {
+func (s *Set) violations(ve *jsonschema.ValidationError) []Violation {
 	var out []Violation
 	seen := map[string]bool{} // pointer and message: format and pattern often say the same
 	var walk func(*jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
-			v := Violation{Pointer: e.InstanceLocation, Message: explain(e), Keyword: e.KeywordLocation}
+			v := Violation{Pointer: e.InstanceLocation, Message: s.explain(e), Keyword: e.KeywordLocation}
 			if key := v.Pointer + "\x00" + v.Message; !seen[key] {
 				seen[key] = true
 				out = append(out, v)
@@ -375,7 +392,7 @@ func violations(ve *jsonschema.ValidationError) []Violation {
 // in the words of the schema node's "description" ("a FlexDeploy timestamp
 // such as 2020-12-16 15:12:41 -0500") rather than a regular expression or a
 // bare number.
-func explain(e *jsonschema.ValidationError) string {
+func (s *Set) explain(e *jsonschema.ValidationError) string {
 	msg := e.Message
 	kw := e.AbsoluteKeywordLocation
 	i := strings.LastIndexByte(kw, '/')
@@ -388,7 +405,7 @@ func explain(e *jsonschema.ValidationError) string {
 	default:
 		return msg
 	}
-	node, ok := schemaNode(kw[:i])
+	node, ok := s.schemaNode(kw[:i])
 	if !ok {
 		return msg
 	}
@@ -403,10 +420,11 @@ func explain(e *jsonschema.ValidationError) string {
 }
 
 // schemaNode finds the schema object at an absolute keyword location such as
-// https://standin.dev/schemas/cutover/common.schema.json#/$defs/timestamp.
-func schemaNode(loc string) (map[string]any, bool) {
+// https://standin.dev/schemas/cutover/common.schema.json#/$defs/timestamp,
+// in the decoded file it names.
+func (s *Set) schemaNode(loc string) (map[string]any, bool) {
 	file, ptr, _ := strings.Cut(loc, "#")
-	doc, ok := flatDocs[strings.TrimPrefix(file, BaseURL)]
+	doc, ok := s.docs[strings.TrimPrefix(file, BaseURL+s.vendor+"/")]
 	if !ok {
 		return nil, false
 	}
@@ -431,4 +449,62 @@ func schemaNode(loc string) (map[string]any, bool) {
 	}
 	m, ok := cur.(map[string]any)
 	return m, ok
+}
+
+// Equal reports whether two decoded JSON values (from Decode, or
+// encoding/json with UseNumber) are equal as JSON Schema's const and enum
+// compare them: numbers by value (1 equals 1.0), objects by members,
+// arrays item by item.
+func Equal(a, b any) bool { return equal(a, b) }
+
+// equal is JSON equality: numbers by value, objects by members.
+func equal(a, b any) bool {
+	switch x := a.(type) {
+	case json.Number:
+		var yr *big.Rat
+		switch y := b.(type) {
+		case json.Number:
+			if x == y {
+				return true
+			}
+			yr, _ = new(big.Rat).SetString(string(y))
+		case float64:
+			yr, _ = new(big.Rat).SetString(strconv.FormatFloat(y, 'g', -1, 64))
+		default:
+			return false
+		}
+		xr, ok := new(big.Rat).SetString(string(x))
+		return ok && yr != nil && xr.Cmp(yr) == 0
+	case float64:
+		if _, ok := b.(json.Number); ok {
+			return equal(b, a)
+		}
+		y, ok := b.(float64)
+		return ok && x == y
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !equal(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return a == b
+	}
 }

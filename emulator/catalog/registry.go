@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/fake"
-	"github.com/standin-dev/standin/schemas"
 )
 
 // Registry is a list of vendors and their events, resolving the names
@@ -204,7 +203,20 @@ func (r *Registry) Profiles() map[string]Profile {
 
 // Validate checks b against the schema of e.
 func (r *Registry) Validate(e Event, b []byte) error {
-	return schemas.Validate(e.Vendor, e.Slug, b)
+	v, err := r.Vendor(e.Vendor)
+	if err != nil {
+		return err
+	}
+	return v.Schemas().Validate(e.Slug, b)
+}
+
+// Schema returns the JSON text of e's schema.
+func (r *Registry) Schema(e Event) ([]byte, error) {
+	v, err := r.Vendor(e.Vendor)
+	if err != nil {
+		return nil, err
+	}
+	return v.Schemas().Raw(e.Slug)
 }
 
 // SelfCheck validates b, a payload standin built itself, against e's

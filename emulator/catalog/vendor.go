@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/schemas"
 )
 
 // Vendor is one vendor standin emulates. Each vendor package exports one
@@ -27,6 +28,8 @@ type Vendor interface {
 	// EventPath is where a payload names its event: the object members
 	// leading to a string (["attributes", "type"]).
 	EventPath() []string
+	// Schemas are the JSON Schemas of the vendor's events, by slug.
+	Schemas() *schemas.Set
 	// Profile is how the vendor delivers.
 	Profile() Profile
 	// Vocabulary is what the vendor's scenarios can name.

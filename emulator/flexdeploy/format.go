@@ -2,7 +2,6 @@ package flexdeploy
 
 import (
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/fake"
@@ -60,28 +59,6 @@ func NewStyle(src *fake.Source, quirks bool) Style {
 // Zone returns the fixed zone offsetMinutes east of UTC, named like
 // FlexDeploy prints it (-0500).
 func Zone(offsetMinutes int) *time.Location {
-	if offsetMinutes < -maxZoneOffset || offsetMinutes > maxZoneOffset {
-		return newZone(offsetMinutes)
-	}
-	slot := &zones[offsetMinutes+maxZoneOffset]
-	if z := slot.Load(); z != nil {
-		return z
-	}
-	z := newZone(offsetMinutes)
-	if slot.CompareAndSwap(nil, z) {
-		return z
-	}
-	return slot.Load()
-}
-
-// zones holds the zones Zone made, by offset (from -maxZoneOffset): a
-// Location never changes, so every Style of one offset can share one.
-var zones [2*maxZoneOffset + 1]atomic.Pointer[time.Location]
-
-// maxZoneOffset bounds the offsets zones keeps (a day either way).
-const maxZoneOffset = 24 * 60
-
-func newZone(offsetMinutes int) *time.Location {
 	sign, m := '+', offsetMinutes
 	if m < 0 {
 		sign, m = '-', -m

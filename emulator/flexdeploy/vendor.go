@@ -5,6 +5,7 @@ import (
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/schemas"
 )
 
 // id is FlexDeploy's vendor id.
@@ -22,6 +23,8 @@ func (vendor) Name() string { return "FlexDeploy" }
 func (vendor) Events() []catalog.Event { return append([]catalog.Event(nil), eventList...) }
 
 func (vendor) EventPath() []string { return []string{"eventType"} }
+
+func (vendor) Schemas() *schemas.Set { return schemas.Vendor(id) }
 
 // configurableMethods are the methods a FlexDeploy script may use; standin
 // offers the same set as Cutover's.

@@ -2,7 +2,6 @@ package rocketlane
 
 import (
 	"slices"
-	"sync/atomic"
 	"time"
 )
 
@@ -23,86 +22,10 @@ type Date string
 const DateLayout = "2006-01-02"
 
 // DateOf returns the UTC calendar date of t.
-func DateOf(t time.Time) Date {
-	day := t.Unix() / secondsPerDay
-	if t.Unix()%secondsPerDay < 0 {
-		day-- // before 1970: round down
-	}
-	slot := &dates[day&(int64(len(dates))-1)]
-	if c := slot.Load(); c != nil && c.day == day {
-		return c.date
-	}
-	y, m, d := t.UTC().Date()
-	var date Date
-	if y < 0 || y > 9999 {
-		date = Date(t.UTC().Format(DateLayout))
-	} else {
-		b := [10]byte{
-			byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-			byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10),
-		}
-		date = Date(b[:])
-	}
-	slot.Store(&datedDay{day: day, date: date})
-	return date
-}
-
-const secondsPerDay = 24 * 60 * 60
-
-// dates remembers the Date of recent days (by days since 1970), so that the
-// dozen dates of an event cost no allocation: each slot holds the last day
-// that fell in it. Safe for concurrent use; entries never change.
-var dates [1024]atomic.Pointer[datedDay]
-
-type datedDay struct {
-	day  int64
-	date Date
-}
+func DateOf(t time.Time) Date { return Date(t.UTC().Format(DateLayout)) }
 
 // Time parses d as midnight UTC.
-func (d Date) Time() (time.Time, error) {
-	if t, ok := d.quickTime(); ok {
-		return t, nil
-	}
-	return time.Parse(DateLayout, string(d))
-}
-
-// quickTime is Time for a well-formed date (four-digit year, a real month
-// and day), without time.Parse; ok is false for anything else, which Time
-// leaves to time.Parse.
-func (d Date) quickTime() (time.Time, bool) {
-	if len(d) != 10 || d[4] != '-' || d[7] != '-' {
-		return time.Time{}, false
-	}
-	n := [8]int{}
-	for i, at := range [8]int{0, 1, 2, 3, 5, 6, 8, 9} {
-		c := d[at]
-		if c < '0' || c > '9' {
-			return time.Time{}, false
-		}
-		n[i] = int(c - '0')
-	}
-	y := n[0]*1000 + n[1]*100 + n[2]*10 + n[3]
-	m, day := n[4]*10+n[5], n[6]*10+n[7]
-	if m < 1 || m > 12 || day < 1 || day > daysIn(time.Month(m), y) {
-		return time.Time{}, false
-	}
-	return time.Date(y, time.Month(m), day, 0, 0, 0, 0, time.UTC), true
-}
-
-// daysIn is the number of days of month m in year.
-func daysIn(m time.Month, year int) int {
-	switch m {
-	case time.February:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case time.April, time.June, time.September, time.November:
-		return 30
-	}
-	return 31
-}
+func (d Date) Time() (time.Time, error) { return time.Parse(DateLayout, string(d)) }
 
 // AddDays returns the date n days after d (before, for negative n). An
 // unparsable d is returned unchanged.

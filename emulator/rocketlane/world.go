@@ -374,61 +374,12 @@ func daysBetween(a, b Date) int {
 	return int(tb.Sub(ta) / day)
 }
 
-// zeroPadded is fmt.Sprintf(prefix+"%0*d", width, n).
-func zeroPadded(prefix string, n, width int) string {
-	if n < 0 {
-		return fmt.Sprintf("%s%0*d", prefix, width, n)
-	}
-	var digits [20]byte
-	d := strconv.AppendInt(digits[:0], int64(n), 10)
-	var buf [32]byte
-	b := append(buf[:0], prefix...)
-	for i := len(d); i < width; i++ {
-		b = append(b, '0')
-	}
-	return string(append(b, d...))
-}
+// zeroPadded writes n after prefix with at least width digits.
+func zeroPadded(prefix string, n, width int) string { return fmt.Sprintf("%s%0*d", prefix, width, n) }
 
 // domainOf turns a company name into its mail domain: "Margie's Travel" →
 // margies-travel.com.
 func domainOf(company string) string {
-	var buf [64]byte
-	if b, ok := appendDomainASCII(buf[:0], company); ok {
-		return string(b)
-	}
-	return domainOfRunes(company)
-}
-
-// appendDomainASCII is domainOf for an ASCII name, appended to b; ok is
-// false for any other name.
-func appendDomainASCII(b []byte, company string) ([]byte, bool) {
-	start := len(b)
-	dash := false
-	for i := 0; i < len(company); i++ {
-		c := company[i]
-		if c >= 0x80 {
-			return b, false
-		}
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-			if dash && len(b) > start {
-				b = append(b, '-')
-			}
-			dash = false
-			b = append(b, c)
-		case c == '\'':
-		default:
-			dash = true
-		}
-	}
-	return append(b, ".com"...), true
-}
-
-// domainOfRunes is domainOf for any name, Unicode-aware.
-func domainOfRunes(company string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(company) {

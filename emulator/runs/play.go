@@ -786,7 +786,7 @@ func (r *Run) buildStep(p planned, at time.Time) ([]byte, string, error) {
 // validate checks a payload against its schema, listing each problem's
 // JSON pointer.
 func (r *Run) validate(e catalog.Event, b []byte, withSet bool) error {
-	err := schemas.Validate(e.Vendor, e.Slug, b)
+	err := r.vendor.Schemas().Validate(e.Slug, b)
 	if err == nil {
 		return nil
 	}

@@ -135,7 +135,7 @@ func (s *Server) schema(c *gin.Context) {
 	if !ok {
 		return
 	}
-	b, err := schemas.Raw(e.Vendor, e.Slug)
+	b, err := s.vendors.Schema(e)
 	if err != nil {
 		abort(c, http.StatusNotFound, "unknown_event", err.Error(), nil)
 		return
