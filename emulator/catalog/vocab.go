@@ -162,9 +162,10 @@ func FieldNames(fs []Field) []string {
 	return out
 }
 
-// Article is "an" before a vowel, else "a": the article of an entity kind.
+// Article is the indefinite article of an entity kind or a vendor's name:
+// "an" before a, e, i and o ("an environment"), else "a" ("a user").
 func Article(word string) string {
-	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+	if word != "" && strings.ContainsRune("aeioAEIO", rune(word[0])) {
 		return "an"
 	}
 	return "a"

@@ -179,10 +179,10 @@ type Subject struct {
 	Debug *DebugData
 }
 
-// Build makes the payload of the named event (runbook.updated, …) with the
+// buildEvent makes the payload of the named event (runbook.updated, …) with the
 // given event id, created at at, from s. It fails when s lacks what the
 // event must carry.
-func Build(name, id string, at time.Time, s Subject) (Event, error) {
+func buildEvent(name, id string, at time.Time, s Subject) (Event, error) {
 	ev := Event{
 		ID:         id,
 		Type:       "core.event",

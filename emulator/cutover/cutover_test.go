@@ -1,4 +1,4 @@
-package cutover_test
+package cutover
 
 import (
 	"encoding/json"
@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
-	"github.com/standin-dev/standin/emulator/cutover"
 	"github.com/standin-dev/standin/emulator/fake"
-	"github.com/standin-dev/standin/emulator/payload"
 )
 
 // doc is the subset of a Cutover payload the consistency checks read.
@@ -33,13 +31,13 @@ type doc struct {
 	} `json:"relationships"`
 }
 
-func generate(t *testing.T, name string, seed uint64) doc {
+func generateDoc(t *testing.T, name string, seed uint64) doc {
 	t.Helper()
-	e, err := catalog.Lookup("cutover", name)
+	e, err := catalog.LookupIn(Vendor, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := cutover.Generate(fake.New(seed, time.Time{}), e, payload.Options{})
+	b, err := Vendor.Generate(fake.New(seed, time.Time{}), e, catalog.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,10 +49,10 @@ func generate(t *testing.T, name string, seed uint64) doc {
 }
 
 func TestIDsAgreeInsideAPayload(t *testing.T) {
-	for _, e := range must(catalog.ForVendor("cutover")) {
+	for _, e := range Vendor.Events() {
 		t.Run(e.Name, func(t *testing.T) {
 			for seed := range uint64(200) {
-				d := generate(t, e.Name, seed)
+				d := generateDoc(t, e.Name, seed)
 				if got := d.Relationships["current_user"].Data.ID; got != d.Meta.CurrentUser.ID {
 					t.Fatalf("seed %d: relationships.current_user %s, meta.current_user %s", seed, got, d.Meta.CurrentUser.ID)
 				}
@@ -84,22 +82,22 @@ func TestIDsAgreeInsideAPayload(t *testing.T) {
 }
 
 func TestBuildRefusesIncompleteSubjects(t *testing.T) {
-	w := cutover.NewWorld(fake.New(1, time.Time{}))
-	base := cutover.Subject{Actor: w.Users[0], Runbook: w.Runbook, Run: w.Run, Task: w.Tasks[0]}
+	w := newScene(fake.New(1, time.Time{}))
+	base := Subject{Actor: w.Users[0], Runbook: w.Runbook, Run: w.Run, Task: w.Tasks[0]}
 	tests := []struct {
 		event   string
-		subject func(cutover.Subject) cutover.Subject
+		subject func(Subject) Subject
 		wantErr string
 	}{
-		{"task.updated", func(s cutover.Subject) cutover.Subject { return s }, "no changes"},
-		{"integrations.failed", func(s cutover.Subject) cutover.Subject { s.IntegrationID = "5"; return s }, "no debug data"},
-		{"integrations.connect", func(s cutover.Subject) cutover.Subject { return s }, "no integration"},
-		{"run.started", func(s cutover.Subject) cutover.Subject { s.Run.Type = "dry"; return s }, "rehearsal or live"},
-		{"runbook.deleted", func(s cutover.Subject) cutover.Subject { return s }, "unknown"},
+		{"task.updated", func(s Subject) Subject { return s }, "no changes"},
+		{"integrations.failed", func(s Subject) Subject { s.IntegrationID = "5"; return s }, "no debug data"},
+		{"integrations.connect", func(s Subject) Subject { return s }, "no integration"},
+		{"run.started", func(s Subject) Subject { s.Run.Type = "dry"; return s }, "rehearsal or live"},
+		{"runbook.deleted", func(s Subject) Subject { return s }, "unknown"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.event, func(t *testing.T) {
-			_, err := cutover.Build(tt.event, "id", time.Unix(0, 0), tt.subject(base))
+			_, err := buildEvent(tt.event, "id", time.Unix(0, 0), tt.subject(base))
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
@@ -108,7 +106,7 @@ func TestBuildRefusesIncompleteSubjects(t *testing.T) {
 }
 
 func TestRunbookUpdatedCarriesNoMetaRunbook(t *testing.T) {
-	d := generate(t, "runbook.updated", 5)
+	d := generateDoc(t, "runbook.updated", 5)
 	if d.Meta.Runbook != nil || d.Meta.Task != nil {
 		t.Fatalf("runbook.updated has meta.runbook/task, unlike Cutover's: %+v", d.Meta)
 	}
@@ -118,7 +116,7 @@ func TestRunbookUpdatedCarriesNoMetaRunbook(t *testing.T) {
 }
 
 func TestChangesKeepTheirOrder(t *testing.T) {
-	b, err := json.Marshal(cutover.Changes{{Field: "name", Old: "a", New: "b"}, {Field: "duration", Old: 60, New: 90}, {Field: "end_planned", Old: nil, New: "x"}})
+	b, err := json.Marshal(Changes{{Field: "name", Old: "a", New: "b"}, {Field: "duration", Old: 60, New: 90}, {Field: "end_planned", Old: nil, New: "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +127,7 @@ func TestChangesKeepTheirOrder(t *testing.T) {
 
 func TestFormatTime(t *testing.T) {
 	at := time.Date(2025, 6, 27, 12, 25, 0, 384_900_000, time.FixedZone("CEST", 2*3600))
-	if got := cutover.FormatTime(at); got != "2025-06-27T10:25:00.384Z" {
+	if got := FormatTime(at); got != "2025-06-27T10:25:00.384Z" {
 		t.Fatalf("got %s", got)
 	}
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/standin-dev/standin/emulator/payload"
 )
 
-// World is one customer's Cutover instance in a generated story: the
+// scene is one customer's Cutover instance in a generated story: the
 // runbook being run, its tasks and the people acting on them.
-type World struct {
+type scene struct {
 	Domain  string // the customer's mail domain
 	Runbook Runbook
 	Run     Run
@@ -29,13 +29,13 @@ type World struct {
 	Endpoint string
 }
 
-// NewWorld draws a customer, a runbook started a little before src's clock,
+// newScene draws a customer, a runbook started a little before src's clock,
 // a few users and tasks, and one integration task.
-func NewWorld(src *fake.Source) World {
+func newScene(src *fake.Source) scene {
 	company := src.Company()
 	domain := strings.ReplaceAll(strings.ToLower(companyDomain.Replace(company)), " ", "-") + ".com"
 	slug := strings.TrimSuffix(domain, ".com")
-	w := World{Domain: domain}
+	w := scene{Domain: domain}
 	w.Runbook = Runbook{
 		ID:          strconv.Itoa(src.ID(1000, 99999)),
 		Name:        fake.Pick(src, runbookNames),
@@ -62,12 +62,12 @@ func NewWorld(src *fake.Source) World {
 // companyDomain is the first step from a company name to its mail domain.
 var companyDomain = strings.NewReplacer("'", "", "&", "and")
 
-// Generate returns the payload of event e as compact JSON, built from src.
-func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, error) {
-	if _, err := payload.Variant(src, e, opts.Variant); err != nil {
+// generate returns the payload of event e as compact JSON, built from src.
+func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, error) {
+	if _, err := catalog.Variant(src, e, opts.Variant); err != nil {
 		return nil, err
 	}
-	w := NewWorld(src)
+	w := newScene(src)
 	s := Subject{Actor: fake.Pick(src, w.Users), Runbook: w.Runbook, Run: w.Run}
 	switch e.Name {
 	case "task.created", "task.started", "task.updated":
@@ -82,10 +82,10 @@ func Generate(src *fake.Source, e catalog.Event, opts payload.Options) ([]byte, 
 		s.Task.Name = renamed(src, old)
 		s.Changes = Changes{{Field: "name", Old: old, New: s.Task.Name}}
 	case "integrations.failed":
-		s.Debug = FailedExchange(src, w, s.Task)
+		s.Debug = failedExchange(src, w, s.Task)
 	}
 	at := src.Tick(time.Second, 3*time.Minute)
-	ev, err := Build(e.Name, src.UUID(), at, s)
+	ev, err := buildEvent(e.Name, src.UUID(), at, s)
 	if err != nil {
 		return nil, err
 	}
@@ -98,10 +98,10 @@ func renamed(src *fake.Source, name string) string {
 	return name + fake.Pick(src, []string{" (re-run)", " - extended window", " - approved by CAB", " v2", " (manual fallback)"})
 }
 
-// FailedExchange draws a realistic failed call of w's integration for task:
+// failedExchange draws a realistic failed call of w's integration for task:
 // the request Cutover sent with the runbook and task as context, and an
 // error answer from the endpoint, recorded at src's clock.
-func FailedExchange(src *fake.Source, w World, task Task) *DebugData {
+func failedExchange(src *fake.Source, w scene, task Task) *DebugData {
 	body, _ := json.Marshal(map[string]any{
 		"runbook_id": w.Runbook.ID, "runbook_name": w.Runbook.Name,
 		"task_id": task.ID, "task_name": task.Name,
@@ -112,7 +112,7 @@ func FailedExchange(src *fake.Source, w World, task Task) *DebugData {
 		Detail string `json:"detail"`
 	}
 	respBody, _ := json.Marshal(map[string][]apiError{"errors": {{f.title, f.detail}}})
-	respHeaders := HeaderJSON(http.Header{
+	respHeaders := orderedHeaderJSON(http.Header{
 		"Date":           {src.Now().UTC().Format(http.TimeFormat)},
 		"Content-Type":   {"application/json"},
 		"Content-Length": {strconv.Itoa(len(respBody))},
@@ -132,10 +132,10 @@ func FailedExchange(src *fake.Source, w World, task Task) *DebugData {
 	}
 }
 
-// HeaderJSON encodes headers as Cutover's debug data shows them: one JSON
+// orderedHeaderJSON encodes headers as Cutover's debug data shows them: one JSON
 // object, lower-case names, in the order given (names not in h are skipped;
 // multiple values joined with ", ").
-func HeaderJSON(h http.Header, order ...string) string {
+func orderedHeaderJSON(h http.Header, order ...string) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	n := 0

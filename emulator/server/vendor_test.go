@@ -70,10 +70,12 @@ func (acme) NewWorld(src *fake.Source) catalog.World { return &acmeWorld{src: sr
 type acmeWorld struct {
 	src   *fake.Source
 	names map[string]string
+	last  string // the entity a step that names none is about
 }
 
 func (w *acmeWorld) Declare(name, kind string, attrs map[string]any) error {
 	w.names[name] = catalog.AttrString(attrs, "name", "Widget "+name)
+	w.last = name
 	return nil
 }
 
@@ -82,7 +84,11 @@ func (w *acmeWorld) Attr(entity, name string) (any, error) {
 }
 
 func (w *acmeWorld) Build(s *catalog.Step) ([]byte, error) {
-	return payload.Marshal(widget{Type: s.Event.Name, ID: "w-1", Name: w.names[s.Entity], MadeAt: s.At.UTC().Format(time.RFC3339)})
+	entity := s.Entity
+	if entity == "" {
+		entity = w.last
+	}
+	return payload.Marshal(widget{Type: s.Event.Name, ID: "w-1", Name: w.names[entity], MadeAt: s.At.UTC().Format(time.RFC3339)})
 }
 
 // TestAFifthVendorThroughTheRegistryAlone plays a one-step scenario and an

@@ -1,0 +1,436 @@
+package cutover
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/payload"
+)
+
+// Task stages, as the Cutover API reports them.
+const (
+	stageNotStartable = StageNotStartable
+	stageStartable    = StageStartable
+	stageInProgress   = StageInProgress
+	stageComplete     = StageComplete
+)
+
+// world is a Cutover instance during a run: one customer, its
+// runbooks, tasks and users. Tasks run in declaration order: at
+// run.started the first becomes startable, and each task that completes
+// makes the next one startable.
+type world struct {
+	src      *fake.Source
+	base     scene // drawn defaults: customer, names, ids, endpoint
+	es       catalog.Entities
+	runbooks map[string]*runbookState
+	tasks    map[string]*taskState
+	order    []string // task entities, declaration order
+	users    map[string]User
+	nextTask int
+	nextUser int
+	lead     User // the default actor
+	// changed is closed (and replaced) whenever a task changes, for
+	// await steps.
+	changed chan struct{}
+}
+
+type runbookState struct {
+	Runbook
+	run     Run
+	started bool
+}
+
+// taskState is a task of a Cutover run as the world keeps it.
+type taskState struct {
+	Task
+	Runbook       string // the runbook entity
+	Stage         string
+	Description   *string
+	Duration      *int64
+	Integration   bool
+	IntegrationID string
+	action        action
+	skipped       bool
+	startActual   *time.Time
+	endActual     *time.Time
+}
+
+func newWorld(src *fake.Source) *world {
+	base := newScene(src)
+	// The runbook's start_actual is set by run.started; until then it is
+	// the story's start.
+	base.Runbook.StartActual = src.Now()
+	first, _ := strconv.Atoi(base.Tasks[0].ID)
+	return &world{
+		src: src, base: base, es: catalog.NewEntities(),
+		runbooks: map[string]*runbookState{}, tasks: map[string]*taskState{},
+		users: map[string]User{}, nextTask: first, lead: base.Users[0],
+		changed: make(chan struct{}),
+	}
+}
+
+// notify wakes the await steps: a task changed.
+func (w *world) notify() {
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// Declare adds an entity of the script.
+func (w *world) Declare(name, kind string, attrs map[string]any) error {
+	switch kind {
+	case "runbook":
+		rb := &runbookState{Runbook: w.base.Runbook, run: w.base.Run}
+		if len(w.runbooks) > 0 {
+			rb.ID = strconv.Itoa(w.src.ID(1000, 99999))
+			rb.run.ID = strconv.Itoa(w.src.ID(100, 9999))
+		}
+		rb.Name = catalog.AttrString(attrs, "name", rb.Name)
+		rb.ID = catalog.AttrString(attrs, "id", rb.ID)
+		rb.run.Type = catalog.AttrString(attrs, "run_type", Live)
+		w.runbooks[name] = rb
+	case "task":
+		t := &taskState{Stage: catalog.AttrString(attrs, "stage", stageNotStartable), action: actionOf(attrs)}
+		t.Integration = catalog.AttrBool(attrs, "integration", false) || t.action.url != ""
+		t.ID = strconv.Itoa(w.nextTask)
+		w.nextTask++
+		if i := len(w.order); i < len(w.base.Tasks) {
+			t.Name = w.base.Tasks[i].Name
+		} else {
+			t.Name = fmt.Sprintf("Task %d", i+1)
+		}
+		if t.Integration {
+			t.Name = w.base.IntegrationTask.Name
+			t.IntegrationID = w.base.IntegrationID
+			if w.integrationTasks() > 0 {
+				t.IntegrationID = strconv.Itoa(w.src.ID(1, 400))
+			}
+		}
+		t.Name = catalog.AttrString(attrs, "name", t.Name)
+		t.ID = catalog.AttrString(attrs, "id", t.ID)
+		w.tasks[name] = t
+		w.order = append(w.order, name)
+	case "user":
+		u := w.newUser()
+		u.Email = catalog.AttrString(attrs, "email", u.Email)
+		u.ID = catalog.AttrString(attrs, "id", u.ID)
+		if len(w.users) == 0 {
+			w.lead = u
+		}
+		w.users[name] = u
+	default:
+		return fmt.Errorf("cutover has no entity kind %q", kind)
+	}
+	w.es.Add(name, kind)
+	return nil
+}
+
+func (w *world) integrationTasks() int {
+	n := 0
+	for _, t := range w.tasks {
+		if t.Integration {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *world) newUser() User {
+	if w.nextUser < len(w.base.Users) {
+		u := w.base.Users[w.nextUser]
+		w.nextUser++
+		return u
+	}
+	w.nextUser++
+	return User{ID: strconv.Itoa(w.src.ID(1, 5000)), Email: w.src.Person(w.base.Domain).Email}
+}
+
+var (
+	runbookAttrs = catalog.AttrTable[*runbookState]{
+		"id":           func(rb *runbookState) any { return rb.ID },
+		"name":         func(rb *runbookState) any { return rb.Name },
+		"run_type":     func(rb *runbookState) any { return rb.run.Type },
+		"frontend_url": func(rb *runbookState) any { return rb.FrontendURL() },
+	}
+	taskAttrs = catalog.AttrTable[*taskState]{
+		"id":          func(t *taskState) any { return t.ID },
+		"name":        func(t *taskState) any { return t.Name },
+		"stage":       func(t *taskState) any { return t.Stage },
+		"integration": func(t *taskState) any { return t.Integration },
+		"url":         func(t *taskState) any { return t.action.url },
+	}
+	userAttrs = catalog.AttrTable[User]{
+		"id":    func(u User) any { return u.ID },
+		"email": func(u User) any { return u.Email },
+		"name":  func(u User) any { return u.Email },
+	}
+)
+
+// Attr reads an entity's attribute.
+func (w *world) Attr(entity, name string) (any, error) {
+	kind, _ := w.es.KindOf(entity)
+	switch kind {
+	case "runbook":
+		return runbookAttrs.Get(entity, kind, name, w.runbooks[entity])
+	case "task":
+		return taskAttrs.Get(entity, kind, name, w.tasks[entity])
+	case "user":
+		return userAttrs.Get(entity, kind, name, w.users[entity])
+	}
+	return nil, fmt.Errorf("no entity %q is declared", entity)
+}
+
+// runbook returns the runbook entity (the only one, made on first use
+// when none is declared).
+func (w *world) runbook() (string, *runbookState, error) {
+	name, ok, err := w.es.Resolve("", "runbook")
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
+		if err := w.Declare(name, "runbook", nil); err != nil {
+			return "", nil, err
+		}
+	}
+	return name, w.runbooks[name], nil
+}
+
+// Build makes the payload of an event step.
+func (w *world) Build(s *catalog.Step) ([]byte, error) { return w.build(s, nil) }
+
+// build makes the payload of s; debug is integrations.failed's record of
+// a real exchange (nil: the world draws a simulated one).
+func (w *world) build(s *catalog.Step, debug *DebugData) ([]byte, error) {
+	actor := w.lead
+	if s.Actor != "" {
+		u, ok := w.users[s.Actor]
+		if !ok {
+			return nil, fmt.Errorf("actor %q is not a user entity", s.Actor)
+		}
+		actor = u
+	}
+	subject := Subject{Actor: actor}
+	switch s.Spec.About {
+	case "runbook":
+		name, ok, err := w.es.Resolve(s.Entity, "runbook")
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if err := w.Declare(name, "runbook", nil); err != nil {
+				return nil, err
+			}
+		}
+		rb := w.runbooks[name]
+		switch s.Event.Name {
+		case "run.started":
+			if rb.started {
+				// Another run of the runbook (a rehearsal, then live).
+				rb.run.ID = strconv.Itoa(s.Src.ID(100, 9999))
+			}
+			rb.run.Type = s.WithString("run_type", rb.run.Type)
+			rb.StartActual = s.At
+			rb.started = true
+			w.advance()
+		case "runbook.updated":
+			for _, f := range s.Update {
+				if f.Name == "name" {
+					rb.Name = f.Value.(string)
+				}
+			}
+		}
+		subject.Runbook, subject.Run = rb.Runbook, rb.run
+	case "task":
+		name, ok, err := w.es.Resolve(s.Entity, "task")
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if err := w.Declare(name, "task", nil); err != nil {
+				return nil, err
+			}
+		}
+		t := w.tasks[name]
+		_, rb, err := w.runbook()
+		if err != nil {
+			return nil, err
+		}
+		subject.Runbook, subject.Run = rb.Runbook, rb.run
+		if err := w.taskEvent(s, name, t, &subject, debug); err != nil {
+			return nil, err
+		}
+		subject.Task = t.Task
+		subject.IntegrationID = t.IntegrationID
+	}
+	ev, err := buildEvent(s.Event.Name, s.Src.UUID(), s.At, subject)
+	if err != nil {
+		return nil, err
+	}
+	return payload.Marshal(ev)
+}
+
+// taskEvent moves task t as event s says.
+func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *Subject, debug *DebugData) error {
+	isIntegration := s.Event.Name != "task.created" && s.Event.Name != "task.started" && s.Event.Name != "task.updated"
+	if isIntegration && !t.Integration {
+		return fmt.Errorf("task %s has no integration action; declare it with integration: true", name)
+	}
+	switch s.Event.Name {
+	case "task.started":
+		t.Stage = stageInProgress
+		at := s.At
+		t.startActual = &at
+	case "task.updated":
+		for _, f := range s.Update {
+			var old, now any
+			switch f.Name {
+			case "name":
+				old, now = t.Name, f.Value
+				t.Name = f.Value.(string)
+			case "stage":
+				old, now = t.Stage, f.Value
+				t.Stage = f.Value.(string)
+			case "description":
+				if t.Description != nil {
+					old = *t.Description
+				}
+				d := f.Value.(string)
+				t.Description, now = &d, d
+			case "duration":
+				if t.Duration != nil {
+					old = *t.Duration
+				}
+				d := f.Value.(int64)
+				t.Duration, now = &d, d
+			}
+			if old == now {
+				continue // Cutover reports what changed
+			}
+			subject.Changes = append(subject.Changes, Change{Field: f.Name, Old: old, New: now})
+		}
+		if len(subject.Changes) == 0 {
+			return fmt.Errorf("task.updated changes nothing: task %s already has %s", name, describeFields(s.Update))
+		}
+		if t.Stage == stageComplete && t.endActual == nil {
+			at := s.At
+			t.endActual = &at
+			if t.startActual == nil {
+				t.startActual = &at
+			}
+		}
+		if t.Stage == stageComplete {
+			w.advance()
+		}
+	case "integrations.failed":
+		if debug != nil {
+			subject.Debug = debug
+		} else {
+			subject.Debug = w.failedExchange(s, subject.Runbook, t)
+		}
+	}
+	w.notify()
+	return nil
+}
+
+// describeFields writes updates as field=value pairs for messages.
+func describeFields(fs []catalog.Update) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%s %v", f.Name, f.Value)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// advance makes the first task that is not startable yet startable, if no
+// task is startable or in progress (tasks run one after another).
+func (w *world) advance() {
+	for _, name := range w.order {
+		switch w.tasks[name].Stage {
+		case stageStartable, stageInProgress:
+			return
+		case stageNotStartable:
+			w.tasks[name].Stage = stageStartable
+			return
+		}
+	}
+}
+
+// failedExchange draws the record of a failed call of t's integration,
+// with the status, title and detail the step asks for.
+func (w *world) failedExchange(s *catalog.Step, rb Runbook, t *taskState) *DebugData {
+	base := w.base
+	base.Runbook = rb
+	d := failedExchange(s.Src, base, t.Task)
+	status, hasStatus := s.WithInt("status")
+	title, detail := s.WithString("title", ""), s.WithString("detail", "")
+	if !hasStatus && title == "" && detail == "" {
+		return d
+	}
+	if hasStatus {
+		d.ResponseStatus = strconv.Itoa(status)
+		if title == "" {
+			title = http.StatusText(status)
+		}
+		if detail == "" {
+			detail = failureDetail(status)
+		}
+	}
+	type apiError struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	var old struct {
+		Errors []apiError `json:"errors"`
+	}
+	_ = json.Unmarshal([]byte(d.ResponseBody), &old)
+	if len(old.Errors) > 0 {
+		title = or(title, old.Errors[0].Title)
+		detail = or(detail, old.Errors[0].Detail)
+	}
+	body, _ := json.Marshal(map[string][]apiError{"errors": {{title, detail}}})
+	d.ResponseBody = string(body)
+	d.ResponseHeaders = orderedHeaderJSON(http.Header{
+		"Date":           {s.At.UTC().Format(http.TimeFormat)},
+		"Content-Type":   {"application/json"},
+		"Content-Length": {strconv.Itoa(len(body))},
+		"Connection":     {"keep-alive"},
+		"Vary":           {"Origin"},
+	}, "date", "content-type", "content-length", "connection", "vary")
+	return d
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// failureDetail is what an endpoint typically says with status.
+func failureDetail(status int) string {
+	switch {
+	case status == 401:
+		return "The access token is missing, invalid or expired."
+	case status == 403:
+		return "The integration user is not allowed to perform this operation."
+	case status == 404:
+		return "The requested resource does not exist."
+	case status == 429:
+		return "Rate limit exceeded; retry later."
+	case status == 502 || status == 504:
+		return "The upstream service did not respond."
+	case status == 503:
+		return "The service is temporarily unavailable for maintenance."
+	case status >= 500:
+		return "An unexpected error occurred."
+	case status >= 400:
+		return "The request was not accepted."
+	}
+	return "The endpoint did not confirm the request."
+}
