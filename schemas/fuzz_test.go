@@ -49,4 +49,3 @@ func cut(e string) (string, string, bool) {
 	}
 	return e, "", false
 }
-

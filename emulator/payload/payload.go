@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
 )
 
 // Marshal encodes v as compact JSON the way the vendors send it: struct

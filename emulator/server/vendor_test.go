@@ -65,7 +65,9 @@ func (acme) Generate(src *fake.Source, e catalog.Event, _ catalog.Options) ([]by
 	return payload.Marshal(widget{Type: e.Name, ID: fmt.Sprintf("w-%d", src.ID(1, 999)), Name: "Sprocket", MadeAt: src.Now().Format(time.RFC3339)})
 }
 
-func (acme) NewWorld(src *fake.Source) catalog.World { return &acmeWorld{src: src, names: map[string]string{}} }
+func (acme) NewWorld(src *fake.Source) catalog.World {
+	return &acmeWorld{src: src, names: map[string]string{}}
+}
 
 type acmeWorld struct {
 	src   *fake.Source
