@@ -131,10 +131,3 @@ func TestFormatTime(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}

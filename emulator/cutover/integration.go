@@ -94,7 +94,7 @@ func (a action) check(task string) error {
 	case a.url == "":
 		return fmt.Errorf("task %s has no url: fire: calls the integration's endpoint (set url:, or emit integrations.* events to simulate)", task)
 	case a.auth == "token" && a.token == "":
-		return fmt.Errorf("task %s: auth token needs token:", task)
+		return fmt.Errorf("task %s: auth token needs a token: attribute", task)
 	case a.auth == "oauth2" && (a.tokenURL == "" || a.clientID == "" || a.clientSecret == ""):
 		return fmt.Errorf("task %s: auth oauth2 needs token_url, client_id and client_secret", task)
 	}

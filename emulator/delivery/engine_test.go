@@ -264,7 +264,7 @@ func newTokenServer(t *testing.T, expiresIn int) *tokenServer {
 		id, _ = url.QueryUnescape(id)
 		secret, _ = url.QueryUnescape(secret)
 		if r.Method != "POST" || !ok || id != "client" || secret != "p@ss word" {
-			http.Error(w, `{"error":"invalid_client"}`, 401)
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
 			return
 		}
 		if code != 200 {
