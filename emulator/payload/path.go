@@ -1,7 +1,7 @@
 package payload
 
 import (
-	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -22,60 +22,72 @@ func (e *PathError) Error() string { return e.Pointer + ": " + e.Msg }
 // ["meta", "task", "name"] or ["data", "task", "assignees", "members", "0"])
 // in doc, a JSON object, to value, a JSON document, and returns the new
 // document with every other member in its place. A missing object member
-// is added last; an array index must exist. Errors are *PathError.
+// is added last; an array index must exist. Only the objects and arrays
+// along the path are decoded. Errors are *PathError.
 func SetPath(doc []byte, path []string, value []byte) ([]byte, error) {
 	if len(path) == 0 {
 		return nil, errors.New("empty path")
 	}
-	root, err := decodeOrdered(doc)
+	root, err := parse(doc)
 	if err != nil {
 		return nil, fmt.Errorf("payload: %w", err)
 	}
-	v, err := decodeOrdered(value)
+	v, err := parse(value)
 	if err != nil {
 		return nil, fmt.Errorf("value: %w", err)
 	}
-	cur := root
-	ptr := ""
-	for i, seg := range path {
-		last := i == len(path)-1
-		ptr += "/" + escapePointer(seg)
-		switch c := cur.(type) {
-		case *object:
-			if last {
-				if _, ok := c.vals[seg]; !ok {
-					c.keys = append(c.keys, seg)
-				}
-				c.vals[seg] = v
-				continue
-			}
-			next, ok := c.vals[seg]
-			switch {
-			case !ok && len(c.keys) == 0:
-				return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("no member %q here: the object is empty", seg)}
-			case !ok:
-				return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("no member %q here; members: %s", seg, strings.Join(c.keys, ", "))}
-			}
-			cur = next
-		case []any:
-			n, err := strconv.Atoi(seg)
-			if err != nil || n < 0 || n >= len(c) {
-				return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("%q is not an index of this array of %d", seg, len(c))}
-			}
-			if last {
-				c[n] = v
-				continue
-			}
-			cur = c[n]
-		default:
-			return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("the path goes into %s, which has no members", kind(cur))}
-		}
-	}
-	var out bytes.Buffer
-	if err := encodeOrdered(&out, root); err != nil {
+	out, err := setIn(root, path, v, "")
+	if err != nil {
 		return nil, err
 	}
-	return out.Bytes(), nil
+	return Marshal(out)
+}
+
+// setIn returns cur with the value at path set to v; ptr is the pointer of
+// cur.
+func setIn(cur json.RawMessage, path []string, v json.RawMessage, ptr string) (json.RawMessage, error) {
+	seg, rest := path[0], path[1:]
+	ptr += "/" + escapePointer(seg)
+	switch k := kind(cur); k {
+	case "an object":
+		var o Object
+		if err := o.UnmarshalJSON(cur); err != nil {
+			return nil, err
+		}
+		if len(rest) > 0 {
+			next, ok := o.Get(seg)
+			switch {
+			case !ok && len(o.keys) == 0:
+				return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("no member %q here: the object is empty", seg)}
+			case !ok:
+				return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("no member %q here; members: %s", seg, strings.Join(o.keys, ", "))}
+			}
+			var err error
+			if v, err = setIn(next, rest, v, ptr); err != nil {
+				return nil, err
+			}
+		}
+		o.set(seg, v)
+		return o.MarshalJSON()
+	case "an array":
+		var arr []json.RawMessage
+		if err := json.Unmarshal(cur, &arr); err != nil {
+			return nil, err
+		}
+		n, err := strconv.Atoi(seg)
+		if err != nil || n < 0 || n >= len(arr) {
+			return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("%q is not an index of this array of %d", seg, len(arr))}
+		}
+		if len(rest) > 0 {
+			if v, err = setIn(arr[n], rest, v, ptr); err != nil {
+				return nil, err
+			}
+		}
+		arr[n] = v
+		return Marshal(arr)
+	default:
+		return nil, &PathError{Pointer: ptr, Msg: fmt.Sprintf("the path goes into %s, which has no members", k)}
+	}
 }
 
 func escapePointer(s string) string {

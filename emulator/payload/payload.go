@@ -15,17 +15,20 @@ import (
 
 // Marshal encodes v as compact JSON the way the vendors send it: struct
 // field order kept, no HTML escaping of <, > and &.
-func Marshal(v any) ([]byte, error) {
+func Marshal(v any) ([]byte, error) { return appendMarshal(nil, v) }
+
+// appendMarshal appends v, encoded as Marshal encodes it, to dst.
+func appendMarshal(dst []byte, v any) ([]byte, error) {
 	e := encoders.Get().(*encoder)
 	e.buf.Reset()
 	if err := e.enc.Encode(v); err != nil {
 		return nil, err
 	}
-	out := bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+	dst = append(dst, bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))...)
 	if e.buf.Cap() <= maxPooledBuffer {
 		encoders.Put(e)
 	}
-	return out, nil
+	return dst, nil
 }
 
 // encoder is a json.Encoder set up for Marshal with the buffer it writes
