@@ -2,8 +2,6 @@ package rocketlane
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -59,14 +57,8 @@ type Event struct {
 	EventTriggeredAt Millis     `json:"eventTriggeredAt"`
 }
 
-// JSON returns the event as compact JSON, the way Rocketlane sends it: the
-// bytes payload.Marshal gives (see encode.go).
-func (e Event) JSON() ([]byte, error) {
-	if b, ok := encodeEvent(e); ok {
-		return b, nil
-	}
-	return payload.Marshal(e)
-}
+// JSON returns the event as compact JSON, the way Rocketlane sends it.
+func (e Event) JSON() ([]byte, error) { return payload.Marshal(e) }
 
 // Data holds the resource an event is about: exactly one of the three is
 // set, matching the event's resourceType.
@@ -77,83 +69,12 @@ type Data struct {
 }
 
 // ChangeLog is the change an *_UPDATED event reports: the names of the
-// changed fields and their values before (From) and after (To).
+// changed fields and their values before (From) and after (To), in the
+// order of changedFields.
 type ChangeLog struct {
-	ChangedFields []string `json:"changedFields"`
-	From          Values   `json:"from"`
-	To            Values   `json:"to"`
-}
-
-// Values is a JSON object whose keys keep the order they were set in (a
-// changeLog's from and to).
-type Values struct {
-	keys []string
-	vals map[string]json.RawMessage
-}
-
-// Set sets key to the JSON value raw, appending key if it is new.
-func (v *Values) Set(key string, raw json.RawMessage) {
-	if v.vals == nil {
-		v.vals = map[string]json.RawMessage{}
-	}
-	if _, ok := v.vals[key]; !ok {
-		v.keys = append(v.keys, key)
-	}
-	v.vals[key] = slices.Clone(raw)
-}
-
-// Get returns the JSON value of key.
-func (v Values) Get(key string) (json.RawMessage, bool) {
-	raw, ok := v.vals[key]
-	return raw, ok
-}
-
-// Keys returns the keys in order.
-func (v Values) Keys() []string { return slices.Clone(v.keys) }
-
-// MarshalJSON encodes the object with its keys in order.
-func (v Values) MarshalJSON() ([]byte, error) {
-	n := 2
-	for _, k := range v.keys {
-		n += len(k) + len(v.vals[k]) + 4
-	}
-	b := make([]byte, 0, n)
-	b = append(b, '{')
-	for i, k := range v.keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, k) // as payload.Marshal(k)
-		b = append(b, ':')
-		b = append(b, v.vals[k]...)
-	}
-	return append(b, '}'), nil
-}
-
-// UnmarshalJSON decodes a JSON object, keeping its key order.
-func (v *Values) UnmarshalJSON(data []byte) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	t, err := d.Token()
-	if err != nil {
-		return err
-	}
-	if t != json.Delim('{') {
-		return errors.New("rocketlane: changeLog values must be a JSON object")
-	}
-	*v = Values{}
-	for d.More() {
-		kt, err := d.Token()
-		if err != nil {
-			return err
-		}
-		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
-			return err
-		}
-		v.Set(kt.(string), raw)
-	}
-	_, err = d.Token()
-	return err
+	ChangedFields []string       `json:"changedFields"`
+	From          payload.Object `json:"from"`
+	To            payload.Object `json:"to"`
 }
 
 // TaskChange returns the changeLog of an update from before to after: every
