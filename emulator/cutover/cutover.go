@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/standin-dev/standin/emulator/payload"
 )
 
 // TimeLayout is how Cutover writes times: ISO 8601, UTC, milliseconds.
@@ -69,22 +71,15 @@ type Changes []Change
 
 // MarshalJSON writes the changes as one JSON object.
 func (cs Changes) MarshalJSON() ([]byte, error) {
-	b := []byte{'{'}
-	for i, c := range cs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		k, err := json.Marshal(c.Field)
-		if err != nil {
-			return nil, err
-		}
+	var o payload.Object
+	for _, c := range cs {
 		v, err := json.Marshal([2]any{c.Old, c.New})
 		if err != nil {
 			return nil, err
 		}
-		b = append(append(append(b, k...), ':'), v...)
+		o.Set(c.Field, v)
 	}
-	return append(b, '}'), nil
+	return json.Marshal(o)
 }
 
 // DebugData is the exchange Cutover records for a failed integration: every

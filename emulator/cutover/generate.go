@@ -2,7 +2,6 @@ package cutover
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -136,24 +135,15 @@ func failedExchange(src *fake.Source, w scene, task Task) *DebugData {
 // object, lower-case names, in the order given (names not in h are skipped;
 // multiple values joined with ", ").
 func orderedHeaderJSON(h http.Header, order ...string) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	n := 0
+	var o payload.Object
 	for _, name := range order {
-		vs := h.Values(name)
-		if len(vs) == 0 {
-			continue
+		if vs := h.Values(name); len(vs) > 0 {
+			v, _ := json.Marshal(strings.Join(vs, ", "))
+			o.Set(strings.ToLower(name), v)
 		}
-		if n > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(strings.ToLower(name))
-		v, _ := json.Marshal(strings.Join(vs, ", "))
-		fmt.Fprintf(&b, "%s:%s", k, v)
-		n++
 	}
-	b.WriteByte('}')
-	return b.String()
+	b, _ := json.Marshal(o)
+	return string(b)
 }
 
 var runbookNames = []string{

@@ -1,14 +1,12 @@
 package cutover
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -246,29 +244,15 @@ func requestHeaderJSON(h http.Header) string {
 func responseHeaderJSON(h http.Header) string { return headerJSON(h, true) }
 
 func headerJSON(h http.Header, lower bool) string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		name := k
+	m := make(map[string]string, len(h))
+	for k, vs := range h {
 		if lower {
-			name = strings.ToLower(k)
+			k = strings.ToLower(k)
 		}
-		kb, _ := json.Marshal(name)
-		vb, _ := json.Marshal(strings.Join(h[k], ", "))
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(vb)
+		m[k] = strings.Join(vs, ", ")
 	}
-	b.WriteByte('}')
-	return b.String()
+	b, _ := json.Marshal(m) // keys sorted, as Cutover's debug data lists them
+	return string(b)
 }
 
 // redactURL hides a password in the URL's user information.

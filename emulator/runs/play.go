@@ -11,7 +11,6 @@
 package runs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -861,66 +860,48 @@ func (r *Run) typed(a scenarios.Assign, fields []catalog.Field, resolve scenario
 // encodeValue writes a script value as JSON, expanding its references;
 // mappings keep their order.
 func encodeValue(v scenarios.Value, resolve scenarios.Resolver) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := writeValue(&buf, v.V, resolve); err != nil {
+	x, err := plainValue(v.V, resolve)
+	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return payload.Marshal(x)
 }
 
-func writeValue(buf *bytes.Buffer, v any, resolve scenarios.Resolver) error {
+// plainValue turns a script value into what payload.Marshal writes: lists
+// as []any, mappings as payload.Objects (in script order), references
+// expanded.
+func plainValue(v any, resolve scenarios.Resolver) (any, error) {
 	switch x := v.(type) {
 	case string:
 		if scenarios.HasRefs(x) {
-			val, err := scenarios.Expand(x, resolve)
-			if err != nil {
-				return err
-			}
-			b, err := payload.Marshal(val)
-			if err != nil {
-				return err
-			}
-			buf.Write(b)
-			return nil
+			return scenarios.Expand(x, resolve)
 		}
-		b, err := payload.Marshal(x)
-		if err != nil {
-			return err
-		}
-		buf.Write(b)
+		return x, nil
 	case []scenarios.Value:
-		buf.WriteByte('[')
+		out := make([]any, len(x))
 		for i, item := range x {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := writeValue(buf, item.V, resolve); err != nil {
-				return err
+			var err error
+			if out[i], err = plainValue(item.V, resolve); err != nil {
+				return nil, err
 			}
 		}
-		buf.WriteByte(']')
+		return out, nil
 	case []scenarios.Assign:
-		buf.WriteByte('{')
-		for i, a := range x {
-			if i > 0 {
-				buf.WriteByte(',')
+		var o payload.Object
+		for _, a := range x {
+			item, err := plainValue(a.Value.V, resolve)
+			if err != nil {
+				return nil, err
 			}
-			k, _ := payload.Marshal(a.Key)
-			buf.Write(k)
-			buf.WriteByte(':')
-			if err := writeValue(buf, a.Value.V, resolve); err != nil {
-				return err
+			b, err := payload.Marshal(item)
+			if err != nil {
+				return nil, err
 			}
+			o.Set(a.Key, b)
 		}
-		buf.WriteByte('}')
-	default:
-		b, err := payload.Marshal(x)
-		if err != nil {
-			return err
-		}
-		buf.Write(b)
+		return o, nil
 	}
-	return nil
+	return v, nil
 }
 
 // finish records the outcome: the step error, or the deliveries' counts.
