@@ -16,8 +16,8 @@ import (
 	"github.com/standin-dev/standin/schemas"
 )
 
-// vendors are the vendors the CLI knows.
-var vendors = emulator.Vendors
+// vendors returns the vendors the CLI knows.
+func vendors() *catalog.Registry { return emulator.Vendors() }
 
 func newEventsCmd() *cobra.Command {
 	var vendor string

@@ -208,6 +208,10 @@ type Emission struct {
 	// with the source to draw from; it returns the payload and the entity
 	// it is about.
 	Build func(at time.Time, src *fake.Source) (body []byte, entity string, err error)
+	// Prepare, when set, is called with the world locked and the source
+	// Build will draw from, before the event's time is drawn: what the
+	// event needs drawn first (an API's acting user).
+	Prepare func(src *fake.Source)
 	// Note says what happened, for the run's report.
 	Note string
 	// Outside marks an event made outside the run's steps (an API call):

@@ -265,14 +265,17 @@ func (a *api) move(ctx context.Context, id, tid, action string) (Document, error
 		return Document{}, err
 	}
 	var doc Document
+	var actor string
 	err = h.Emit(ctx, catalog.Emission{Event: event, Outside: true, Note: "PATCH " + prefix + "/core/runbooks/" + id + "/tasks/" + tid + "/" + action,
+		// The API's user is drawn before the call's time gap, as it always was.
+		Prepare: func(src *fake.Source) { actor = w.apiActor(src) },
 		Build: func(at time.Time, src *fake.Source) ([]byte, string, error) {
 			name, err := w.movable(id, tid, action)
 			if err != nil {
 				return nil, "", err
 			}
 			t := w.tasks[name]
-			s := &catalog.Step{Event: e, Spec: vocabulary.Events[e.Name], Entity: name, Actor: w.apiActor(src), Update: update, With: map[string]any{}, At: at, Src: src}
+			s := &catalog.Step{Event: e, Spec: vocabulary.Events[e.Name], Entity: name, Actor: actor, Update: update, With: map[string]any{}, At: at, Src: src}
 			b, err := w.build(s, nil)
 			if err != nil {
 				return nil, "", unprocessable("task %s: %v", tid, err)

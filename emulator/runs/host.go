@@ -49,9 +49,16 @@ func (r *Run) Emit(ctx context.Context, e catalog.Emission) error {
 		return err
 	}
 	r.wmu.Lock()
-	at, src := r.src.Now(), r.src
+	src := r.src
 	if e.Outside {
-		at, src = r.src.Advance(r.apiSrc.Duration(minGap, maxGap)), r.apiSrc
+		src = r.apiSrc
+	}
+	if e.Prepare != nil {
+		e.Prepare(src)
+	}
+	at := r.src.Now()
+	if e.Outside {
+		at = r.src.Advance(r.apiSrc.Duration(minGap, maxGap))
 	}
 	b, entity, err := e.Build(at, src)
 	r.wmu.Unlock()
