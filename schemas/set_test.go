@@ -115,7 +115,8 @@ func TestSetIsSafeConcurrently(t *testing.T) {
 }
 
 func TestVendorIsMadeOnce(t *testing.T) {
-	if schemas.Vendor("cutover") != schemas.Vendor("cutover") {
+	first, second := schemas.Vendor("cutover"), schemas.Vendor("cutover")
+	if first != second {
 		t.Error("two Sets for cutover")
 	}
 	if got := schemas.Vendor("cutover").Slugs(); !slices.Contains(got, "task-created") || slices.Contains(got, "common") {
