@@ -48,7 +48,22 @@ func (r *Run) Emit(ctx context.Context, e catalog.Emission) error {
 	if err != nil {
 		return err
 	}
+	// The event is built, checked and recorded with the world locked, so
+	// that whatever its change wakes (an await step) finds it recorded.
 	r.wmu.Lock()
+	de, err := r.emitLocked(ev, e)
+	r.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	if e.Outside {
+		return r.send(context.WithoutCancel(ctx), de, false)
+	}
+	return r.send(ctx, de, true)
+}
+
+// emitLocked builds, validates and records e. Call with r.wmu held.
+func (r *Run) emitLocked(ev catalog.Event, e catalog.Emission) (delivery.Event, error) {
 	src := r.src
 	if e.Outside {
 		src = r.apiSrc
@@ -61,13 +76,12 @@ func (r *Run) Emit(ctx context.Context, e catalog.Emission) error {
 		at = r.src.Advance(r.apiSrc.Duration(minGap, maxGap))
 	}
 	b, entity, err := e.Build(at, src)
-	r.wmu.Unlock()
 	if err != nil {
-		return err
+		return delivery.Event{}, err
 	}
 	if r.check {
 		if err := r.validate(ev, b, false); err != nil {
-			return err
+			return delivery.Event{}, err
 		}
 	}
 	de := delivery.Event{ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: ev.Name, Body: b, Time: time.Now().UTC()}
@@ -75,13 +89,7 @@ func (r *Run) Emit(ctx context.Context, e catalog.Emission) error {
 	if !e.Outside {
 		st = r.current
 	}
-	if err := r.record(st, de, entity, at, "", e.Note); err != nil {
-		return err
-	}
-	if e.Outside {
-		return r.send(context.WithoutCancel(ctx), de, false)
-	}
-	return r.send(ctx, de, true)
+	return de, r.record(st, de, entity, at, "", e.Note)
 }
 
 // act plays a step of one of the vendor's own kinds through its world.
