@@ -70,7 +70,7 @@ type actionRun struct {
 }
 
 // emit makes the Cutover event name about the action's task.
-func (a *actionRun) emit(ctx context.Context, name string, update []catalog.Update, debug *DebugData, note string) error {
+func (a *actionRun) emit(ctx context.Context, name string, update []catalog.Update, debug *debugData, note string) error {
 	e, err := catalog.LookupIn(Vendor, name)
 	if err != nil {
 		return err
@@ -91,7 +91,7 @@ func (a *actionRun) state(cancel bool) (stage string, act action, integration bo
 		if _, rb, err = a.w.runbook(); err != nil {
 			return
 		}
-		stage, act, integration, out, rehearsal = t.Stage, t.action, t.Integration, t.action.request(rb.Runbook, t.Task, cancel), rb.run.Type == Rehearsal
+		stage, act, integration, out, rehearsal = t.Stage, t.action, t.Integration, t.action.request(rb.runbookInfo, t.taskRef, cancel), rb.run.Type == runRehearsal
 	})
 	return
 }

@@ -10,31 +10,31 @@ import (
 
 // Task stages, as the API reports them.
 const (
-	StageNotStartable = "not_startable"
-	StageStartable    = "startable"
-	StageInProgress   = "in_progress"
-	StageComplete     = "complete"
+	stageNotStartable = "not_startable"
+	stageStartable    = "startable"
+	stageInProgress   = "in_progress"
+	stageComplete     = "complete"
 )
 
-// Document is a JSON:API document: one resource or a list in Data, with
+// document is a JSON:API document: one resource or a list in Data, with
 // Meta and Links for lists.
-type Document struct {
+type document struct {
 	Data  any            `json:"data"`
 	Meta  map[string]any `json:"meta,omitempty"`
 	Links map[string]any `json:"links,omitempty"`
 }
 
-// Resource is a JSON:API resource object.
-type Resource struct {
+// resource is a JSON:API resource object.
+type resource struct {
 	ID            string                  `json:"id"`
 	Type          string                  `json:"type"`
 	Attributes    any                     `json:"attributes"`
-	Relationships map[string]Relationship `json:"relationships,omitempty"`
+	Relationships map[string]relationship `json:"relationships,omitempty"`
 	Links         map[string]string       `json:"links,omitempty"`
 }
 
-// RunbookAttributes are a runbook's attributes in the API.
-type RunbookAttributes struct {
+// runbookAttributes are a runbook's attributes in the API.
+type runbookAttributes struct {
 	Name string `json:"name"`
 	// Stage is planning before the run starts, active during it and
 	// complete once every task is.
@@ -46,8 +46,8 @@ type RunbookAttributes struct {
 	TasksCount  int     `json:"tasks_count"`
 }
 
-// TaskAttributes are a task's attributes in the API.
-type TaskAttributes struct {
+// taskAttributes are a task's attributes in the API.
+type taskAttributes struct {
 	Name        string  `json:"name"`
 	Stage       string  `json:"stage"`
 	Description *string `json:"description"`
@@ -61,24 +61,24 @@ type TaskAttributes struct {
 	Skipped bool `json:"skipped"`
 }
 
-// APIError is one JSON:API error object.
-type APIError struct {
+// errorObject is one JSON:API error object.
+type errorObject struct {
 	Status string `json:"status"`
 	Title  string `json:"title"`
 	Detail string `json:"detail"`
 }
 
-// ErrorDocument is a JSON:API error answer.
-type ErrorDocument struct {
-	Errors []APIError `json:"errors"`
+// errorDocument is a JSON:API error answer.
+type errorDocument struct {
+	Errors []errorObject `json:"errors"`
 }
 
-// NewError returns the error document of an HTTP status with detail.
-func NewError(status int, detail string) ErrorDocument {
-	return ErrorDocument{Errors: []APIError{{Status: strconv.Itoa(status), Title: http.StatusText(status), Detail: detail}}}
+// newError returns the error document of an HTTP status with detail.
+func newError(status int, detail string) errorDocument {
+	return errorDocument{Errors: []errorObject{{Status: strconv.Itoa(status), Title: http.StatusText(status), Detail: detail}}}
 }
 
-// ListMeta is the meta of a list answer: one page holding every item.
-func ListMeta(n int) map[string]any {
+// listMeta is the meta of a list answer: one page holding every item.
+func listMeta(n int) map[string]any {
 	return map[string]any{"page": map[string]int{"number": 1, "size": max(n, 1), "total": n, "total_pages": 1}}
 }

@@ -82,7 +82,7 @@ func only(w http.ResponseWriter, r *http.Request, method string) bool {
 
 // writeError answers a JSON:API error document.
 func writeError(w http.ResponseWriter, status int, detail string) {
-	writeJSON(w, status, NewError(status, detail))
+	writeJSON(w, status, newError(status, detail))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -96,7 +96,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // answer writes doc, or err as Cutover would.
-func answer(w http.ResponseWriter, doc Document, err error) {
+func answer(w http.ResponseWriter, doc document, err error) {
 	if err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) {
@@ -195,45 +195,45 @@ func (a *api) find(id string) (catalog.Host, *world, string, error) {
 	return nil, nil, "", notFound("no runbook %q: runbooks come from scenario runs (POST /__admin/runs)", id)
 }
 
-func (a *api) runbookDoc(id string) (Document, error) {
+func (a *api) runbookDoc(id string) (document, error) {
 	h, w, name, err := a.find(id)
 	if err != nil {
-		return Document{}, err
+		return document{}, err
 	}
-	var doc Document
-	h.Locked(func() { doc = Document{Data: w.runbookResource(w.runbooks[name])} })
+	var doc document
+	h.Locked(func() { doc = document{Data: w.runbookResource(w.runbooks[name])} })
 	return doc, nil
 }
 
-func (a *api) tasksDoc(id string) (Document, error) {
+func (a *api) tasksDoc(id string) (document, error) {
 	h, w, _, err := a.find(id)
 	if err != nil {
-		return Document{}, err
+		return document{}, err
 	}
-	var out []Resource
+	var out []resource
 	h.Locked(func() {
-		out = make([]Resource, 0, len(w.order))
+		out = make([]resource, 0, len(w.order))
 		for _, n := range w.order {
 			out = append(out, w.taskResource(id, w.tasks[n]))
 		}
 	})
-	return Document{
+	return document{
 		Data:  out,
-		Meta:  ListMeta(len(out)),
+		Meta:  listMeta(len(out)),
 		Links: map[string]any{"self": "/core/runbooks/" + id + "/tasks", "first": "/core/runbooks/" + id + "/tasks?page=1", "last": "/core/runbooks/" + id + "/tasks?page=1"},
 	}, nil
 }
 
-func (a *api) taskDoc(id, tid string) (Document, error) {
+func (a *api) taskDoc(id, tid string) (document, error) {
 	h, w, _, err := a.find(id)
 	if err != nil {
-		return Document{}, err
+		return document{}, err
 	}
-	var doc Document
+	var doc document
 	h.Locked(func() {
 		var t *taskState
 		if _, t, err = w.taskByID(id, tid); err == nil {
-			doc = Document{Data: w.taskResource(id, t)}
+			doc = document{Data: w.taskResource(id, t)}
 		}
 	})
 	return doc, err
@@ -243,10 +243,10 @@ func (a *api) taskDoc(id, tid string) (Document, error) {
 // "skip"), emits task.started or task.updated through the task's run and
 // returns the task as it is now. A move the task's stage does not allow is
 // a 422.
-func (a *api) move(ctx context.Context, id, tid, action string) (Document, error) {
+func (a *api) move(ctx context.Context, id, tid, action string) (document, error) {
 	h, w, _, err := a.find(id)
 	if err != nil {
-		return Document{}, err
+		return document{}, err
 	}
 	var event string
 	var update []catalog.Update
@@ -256,15 +256,15 @@ func (a *api) move(ctx context.Context, id, tid, action string) (Document, error
 	case "finish", "skip":
 		event, update = "task.updated", []catalog.Update{{Name: "stage", Value: stageComplete}}
 	default:
-		return Document{}, notFound("no task action %q; use start, finish or skip", action)
+		return document{}, notFound("no task action %q; use start, finish or skip", action)
 	}
 	e, _ := catalog.LookupIn(Vendor, event)
 	// Refuse a move the task's stage does not allow before the clock moves.
 	h.Locked(func() { _, err = w.movable(id, tid, action) })
 	if err != nil {
-		return Document{}, err
+		return document{}, err
 	}
-	var doc Document
+	var doc document
 	var actor string
 	err = h.Emit(ctx, catalog.Emission{Event: event, Outside: true, Note: "PATCH " + prefix + "/core/runbooks/" + id + "/tasks/" + tid + "/" + action,
 		// The API's user is drawn before the call's time gap, as it always was.
@@ -283,11 +283,11 @@ func (a *api) move(ctx context.Context, id, tid, action string) (Document, error
 			if action == "skip" {
 				t.skipped = true
 			}
-			doc = Document{Data: w.taskResource(id, t)}
+			doc = document{Data: w.taskResource(id, t)}
 			return b, name, nil
 		}})
 	if errors.Is(err, catalog.ErrLimit) {
-		return Document{}, &apiError{status: http.StatusTooManyRequests, detail: err.Error()}
+		return document{}, &apiError{status: http.StatusTooManyRequests, detail: err.Error()}
 	}
 	return doc, err
 }
@@ -329,7 +329,7 @@ func (w *world) taskByID(runbook, tid string) (string, *taskState, error) {
 func (w *world) apiActor(src *fake.Source) string {
 	const name = "(api)"
 	if _, ok := w.users[name]; !ok {
-		w.users[name] = User{ID: strconv.Itoa(src.ID(5000, 9999)), Email: "integration.user@" + w.base.Domain}
+		w.users[name] = userRef{ID: strconv.Itoa(src.ID(5000, 9999)), Email: "integration.user@" + w.base.Domain}
 	}
 	return name
 }
@@ -338,11 +338,11 @@ func timePtr(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
-	s := FormatTime(*t)
+	s := formatTime(*t)
 	return &s
 }
 
-func (w *world) runbookResource(rb *runbookState) Resource {
+func (w *world) runbookResource(rb *runbookState) resource {
 	stage := "planning"
 	var attrsEnd *string
 	if rb.started {
@@ -364,30 +364,30 @@ func (w *world) runbookResource(rb *runbookState) Resource {
 			attrsEnd = timePtr(&end)
 		}
 	}
-	attrs := RunbookAttributes{Name: rb.Name, Stage: stage, FrontendURL: rb.FrontendURL(), TasksCount: len(w.order), EndActual: attrsEnd}
+	attrs := runbookAttributes{Name: rb.Name, Stage: stage, FrontendURL: rb.FrontendURL(), TasksCount: len(w.order), EndActual: attrsEnd}
 	if rb.started {
 		rt := rb.run.Type
 		attrs.RunType = &rt
 		attrs.StartActual = timePtr(&rb.StartActual)
 	}
-	return Resource{
+	return resource{
 		ID: rb.ID, Type: "runbook", Attributes: attrs,
 		Links: map[string]string{"self": "/core/runbooks/" + rb.ID},
 	}
 }
 
-func (w *world) taskResource(runbook string, t *taskState) Resource {
+func (w *world) taskResource(runbook string, t *taskState) resource {
 	typ := "Normal"
 	if t.Integration {
 		typ = "Integration"
 	}
-	return Resource{
+	return resource{
 		ID: t.ID, Type: "task",
-		Attributes: TaskAttributes{
+		Attributes: taskAttributes{
 			Name: t.Name, Stage: t.Stage, Description: t.Description, Duration: t.Duration, TaskType: typ,
 			StartActual: timePtr(t.startActual), EndActual: timePtr(t.endActual), Skipped: t.skipped,
 		},
-		Relationships: map[string]Relationship{"runbook": {Data: ResourceID{ID: runbook, Type: "runbook"}}},
+		Relationships: map[string]relationship{"runbook": {Data: resourceID{ID: runbook, Type: "runbook"}}},
 		Links:         map[string]string{"self": "/core/runbooks/" + runbook + "/tasks/" + t.ID},
 	}
 }

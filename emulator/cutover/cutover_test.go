@@ -83,17 +83,17 @@ func TestIDsAgreeInsideAPayload(t *testing.T) {
 
 func TestBuildRefusesIncompleteSubjects(t *testing.T) {
 	w := newScene(fake.New(1, time.Time{}))
-	base := Subject{Actor: w.Users[0], Runbook: w.Runbook, Run: w.Run, Task: w.Tasks[0]}
+	base := eventSubject{Actor: w.Users[0], Runbook: w.Runbook, Run: w.Run, Task: w.Tasks[0]}
 	tests := []struct {
 		event   string
-		subject func(Subject) Subject
+		subject func(eventSubject) eventSubject
 		wantErr string
 	}{
-		{"task.updated", func(s Subject) Subject { return s }, "no changes"},
-		{"integrations.failed", func(s Subject) Subject { s.IntegrationID = "5"; return s }, "no debug data"},
-		{"integrations.connect", func(s Subject) Subject { return s }, "no integration"},
-		{"run.started", func(s Subject) Subject { s.Run.Type = "dry"; return s }, "rehearsal or live"},
-		{"runbook.deleted", func(s Subject) Subject { return s }, "unknown"},
+		{"task.updated", func(s eventSubject) eventSubject { return s }, "no changes"},
+		{"integrations.failed", func(s eventSubject) eventSubject { s.IntegrationID = "5"; return s }, "no debug data"},
+		{"integrations.connect", func(s eventSubject) eventSubject { return s }, "no integration"},
+		{"run.started", func(s eventSubject) eventSubject { s.Run.Type = "dry"; return s }, "rehearsal or live"},
+		{"runbook.deleted", func(s eventSubject) eventSubject { return s }, "unknown"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.event, func(t *testing.T) {
@@ -116,7 +116,7 @@ func TestRunbookUpdatedCarriesNoMetaRunbook(t *testing.T) {
 }
 
 func TestChangesKeepTheirOrder(t *testing.T) {
-	b, err := json.Marshal(Changes{{Field: "name", Old: "a", New: "b"}, {Field: "duration", Old: 60, New: 90}, {Field: "end_planned", Old: nil, New: "x"}})
+	b, err := json.Marshal(changeList{{Field: "name", Old: "a", New: "b"}, {Field: "duration", Old: 60, New: 90}, {Field: "end_planned", Old: nil, New: "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestChangesKeepTheirOrder(t *testing.T) {
 
 func TestFormatTime(t *testing.T) {
 	at := time.Date(2025, 6, 27, 12, 25, 0, 384_900_000, time.FixedZone("CEST", 2*3600))
-	if got := FormatTime(at); got != "2025-06-27T10:25:00.384Z" {
+	if got := formatTime(at); got != "2025-06-27T10:25:00.384Z" {
 		t.Fatalf("got %s", got)
 	}
 }

@@ -16,13 +16,13 @@ import (
 // runbook being run, its tasks and the people acting on them.
 type scene struct {
 	Domain  string // the customer's mail domain
-	Runbook Runbook
-	Run     Run
-	Users   []User
-	Tasks   []Task
+	Runbook runbookInfo
+	Run     runInfo
+	Users   []userRef
+	Tasks   []taskRef
 	// IntegrationTask is the task whose integration fires, and
 	// IntegrationID its integration action item.
-	IntegrationTask Task
+	IntegrationTask taskRef
 	IntegrationID   string
 	// Endpoint is the integration's target URL.
 	Endpoint string
@@ -35,24 +35,24 @@ func newScene(src *fake.Source) scene {
 	domain := strings.ReplaceAll(strings.ToLower(companyDomain.Replace(company)), " ", "-") + ".com"
 	slug := strings.TrimSuffix(domain, ".com")
 	w := scene{Domain: domain}
-	w.Runbook = Runbook{
+	w.Runbook = runbookInfo{
 		ID:          strconv.Itoa(src.ID(1000, 99999)),
 		Name:        fake.Pick(src, runbookNames),
 		Instance:    slug + ".cutover.com",
 		Workspace:   slug,
 		StartActual: src.Before(src.Now(), 2*time.Minute, 90*time.Minute),
 	}
-	w.Run = Run{ID: strconv.Itoa(src.ID(100, 9999)), Type: fake.Pick(src, []string{Rehearsal, Live})}
+	w.Run = runInfo{ID: strconv.Itoa(src.ID(100, 9999)), Type: fake.Pick(src, []string{runRehearsal, runLive})}
 	for range 4 {
 		p := src.Person(domain)
-		w.Users = append(w.Users, User{ID: strconv.Itoa(src.ID(1, 5000)), Email: p.Email})
+		w.Users = append(w.Users, userRef{ID: strconv.Itoa(src.ID(1, 5000)), Email: p.Email})
 	}
 	first := src.ID(1, 300)
 	for i, name := range fake.PickN(src, taskNames, 4) {
-		w.Tasks = append(w.Tasks, Task{ID: strconv.Itoa(first + i), Name: name})
+		w.Tasks = append(w.Tasks, taskRef{ID: strconv.Itoa(first + i), Name: name})
 	}
 	in := fake.Pick(src, integrations)
-	w.IntegrationTask = Task{ID: strconv.Itoa(first + len(w.Tasks)), Name: in.task}
+	w.IntegrationTask = taskRef{ID: strconv.Itoa(first + len(w.Tasks)), Name: in.task}
 	w.IntegrationID = strconv.Itoa(src.ID(1, 400))
 	w.Endpoint = "https://" + strings.ReplaceAll(in.host, "{customer}", slug) + in.path
 	return w
@@ -67,7 +67,7 @@ func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, 
 		return nil, err
 	}
 	w := newScene(src)
-	s := Subject{Actor: fake.Pick(src, w.Users), Runbook: w.Runbook, Run: w.Run}
+	s := eventSubject{Actor: fake.Pick(src, w.Users), Runbook: w.Runbook, Run: w.Run}
 	switch e.Name {
 	case "task.created", "task.started", "task.updated":
 		s.Task = fake.Pick(src, w.Tasks)
@@ -79,7 +79,7 @@ func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, 
 	case "task.updated":
 		old := s.Task.Name
 		s.Task.Name = renamed(src, old)
-		s.Changes = Changes{{Field: "name", Old: old, New: s.Task.Name}}
+		s.Changes = changeList{{Field: "name", Old: old, New: s.Task.Name}}
 	case "integrations.failed":
 		s.Debug = failedExchange(src, w, s.Task)
 	}
@@ -100,7 +100,7 @@ func renamed(src *fake.Source, name string) string {
 // failedExchange draws a realistic failed call of w's integration for task:
 // the request Cutover sent with the runbook and task as context, and an
 // error answer from the endpoint, recorded at src's clock.
-func failedExchange(src *fake.Source, w scene, task Task) *DebugData {
+func failedExchange(src *fake.Source, w scene, task taskRef) *debugData {
 	body, _ := json.Marshal(map[string]any{
 		"runbook_id": w.Runbook.ID, "runbook_name": w.Runbook.Name,
 		"task_id": task.ID, "task_name": task.Name,
@@ -118,7 +118,7 @@ func failedExchange(src *fake.Source, w scene, task Task) *DebugData {
 		"Connection":     {"keep-alive"},
 		"Vary":           {"Origin"},
 	}, "date", "content-type", "content-length", "connection", "vary")
-	return &DebugData{
+	return &debugData{
 		URL:               w.Endpoint,
 		AuthType:          fake.Pick(src, []string{"No Auth", "Token Auth", "OAuth 2"}),
 		RequestType:       "POST",

@@ -108,7 +108,7 @@ type outgoing struct {
 
 // contextBody is what "Include context in Request" adds: the runbook and
 // the task, as the simulated exchanges show them too.
-func contextBody(rb Runbook, t Task, extra map[string]string) map[string]string {
+func contextBody(rb runbookInfo, t taskRef, extra map[string]string) map[string]string {
 	m := map[string]string{"runbook_id": rb.ID, "runbook_name": rb.Name, "task_id": t.ID, "task_name": t.Name}
 	for k, v := range extra {
 		m[k] = v
@@ -118,7 +118,7 @@ func contextBody(rb Runbook, t Task, extra map[string]string) map[string]string 
 
 // request builds the call of action a for task t of runbook rb; cancel
 // builds the cancel notification instead.
-func (a action) request(rb Runbook, t Task, cancel bool) outgoing {
+func (a action) request(rb runbookInfo, t taskRef, cancel bool) outgoing {
 	out := outgoing{method: a.method, url: a.url, params: url.Values{}}
 	ctx := map[string]string{}
 	if a.includeContext {
@@ -144,7 +144,7 @@ func (a action) request(rb Runbook, t Task, cancel bool) outgoing {
 // exchange is what one real call gave: Cutover's debug record of it,
 // whether it succeeded, and a one-line summary for the run's report.
 type exchange struct {
-	debug   DebugData
+	debug   debugData
 	ok      bool
 	summary string
 }
@@ -173,7 +173,7 @@ func (a action) call(ctx context.Context, client *http.Client, userAgent string,
 		params[k] = out.params.Get(k)
 	}
 	pj, _ := json.Marshal(params)
-	ex := exchange{debug: DebugData{
+	ex := exchange{debug: debugData{
 		URL: redactURL(out.url), AuthType: a.authType(), RequestType: out.method,
 		RequestParameters: string(pj), RequestBody: out.body, ResponseHeaders: "{}",
 	}}

@@ -13,14 +13,6 @@ import (
 	"github.com/standin-dev/standin/emulator/payload"
 )
 
-// Task stages, as the Cutover API reports them.
-const (
-	stageNotStartable = StageNotStartable
-	stageStartable    = StageStartable
-	stageInProgress   = StageInProgress
-	stageComplete     = StageComplete
-)
-
 // world is a Cutover instance during a run: one customer, its
 // runbooks, tasks and users. Tasks run in declaration order: at
 // run.started the first becomes startable, and each task that completes
@@ -32,24 +24,24 @@ type world struct {
 	runbooks map[string]*runbookState
 	tasks    map[string]*taskState
 	order    []string // task entities, declaration order
-	users    map[string]User
+	users    map[string]userRef
 	nextTask int
 	nextUser int
-	lead     User // the default actor
+	lead     userRef // the default actor
 	// changed is closed (and replaced) whenever a task changes, for
 	// await steps.
 	changed chan struct{}
 }
 
 type runbookState struct {
-	Runbook
-	run     Run
+	runbookInfo
+	run     runInfo
 	started bool
 }
 
 // taskState is a task of a Cutover run as the world keeps it.
 type taskState struct {
-	Task
+	taskRef
 	Runbook       string // the runbook entity
 	Stage         string
 	Description   *string
@@ -71,7 +63,7 @@ func newWorld(src *fake.Source) *world {
 	return &world{
 		src: src, base: base, es: catalog.NewEntities(),
 		runbooks: map[string]*runbookState{}, tasks: map[string]*taskState{},
-		users: map[string]User{}, nextTask: first, lead: base.Users[0],
+		users: map[string]userRef{}, nextTask: first, lead: base.Users[0],
 		changed: make(chan struct{}),
 	}
 }
@@ -86,14 +78,14 @@ func (w *world) notify() {
 func (w *world) Declare(name, kind string, attrs map[string]any) error {
 	switch kind {
 	case "runbook":
-		rb := &runbookState{Runbook: w.base.Runbook, run: w.base.Run}
+		rb := &runbookState{runbookInfo: w.base.Runbook, run: w.base.Run}
 		if len(w.runbooks) > 0 {
 			rb.ID = strconv.Itoa(w.src.ID(1000, 99999))
 			rb.run.ID = strconv.Itoa(w.src.ID(100, 9999))
 		}
 		rb.Name = catalog.AttrString(attrs, "name", rb.Name)
 		rb.ID = catalog.AttrString(attrs, "id", rb.ID)
-		rb.run.Type = catalog.AttrString(attrs, "run_type", Live)
+		rb.run.Type = catalog.AttrString(attrs, "run_type", runLive)
 		w.runbooks[name] = rb
 	case "task":
 		t := &taskState{Stage: catalog.AttrString(attrs, "stage", stageNotStartable), action: actionOf(attrs)}
@@ -141,14 +133,14 @@ func (w *world) integrationTasks() int {
 	return n
 }
 
-func (w *world) newUser() User {
+func (w *world) newUser() userRef {
 	if w.nextUser < len(w.base.Users) {
 		u := w.base.Users[w.nextUser]
 		w.nextUser++
 		return u
 	}
 	w.nextUser++
-	return User{ID: strconv.Itoa(w.src.ID(1, 5000)), Email: w.src.Person(w.base.Domain).Email}
+	return userRef{ID: strconv.Itoa(w.src.ID(1, 5000)), Email: w.src.Person(w.base.Domain).Email}
 }
 
 var (
@@ -165,10 +157,10 @@ var (
 		"integration": func(t *taskState) any { return t.Integration },
 		"url":         func(t *taskState) any { return t.action.url },
 	}
-	userAttrs = catalog.AttrTable[User]{
-		"id":    func(u User) any { return u.ID },
-		"email": func(u User) any { return u.Email },
-		"name":  func(u User) any { return u.Email },
+	userAttrs = catalog.AttrTable[userRef]{
+		"id":    func(u userRef) any { return u.ID },
+		"email": func(u userRef) any { return u.Email },
+		"name":  func(u userRef) any { return u.Email },
 	}
 )
 
@@ -206,7 +198,7 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) { return w.build(s, nil) 
 
 // build makes the payload of s; debug is integrations.failed's record of
 // a real exchange (nil: the world draws a simulated one).
-func (w *world) build(s *catalog.Step, debug *DebugData) ([]byte, error) {
+func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 	actor := w.lead
 	if s.Actor != "" {
 		u, ok := w.users[s.Actor]
@@ -215,7 +207,7 @@ func (w *world) build(s *catalog.Step, debug *DebugData) ([]byte, error) {
 		}
 		actor = u
 	}
-	subject := Subject{Actor: actor}
+	subject := eventSubject{Actor: actor}
 	switch s.Spec.About {
 	case "runbook":
 		name, ok, err := w.es.Resolve(s.Entity, "runbook")
@@ -245,7 +237,7 @@ func (w *world) build(s *catalog.Step, debug *DebugData) ([]byte, error) {
 				}
 			}
 		}
-		subject.Runbook, subject.Run = rb.Runbook, rb.run
+		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
 	case "task":
 		name, ok, err := w.es.Resolve(s.Entity, "task")
 		if err != nil {
@@ -261,11 +253,11 @@ func (w *world) build(s *catalog.Step, debug *DebugData) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		subject.Runbook, subject.Run = rb.Runbook, rb.run
+		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
 		if err := w.taskEvent(s, name, t, &subject, debug); err != nil {
 			return nil, err
 		}
-		subject.Task = t.Task
+		subject.Task = t.taskRef
 		subject.IntegrationID = t.IntegrationID
 	}
 	ev, err := buildEvent(s.Event.Name, s.Src.UUID(), s.At, subject)
@@ -276,7 +268,7 @@ func (w *world) build(s *catalog.Step, debug *DebugData) ([]byte, error) {
 }
 
 // taskEvent moves task t as event s says.
-func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *Subject, debug *DebugData) error {
+func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *eventSubject, debug *debugData) error {
 	isIntegration := s.Event.Name != "task.created" && s.Event.Name != "task.started" && s.Event.Name != "task.updated"
 	if isIntegration && !t.Integration {
 		return fmt.Errorf("task %s has no integration action; declare it with integration: true", name)
@@ -312,7 +304,7 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *S
 			if old == now {
 				continue // Cutover reports what changed
 			}
-			subject.Changes = append(subject.Changes, Change{Field: f.Name, Old: old, New: now})
+			subject.Changes = append(subject.Changes, change{Field: f.Name, Old: old, New: now})
 		}
 		if len(subject.Changes) == 0 {
 			return fmt.Errorf("task.updated changes nothing: task %s already has %s", name, describeFields(s.Update))
@@ -363,10 +355,10 @@ func (w *world) advance() {
 
 // failedExchange draws the record of a failed call of t's integration,
 // with the status, title and detail the step asks for.
-func (w *world) failedExchange(s *catalog.Step, rb Runbook, t *taskState) *DebugData {
+func (w *world) failedExchange(s *catalog.Step, rb runbookInfo, t *taskState) *debugData {
 	base := w.base
 	base.Runbook = rb
-	d := failedExchange(s.Src, base, t.Task)
+	d := failedExchange(s.Src, base, t.taskRef)
 	status, hasStatus := s.WithInt("status")
 	title, detail := s.WithString("title", ""), s.WithString("detail", "")
 	if !hasStatus && title == "" && detail == "" {
