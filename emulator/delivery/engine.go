@@ -799,23 +799,39 @@ func (e *Engine) Release(ids []string) {
 // its sender goes on, or ctx ends. It returns the ids that are not final
 // yet, to settle again later.
 func (e *Engine) Settle(ctx context.Context, ids []string) ([]string, error) {
+	return e.awaitEach(ctx, ids, func(r *record) bool {
+		_, held := e.held[r]
+		_, timed := e.timed[r]
+		return held || timed && len(r.d.Attempts) == 0
+	})
+}
+
+// AwaitFinal blocks until every delivery in ids is final or no longer
+// stored (retention evicts only final deliveries; Reset forgets them), or
+// ctx ends. Unlike Wait, a delivery evicted while it waits still counts as
+// final, so a caller that knows its deliveries by id never waits forever.
+func (e *Engine) AwaitFinal(ctx context.Context, ids []string) error {
+	_, err := e.awaitEach(ctx, ids, func(*record) bool { return false })
+	return err
+}
+
+// awaitEach blocks until every delivery in ids that is stored and not
+// final is ready (ready is called with e.mu held), or ctx ends, and
+// returns the ids not final then.
+func (e *Engine) awaitEach(ctx context.Context, ids []string, ready func(*record) bool) ([]string, error) {
 	for {
 		e.mu.Lock()
 		var left []string
-		settled := true
+		all := true
 		for _, id := range ids {
 			r, ok := e.store.byID[id]
 			if !ok || r.d.Status.Final() {
 				continue
 			}
 			left = append(left, id)
-			_, isHeld := e.held[r]
-			_, isTimed := e.timed[r]
-			if !isHeld && !(isTimed && len(r.d.Attempts) == 0) {
-				settled = false
-			}
+			all = all && ready(r)
 		}
-		if settled {
+		if all {
 			e.mu.Unlock()
 			return left, nil
 		}
@@ -828,37 +844,6 @@ func (e *Engine) Settle(ctx context.Context, ids []string) ([]string, error) {
 		case <-ch:
 		case <-ctx.Done():
 			return left, ctx.Err()
-		}
-	}
-}
-
-// AwaitFinal blocks until every delivery in ids is final or no longer
-// stored (retention evicts only final deliveries; Reset forgets them), or
-// ctx ends. Unlike Wait, a delivery evicted while it waits still counts as
-// final, so a caller that knows its deliveries by id never waits forever.
-func (e *Engine) AwaitFinal(ctx context.Context, ids []string) error {
-	for {
-		e.mu.Lock()
-		done := true
-		for _, id := range ids {
-			if r, ok := e.store.byID[id]; ok && !r.d.Status.Final() {
-				done = false
-				break
-			}
-		}
-		if done {
-			e.mu.Unlock()
-			return nil
-		}
-		if e.changed == nil {
-			e.changed = make(chan struct{})
-		}
-		ch := e.changed
-		e.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
 		}
 	}
 }

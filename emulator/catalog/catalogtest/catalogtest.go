@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,4 +141,43 @@ func generated(vd catalog.Vendor) string {
 		}
 	}
 	return b.String()
+}
+
+// AttrTables checks that what ${entity.attr} reads of each of v's entity
+// kinds at run time (tables: kind to the attribute names its world's table
+// reads) is what the vocabulary lets a script name (Kind.Readable).
+func AttrTables(t *testing.T, v catalog.Vendor, tables map[string][]string) {
+	t.Helper()
+	for _, k := range v.Vocabulary().Kinds {
+		got, ok := tables[k.Name]
+		if !ok {
+			t.Errorf("%s: the world has no attribute table", k.Name)
+			continue
+		}
+		got = slices.Sorted(slices.Values(got))
+		want := slices.Sorted(slices.Values(k.Readable))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the world reads %v, the vocabulary says %v", k.Name, got, want)
+		}
+	}
+}
+
+// Registers checks that a Registry accepts v (its id, its events' vendor
+// and slugs), that its profile is complete with a success rule that takes
+// 200 and refuses 500, and that every event has a vocabulary entry.
+func Registers(t *testing.T, v catalog.Vendor) {
+	t.Helper()
+	r, err := catalog.NewRegistry(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Profiles()[v.ID()]
+	if p.Vendor != v.ID() || !p.Success(200) || p.Success(500) || p.Notes == "" {
+		t.Errorf("profile %+v", p)
+	}
+	for _, e := range v.Events() {
+		if _, ok := v.Vocabulary().Events[e.Name]; !ok {
+			t.Errorf("%s: not in the vocabulary", e)
+		}
+	}
 }
