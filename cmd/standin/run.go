@@ -26,7 +26,7 @@ import (
 func newRunCmd() *cobra.Command {
 	var (
 		targets   []string
-		vars      []string
+		vars      *pairsFlag
 		seed      uint64
 		timeScale float64
 		asJSON    bool
@@ -60,11 +60,7 @@ or a step the script gets wrong.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			overrides, err := parseVars(vars)
-			if err != nil {
-				return usageErr(err)
-			}
-			opts := runs.Options{Targets: targets, TimeScale: timeScale, Vars: overrides, SelfCheck: selfCheck, UserAgent: "standin/" + buildVersion()}
+			opts := runs.Options{Targets: targets, TimeScale: timeScale, Vars: vars.Map(), SelfCheck: selfCheck, UserAgent: "standin/" + buildVersion()}
 			if cmd.Flags().Changed("seed") || os.Getenv(envPrefix+"SEED") != "" {
 				opts.Seed = &seed
 			}
@@ -73,26 +69,13 @@ or a step the script gets wrong.`,
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&targets, "target", nil, "receiver URL to deliver to (repeatable); default: the embedded sink")
-	f.StringArrayVar(&vars, "var", nil, "set a scenario var, K=V (repeatable); lists are comma-separated")
+	vars = newPairsFlag(f, "var", "=", "outcome=rejected", "set a scenario var, K=V (repeatable); a list var takes a comma-separated value")
 	f.Uint64Var(&seed, "seed", 0, "seed of every generated value; without it, the scenario's seed:, else 1")
 	f.Float64Var(&timeScale, "time-scale", 0, "real seconds per virtual second: 0 plays at once, 1 in real time")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per delivery, with the payload")
 	f.StringVar(&listen, "listen", "127.0.0.1:0", "address of the run's embedded server (the sink, and a vendor's API an integration calls back)")
 	selfCheckFlag(cmd, &selfCheck)
 	return cmd
-}
-
-// parseVars reads K=V pairs.
-func parseVars(kvs []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, kv := range kvs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("--var %q: want K=V, such as --var outcome=rejected", kv)
-		}
-		out[strings.TrimSpace(k)] = v
-	}
-	return out, nil
 }
 
 // playScenario runs sc in-process and reports every delivery. The run
