@@ -246,8 +246,17 @@ func writeJSON(w io.Writer, v any) error {
 func exactArgs(n int, names string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErr(fmt.Errorf("%s takes %s (got %d arguments)", cmd.Name(), names, len(args)))
+			return usageErr(fmt.Errorf("%s takes %s (got %s)", cmd.Name(), names, plural(len(args), "argument")))
 		}
 		return nil
 	}
+}
+
+// plural writes n and noun, in the plural unless n is 1: "1 argument",
+// "0 arguments".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

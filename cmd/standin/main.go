@@ -109,6 +109,7 @@ A flag on the command line wins over the environment.`,
 		newHealthCmd(),
 		newRunCmd(),
 		newScenariosCmd(),
+		newTriggerCmd(),
 	)
 	return root
 }
