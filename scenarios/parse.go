@@ -319,7 +319,7 @@ func (p *parser) entities(n *node) {
 			}
 		}
 		allowed := append([]string{"kind"}, catalog.FieldNames(kind.Attrs)...)
-		p.keys(body, "a "+kind.Name+" entity", allowed...)
+		p.keys(body, catalog.Article(kind.Name)+" "+kind.Name+" entity", allowed...)
 		e := Entity{Name: name, Kind: kind.Name, Pos: k.pos}
 		for j, ak := range body.keys {
 			key := ak.scalar.(string)
