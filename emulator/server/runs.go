@@ -94,6 +94,12 @@ func (s *Server) startRun(c *gin.Context) {
 			abort(c, http.StatusServiceUnavailable, "unavailable", err.Error(), nil)
 			return
 		}
+		var serr *runs.StepError
+		if errors.As(err, &serr) {
+			// The dry run refused a step: nothing of the story was sent.
+			abort(c, http.StatusUnprocessableEntity, "invalid_scenario", err.Error(), nil)
+			return
+		}
 		abort(c, http.StatusBadRequest, "bad_request", err.Error(), nil)
 		return
 	}
