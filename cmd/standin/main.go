@@ -110,6 +110,7 @@ A flag on the command line wins over the environment.`,
 		newRunCmd(),
 		newScenariosCmd(),
 		newTriggerCmd(),
+		newConfigCmd(),
 	)
 	return root
 }
