@@ -284,8 +284,11 @@ func printAttempts(out io.Writer, res triggerResult) {
 			if a.Duplicate {
 				dup = " (duplicate)"
 			}
-			fmt.Fprintf(out, "  attempt %d%s: %s %s → %s in %s\n", a.N, dup, a.Request.Method, a.Request.URL, got,
-				time.Duration(a.Duration).Round(10*time.Microsecond))
+			sent := "nothing sent"
+			if a.Request != nil {
+				sent = a.Request.Method + " " + a.Request.URL
+			}
+			fmt.Fprintf(out, "  attempt %d%s: %s → %s in %s\n", a.N, dup, sent, got, time.Duration(a.Duration).Round(10*time.Microsecond))
 		}
 		line := string(d.Status)
 		if d.Error != "" {

@@ -48,6 +48,12 @@ func (r *Run) Emit(ctx context.Context, e catalog.Emission) error {
 	if err != nil {
 		return err
 	}
+	if e.Outside {
+		// Held until the event is handed to the engine, so the run's end
+		// (which waits for every delivery) cannot miss it.
+		r.outside.RLock()
+		defer r.outside.RUnlock()
+	}
 	// The event is built, checked and recorded with the world locked, so
 	// that whatever its change wakes (an await step) finds it recorded.
 	r.wmu.Lock()

@@ -182,6 +182,10 @@ type Run struct {
 	// goroutines) both change them.
 	wmu    sync.Mutex
 	client *http.Client // the world's own calls
+	// outside is read-held by an event made outside the steps (a vendor
+	// API's) from its recording until its deliveries are known; the end of
+	// the play takes it to see them all.
+	outside sync.RWMutex
 
 	mu      sync.Mutex
 	report  Report
@@ -645,10 +649,12 @@ func (r *Run) play(ctx context.Context) error {
 			return err
 		}
 	}
+	r.outside.Lock()
 	r.mu.Lock()
 	ids := append([]string(nil), r.deliveries...)
 	held := r.unsettled
 	r.mu.Unlock()
+	r.outside.Unlock()
 	// Events still held for a reorder have no later event to follow.
 	r.engine.Release(held)
 	if err := r.engine.AwaitFinal(ctx, ids); err != nil {
