@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/standin-dev/standin/emulator/suggest"
+
 	"github.com/standin-dev/standin/emulator/fake"
 )
 
@@ -64,7 +66,7 @@ func (r *Registry) Vendor(id string) (Vendor, error) {
 	if v, ok := r.byID[want]; ok {
 		return v, nil
 	}
-	return nil, &UnknownError{Kind: "vendor", Input: id, Valid: r.IDs(), Nearest: nearest(want, r.IDs())}
+	return nil, &UnknownError{Kind: "vendor", Input: id, Valid: r.IDs(), Nearest: suggest.Nearest(want, r.IDs())}
 }
 
 // Events returns every event of every vendor, grouped by vendor in order.
@@ -104,7 +106,7 @@ func LookupIn(v Vendor, event string) (Event, error) {
 		names[i], slugs[i] = e.Name, e.Slug
 	}
 	near := ""
-	if n := nearest(want, slugs); n != "" {
+	if n := suggest.Nearest(want, slugs); n != "" {
 		for i, s := range slugs {
 			if s == n {
 				near = names[i]
