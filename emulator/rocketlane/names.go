@@ -37,8 +37,8 @@ var descriptions = []string{
 	"<p>Timebox to two sessions; escalate to the project owner if it slips.</p>",
 }
 
-// PhaseNames are the phases of a typical onboarding project, in order.
-var PhaseNames = []string{"Kickoff", "Discovery", "Configuration", "Data Migration", "Integration", "UAT", "Training", "Go-live", "Hypercare"}
+// phaseNames are the phases of a typical onboarding project, in order.
+var phaseNames = []string{"Kickoff", "Discovery", "Configuration", "Data Migration", "Integration", "UAT", "Training", "Go-live", "Hypercare"}
 
 type taskName struct {
 	name, renamed string

@@ -62,16 +62,16 @@ func catalogEvent(name string, variants ...string) catalog.Event {
 
 // eventList are Rocketlane's events in catalog order.
 var eventList = []catalog.Event{
-	catalogEvent(TaskCreated),
-	catalogEvent(TaskUpdated, variantName, variantAssignee),
-	catalogEvent(TaskDeleted),
-	catalogEvent(ProjectCreated),
-	catalogEvent(ProjectUpdated),
-	catalogEvent(ProjectArchived),
-	catalogEvent(ProjectDeleted),
-	catalogEvent(PhaseCreated),
-	catalogEvent(PhaseUpdated),
-	catalogEvent(PhaseDeleted),
+	catalogEvent(taskCreated),
+	catalogEvent(taskUpdated, variantName, variantAssignee),
+	catalogEvent(taskDeleted),
+	catalogEvent(projectCreated),
+	catalogEvent(projectUpdated),
+	catalogEvent(projectArchived),
+	catalogEvent(projectDeleted),
+	catalogEvent(phaseCreated),
+	catalogEvent(phaseUpdated),
+	catalogEvent(phaseDeleted),
 }
 
 var taskStatusNames = []string{"To do", "In progress", "Completed"}
@@ -101,26 +101,26 @@ var vocabulary = catalog.Vocabulary{
 		}, Readable: []string{"id", "name", "phase"}},
 	},
 	Events: map[string]catalog.EventSpec{
-		ProjectCreated:  {About: "project"},
-		ProjectArchived: {About: "project"},
-		ProjectDeleted:  {About: "project"},
-		ProjectUpdated: {About: "project", NeedsUpdate: true, Update: []catalog.Field{
+		projectCreated:  {About: "project"},
+		projectArchived: {About: "project"},
+		projectDeleted:  {About: "project"},
+		projectUpdated: {About: "project", NeedsUpdate: true, Update: []catalog.Field{
 			catalog.Str("name", "new project name"),
 			catalog.Enum("status", "new status", "Not started", "In progress", "Completed"),
 			catalog.Date("due_date", "new due date"),
 			catalog.Int("progress", 0, 100, "progress percentage"),
 			catalog.Ref("owner", "user", "new owner"),
 		}},
-		PhaseCreated: {About: "phase"},
-		PhaseDeleted: {About: "phase"},
-		PhaseUpdated: {About: "phase", NeedsUpdate: true, Update: []catalog.Field{
+		phaseCreated: {About: "phase"},
+		phaseDeleted: {About: "phase"},
+		phaseUpdated: {About: "phase", NeedsUpdate: true, Update: []catalog.Field{
 			catalog.Str("name", "new phase name"),
 			catalog.Enum("status", "new status", taskStatusNames...),
 			catalog.Date("due_date", "new due date"),
 		}},
-		TaskCreated: {About: "task"},
-		TaskDeleted: {About: "task"},
-		TaskUpdated: {About: "task", NeedsUpdate: true, Update: []catalog.Field{
+		taskCreated: {About: "task"},
+		taskDeleted: {About: "task"},
+		taskUpdated: {About: "task", NeedsUpdate: true, Update: []catalog.Field{
 			catalog.Str("name", "new task name"),
 			catalog.Enum("status", "new status (moves progress and actual dates with it)", taskStatusNames...),
 			catalog.Ref("assignee", "user", "a user added to the assignees"),
