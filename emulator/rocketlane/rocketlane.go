@@ -162,6 +162,10 @@ func (s *scene) taskUpdated(variant string) (webhookEvent, error) {
 	src := s.src
 	before := s.worked(s.task)
 	after := before.Clone()
+	// The update is made by one of the task's assignees, as in both doc
+	// samples (the assignee sample's actor is the assignee who adds the
+	// other).
+	actor := fake.Pick(src, before.Assignees.Members)
 	var field string
 	switch variant {
 	case variantAssignee:
@@ -185,12 +189,12 @@ func (s *scene) taskUpdated(variant string) (webhookEvent, error) {
 		}
 		field = "taskName"
 	}
-	after.Touch(s.actor, s.update())
+	after.Touch(actor, s.update())
 	cl, err := taskChange(before, after, field)
 	if err != nil {
 		return webhookEvent{}, err
 	}
-	return taskEvent(src, taskUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
+	return taskEvent(src, taskUpdated, after, actor, s.acct.Webhook, s.occur(), cl)
 }
 
 func (s *scene) projectUpdated() (webhookEvent, error) {

@@ -13,7 +13,10 @@ import (
 // world is a Rocketlane account during a scenario run (a catalog.World).
 // Projects, phases and tasks come into being at their first event (created
 // then, by its actor), so createdAt never follows the event that reports
-// it.
+// it. Dates follow the story clock: a project starts on the day it is
+// created, its phases are planned one after the other from there (see
+// planPhase), and its progressPercentage is computed from its tasks (see
+// progressOf), never set by a step.
 type world struct {
 	src      *fake.Source
 	acct     *account
@@ -40,6 +43,9 @@ type phaseState struct {
 type taskState struct {
 	apiTask
 	phase string
+	// seen is set at the task's first event: from then on it counts in its
+	// project's progressPercentage.
+	seen bool
 }
 
 func newWorld(src *fake.Source) *world {
@@ -127,6 +133,12 @@ func (w *world) project(name string, by user, at time.Time) (*apiProject, error)
 		}
 	}
 	p := newProject(w.src, w.acct, owner, at)
+	// The project starts on the day the story creates it, keeping the
+	// span newProject drew (standin's choice: the story's clock is the
+	// project's).
+	span := daysBetween(p.StartDate, p.DueDate)
+	p.StartDate = dateOf(at)
+	p.DueDate = p.StartDate.AddDays(span)
 	if !slices.ContainsFunc(p.TeamMembers.Members, func(u user) bool { return u.UserID == by.UserID }) {
 		p.TeamMembers.Members = append(p.TeamMembers.Members, by)
 	}
@@ -177,8 +189,61 @@ func (w *world) phase(name string, by user, at time.Time) (*phaseState, error) {
 		}
 	}
 	p := &phaseState{apiPhase: newPhase(w.src, w.acct, *proj, phaseName, by, at), project: projName}
+	p.StartDate, p.DueDate = w.planPhase(projName, proj, phaseName)
 	w.phases[name] = p
 	return p, nil
+}
+
+// planPhase returns the planned dates of a new phase called name of the
+// project entity projName: it starts the day after the latest due date of
+// the project's other phases (on the project's start day for its first),
+// lasts as long as a phase of its kind does (phaseKind), and ends by the
+// project's due date; a phase planned past the project's due date is
+// squeezed onto that last day. Phases are thus in the order the story
+// creates them and never overlap out of order (standin's choice: the
+// Phase API requires dueDate on or after startDate and says nothing of
+// how phases follow one another).
+func (w *world) planPhase(projName string, proj *apiProject, name string) (start, due date) {
+	start = proj.StartDate
+	for _, n := range w.es.OfKind("phase") {
+		if p, ok := w.phases[n]; ok && p.project == projName && !w.deleted[n] && p.DueDate.AddDays(1) > start {
+			start = p.DueDate.AddDays(1)
+		}
+	}
+	k := phaseKind(name)
+	due = start.AddDays(w.src.ID(k.minDays, k.maxDays) - 1)
+	if proj.DueDate != "" && due > proj.DueDate {
+		due = proj.DueDate
+	}
+	if start > due {
+		start = due
+	}
+	return start, due
+}
+
+// progressOf returns the progressPercentage of the project entity
+// projName. Rocketlane computes it (read-only in the Project API) "based
+// on the number of tasks that are completed vs the total number of tasks
+// in the project"; standin's formula is floor(100 × completed ÷ total)
+// over the project's tasks that have had an event and are not deleted,
+// milestones included, a task counting as completed when its status is
+// Completed; 0 for a project without tasks.
+func (w *world) progressOf(projName string) int {
+	total, done := 0, 0
+	for _, n := range w.es.OfKind("task") {
+		t, ok := w.tasks[n]
+		if !ok || !t.seen || w.deleted[n] || w.phases[t.phase].project != projName {
+			continue
+		}
+		total++
+		if t.Status.Value == statusCompleted.Value {
+			done++
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return 100 * done / total
 }
 
 // task returns the task entity, made on first use.
@@ -243,15 +308,19 @@ var (
 		"last_name":  func(u user) any { return u.LastName },
 	}
 	projectAttrs = catalog.AttrTable[*apiProject]{
-		"id":       func(p *apiProject) any { return int64(p.ProjectID) },
-		"name":     func(p *apiProject) any { return p.ProjectName },
-		"customer": func(p *apiProject) any { return p.Customer.CompanyName },
-		"owner":    func(p *apiProject) any { return p.Owner.EmailID },
+		"id":         func(p *apiProject) any { return int64(p.ProjectID) },
+		"name":       func(p *apiProject) any { return p.ProjectName },
+		"customer":   func(p *apiProject) any { return p.Customer.CompanyName },
+		"owner":      func(p *apiProject) any { return p.Owner.EmailID },
+		"start_date": func(p *apiProject) any { return string(p.StartDate) },
+		"due_date":   func(p *apiProject) any { return string(p.DueDate) },
 	}
 	phaseAttrs = catalog.AttrTable[*phaseState]{
-		"id":      func(p *phaseState) any { return int64(p.PhaseID) },
-		"name":    func(p *phaseState) any { return p.PhaseName },
-		"project": func(p *phaseState) any { return p.project },
+		"id":         func(p *phaseState) any { return int64(p.PhaseID) },
+		"name":       func(p *phaseState) any { return p.PhaseName },
+		"project":    func(p *phaseState) any { return p.project },
+		"start_date": func(p *phaseState) any { return string(p.StartDate) },
+		"due_date":   func(p *phaseState) any { return string(p.DueDate) },
 	}
 	taskAttrs = catalog.AttrTable[*taskState]{
 		"id":    func(t *taskState) any { return int64(t.TaskID) },
@@ -392,6 +461,13 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 	if deleted {
 		w.deleted[name] = true
 	}
+	if t, ok := w.tasks[name]; ok && kind == "task" {
+		// A task's creation, completion or deletion moves its project's
+		// computed progress, which the project's next event shows.
+		t.seen = true
+		proj := w.phases[t.phase].project
+		w.projects[proj].ProgressPercentage = w.progressOf(proj)
+	}
 	if ev.EventTriggeredAt <= w.lastTriggered {
 		ev.EventTriggeredAt = w.lastTriggered + 1
 	}
@@ -417,16 +493,12 @@ func (w *world) updateProject(p *apiProject, us []catalog.Update, at time.Time) 
 				}
 			case projectCompleted.Value:
 				p.DueDateActual = dateOf(at)
-				p.ProgressPercentage = 100
 				p.CurrentPhases = []phaseRef{}
 			}
 			fields = append(fields, "status")
 		case "due_date":
 			p.DueDate = date(f.Value.(string))
 			fields = append(fields, "dueDate")
-		case "progress":
-			p.ProgressPercentage = int(f.Value.(int64))
-			fields = append(fields, "progressPercentage")
 		case "owner":
 			u, err := w.user(f.Value.(string))
 			if err != nil {

@@ -84,15 +84,15 @@ var vocabulary = catalog.Vocabulary{
 			catalog.Str("last_name", "last name (default: drawn)"),
 			catalog.Str("email", "e-mail address (default: first.last at the firm's domain)"),
 		}, Readable: []string{"id", "name", "email", "first_name", "last_name"}},
-		{Name: "project", Doc: "a customer project", Attrs: []catalog.Field{
+		{Name: "project", Doc: "a customer project (it starts on the day of its first event; its progressPercentage is computed from its tasks)", Attrs: []catalog.Field{
 			catalog.Str("name", "project name (default: customer – project kind)"),
 			catalog.Str("customer", "customer company name (default: drawn)"),
 			catalog.Ref("owner", "user", "the project's owner (default: drawn from the team)"),
-		}, Readable: []string{"id", "name", "customer", "owner"}},
-		{Name: "phase", Doc: "a phase of a project", Attrs: []catalog.Field{
+		}, Readable: []string{"id", "name", "customer", "owner", "start_date", "due_date"}},
+		{Name: "phase", Doc: "a phase of a project (planned after the project's earlier phases)", Attrs: []catalog.Field{
 			catalog.Str("name", "phase name (default: the next of Kickoff, Discovery, …)"),
 			catalog.Ref("project", "project", "its project (default: the only project)"),
-		}, Readable: []string{"id", "name", "project"}},
+		}, Readable: []string{"id", "name", "project", "start_date", "due_date"}},
 		{Name: "task", Doc: "a task in a phase", Attrs: []catalog.Field{
 			catalog.Str("name", "task name (default: one that fits the phase)"),
 			catalog.Ref("phase", "phase", "its phase (default: the only phase)"),
@@ -108,7 +108,6 @@ var vocabulary = catalog.Vocabulary{
 			catalog.Str("name", "new project name"),
 			catalog.Enum("status", "new status", "Not started", "In progress", "Completed"),
 			catalog.Date("due_date", "new due date"),
-			catalog.Int("progress", 0, 100, "progress percentage"),
 			catalog.Ref("owner", "user", "new owner"),
 		}},
 		phaseCreated: {About: "phase"},
