@@ -338,7 +338,7 @@ func compact(b []byte) []byte {
 	return out.Bytes()
 }
 
-// TestWorld builds a run's world from the exported pieces, as a scenario
+// TestWorld builds a run's world from the package's pieces, as a scenario
 // does, and checks that entities agree and that an update reports the real
 // previous value.
 func TestWorld(t *testing.T) {

@@ -381,8 +381,9 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 	updated := strings.HasSuffix(s.Event.Name, "_UPDATED")
 	deleted := strings.HasSuffix(s.Event.Name, "_DELETED")
 	hook, at := w.acct.Webhook, s.At
-	// Rocketlane records the event a moment after the change (updatedAt).
-	occurred := func() time.Time { return s.Src.Tick(50*time.Millisecond, 900*time.Millisecond) }
+	// Rocketlane records the event a moment after the change (updatedAt,
+	// which a creation stamps up to 80 ms after createdAt).
+	occurred := func() time.Time { return s.Src.Tick(100*time.Millisecond, 900*time.Millisecond) }
 	var ev webhookEvent
 	switch kind {
 	case "project":
