@@ -311,6 +311,9 @@ func TestOnboardingStoryFidelity(t *testing.T) {
 		if err := s.check(); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
+		if err := s.checkPlan(); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
 		if err := s.onboarding(); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
@@ -327,6 +330,7 @@ func (s story) check() error {
 	emails := map[string]int64{}
 	last := map[string]map[string]json.RawMessage{} // kind+id → last data
 	type taskSeen struct {
+		project            int64
 		completed, deleted bool
 		assignees          []docUser
 	}
@@ -486,6 +490,7 @@ func (s story) check() error {
 				ts = &taskSeen{}
 				tasks[id] = ts
 			}
+			ts.project = ev.Data.Task.Project.ProjectID
 			ts.completed = ev.Data.Task.Status.Label == docCompleted
 			ts.deleted = ev.EventType == "TASK_DELETED"
 			ts.assignees = ev.Data.Task.Assignees.Members
@@ -493,7 +498,7 @@ func (s story) check() error {
 		if kind == "project" {
 			completed, total := 0, 0
 			for _, ts := range tasks {
-				if !ts.deleted {
+				if ts.project == id && !ts.deleted {
 					total++
 					if ts.completed {
 						completed++
@@ -509,61 +514,182 @@ func (s story) check() error {
 	return nil
 }
 
-// onboarding checks what the onboarding story's plan says: its project
-// starts on the story's first day, its phases (in the order the story
-// creates them: Kickoff, Configuration, Go-live) follow one another
-// within the project's dates, and each task lies within its phase.
-func (s story) onboarding() error {
-	var project *docProject
-	phases := map[int64]*docPhase{}
-	var order []int64
-	tasks := map[int64]*docTask{}
+// twoProjects is a script beyond the built-in: two projects, default
+// phase names, a deleted task, a milestone, updates by several people.
+const twoProjects = `
+name: fidelity-two-projects
+vendor: rocketlane
+start: 2026-03-02T09:00:00Z
+entities:
+  owner: {kind: user}
+  dev: {kind: user}
+  qa: {kind: user}
+  acme: {kind: project, owner: owner}
+  beta: {kind: project, owner: owner}
+  a1: {kind: phase, project: acme}
+  a2: {kind: phase, project: acme}
+  a3: {kind: phase, project: acme}
+  b1: {kind: phase, project: beta}
+  t1: {kind: task, phase: a1, assignee: dev}
+  t2: {kind: task, phase: a2, assignee: dev}
+  t3: {kind: task, phase: a2}
+  t4: {kind: task, phase: a3, milestone: true}
+  u1: {kind: task, phase: b1, assignee: qa}
+steps:
+  - {event: PROJECT_CREATED, entity: acme, actor: owner}
+  - {event: PROJECT_CREATED, entity: beta, actor: owner, after: 1h}
+  - each: [a1, a2, a3, b1]
+    var: p
+    steps:
+      - {event: PHASE_CREATED, entity: "${p}", actor: owner}
+  - each: [t1, t2, t3, t4, u1]
+    var: t
+    steps:
+      - {event: TASK_CREATED, entity: "${t}", actor: owner, after: 2m}
+  - {event: PROJECT_UPDATED, entity: acme, actor: owner, after: 1d, update: {status: In progress}}
+  - {event: TASK_UPDATED, entity: t1, actor: dev, after: 3h, update: {status: In progress}}
+  - {event: TASK_UPDATED, entity: t1, actor: dev, after: 1d, update: {status: Completed}}
+  - {event: PROJECT_UPDATED, entity: acme, actor: owner, after: 5m, update: {name: Acme rollout}}
+  - {event: TASK_DELETED, entity: t3, actor: owner, after: 1h}
+  - {event: TASK_UPDATED, entity: t4, actor: owner, after: 10m, update: {assignee: qa}}
+  - {event: TASK_UPDATED, entity: t4, actor: qa, after: 2d, update: {status: Completed}}
+  - {event: PHASE_UPDATED, entity: a1, actor: owner, update: {status: Completed}}
+  - {event: PROJECT_UPDATED, entity: acme, actor: owner, after: 1m, update: {due_date: "${a3.due_date}"}}
+  - {event: TASK_UPDATED, entity: u1, actor: qa, after: 4h, update: {status: Completed}}
+  - {event: PROJECT_UPDATED, entity: beta, actor: owner, after: 1m, update: {status: Completed}}
+  - {event: PROJECT_ARCHIVED, entity: beta, actor: owner, after: 1d}
+`
+
+// TestScriptedStoryFidelity holds a script with two projects, a deletion
+// and default phase names to the same facts, over 200 seeds.
+func TestScriptedStoryFidelity(t *testing.T) {
+	sc, err := scenarios.Parse("two-projects.yaml", []byte(twoProjects))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := delivery.New(delivery.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
+	for seed := uint64(1); seed <= 200; seed++ {
+		s := playStory(t, e, sc, seed)
+		if err := s.check(); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if err := s.checkPlan(); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		var ev docEvent
+		// acme ends with t1 and t4 completed, t2 not, t3 deleted: 66;
+		// beta with its one task completed: 100.
+		for i, want := range map[int]int{len(s.events) - 4: 66, len(s.events) - 1: 100} {
+			_ = json.Unmarshal(s.events[i].Payload, &ev)
+			if got := ev.Data.Project.ProgressPercentage; got == nil || *got != want {
+				t.Fatalf("seed %d: event %d progressPercentage %s, want %d", seed, i+1, fmtPtr(got), want)
+			}
+		}
+	}
+}
+
+// plan is what a story's events showed last of each project, phase and
+// task, phases in the order the story created them.
+type plan struct {
+	projects map[int64]*docProject
+	created  map[int64]time.Time // project id → its PROJECT_CREATED step
+	phases   map[int64]*docPhase
+	order    []int64
+	tasks    map[int64]*docTask
+}
+
+func (s story) plan() plan {
+	p := plan{projects: map[int64]*docProject{}, created: map[int64]time.Time{}, phases: map[int64]*docPhase{}, tasks: map[int64]*docTask{}}
 	for _, em := range s.events {
 		var ev docEvent
 		_ = json.Unmarshal(em.Payload, &ev)
 		switch {
 		case ev.Data.Project != nil:
-			project = ev.Data.Project
-		case ev.Data.Phase != nil:
-			if _, ok := phases[ev.Data.Phase.PhaseID]; !ok {
-				order = append(order, ev.Data.Phase.PhaseID)
+			p.projects[ev.Data.Project.ProjectID] = ev.Data.Project
+			if ev.EventType == "PROJECT_CREATED" {
+				p.created[ev.Data.Project.ProjectID] = em.At
 			}
-			phases[ev.Data.Phase.PhaseID] = ev.Data.Phase
+		case ev.Data.Phase != nil:
+			if _, ok := p.phases[ev.Data.Phase.PhaseID]; !ok {
+				p.order = append(p.order, ev.Data.Phase.PhaseID)
+			}
+			p.phases[ev.Data.Phase.PhaseID] = ev.Data.Phase
 		case ev.Data.Task != nil:
-			tasks[ev.Data.Task.TaskID] = ev.Data.Task
+			p.tasks[ev.Data.Task.TaskID] = ev.Data.Task
 		}
 	}
-	if day := s.start.UTC().Format("2006-01-02"); project.StartDate != day {
-		return fmt.Errorf("project starts %s, the story on %s", project.StartDate, day)
-	}
-	var names []string
-	for i, id := range order {
-		ph := phases[id]
-		names = append(names, ph.PhaseName)
-		if ph.StartDate < project.StartDate || ph.DueDate > project.DueDate {
-			return fmt.Errorf("phase %s %s..%s outside the project's %s..%s", ph.PhaseName, ph.StartDate, ph.DueDate, project.StartDate, project.DueDate)
-		}
-		if i == 0 && ph.StartDate != project.StartDate {
-			return fmt.Errorf("first phase starts %s, the project %s", ph.StartDate, project.StartDate)
-		}
-		if i > 0 && ph.StartDate <= phases[order[i-1]].DueDate {
-			return fmt.Errorf("phase %s starts %s, before %s ends %s", ph.PhaseName, ph.StartDate, phases[order[i-1]].PhaseName, phases[order[i-1]].DueDate)
+	return p
+}
+
+// phasesOf returns the phases of a project in the order they were created.
+func (p plan) phasesOf(project int64) []*docPhase {
+	var out []*docPhase
+	for _, id := range p.order {
+		if p.phases[id].Project.ProjectID == project {
+			out = append(out, p.phases[id])
 		}
 	}
-	if strings.Join(names, ", ") != "Kickoff, Configuration, Go-live" {
-		return fmt.Errorf("phases %v", names)
+	return out
+}
+
+// checkPlan holds a story's plan to the story clock (standin's choices,
+// docs/fidelity.md): a project starts on the day the story creates it,
+// its phases follow one another in the order the story creates them from
+// that day, within the project's dates, and each task lies within its
+// phase.
+func (s story) checkPlan() error {
+	p := s.plan()
+	for id, project := range p.projects {
+		if day := p.created[id].UTC().Format("2006-01-02"); project.StartDate != day {
+			return fmt.Errorf("project %d starts %s, created on %s", id, project.StartDate, day)
+		}
+		phases := p.phasesOf(id)
+		for i, ph := range phases {
+			if ph.StartDate < project.StartDate || ph.DueDate > project.DueDate {
+				return fmt.Errorf("phase %s %s..%s outside the project's %s..%s", ph.PhaseName, ph.StartDate, ph.DueDate, project.StartDate, project.DueDate)
+			}
+			if i == 0 && ph.StartDate != project.StartDate {
+				return fmt.Errorf("first phase starts %s, the project %s", ph.StartDate, project.StartDate)
+			}
+			if i > 0 && ph.StartDate <= phases[i-1].DueDate {
+				return fmt.Errorf("phase %s starts %s, before %s ends %s", ph.PhaseName, ph.StartDate, phases[i-1].PhaseName, phases[i-1].DueDate)
+			}
+		}
 	}
-	for _, task := range tasks {
-		ph := phases[task.Phase.PhaseID]
+	for _, task := range p.tasks {
+		ph := p.phases[task.Phase.PhaseID]
 		if ph == nil || task.StartDate < ph.StartDate || task.DueDate > ph.DueDate {
 			return fmt.Errorf("task %s %s..%s outside its phase", task.TaskName, task.StartDate, task.DueDate)
 		}
 	}
-	if p := project.ProgressPercentage; p == nil || *p != 50 {
-		return fmt.Errorf("the story ends with 2 of 4 tasks completed and progressPercentage %s", fmtPtr(p))
+	return nil
+}
+
+// onboarding checks what the onboarding story tells: Kickoff, then
+// Configuration, then Go-live; 2 of its 4 tasks completed at the end; the
+// project due when Go-live ends.
+func (s story) onboarding() error {
+	p := s.plan()
+	if len(p.projects) != 1 {
+		return fmt.Errorf("%d projects", len(p.projects))
 	}
-	if project.DueDate != phases[order[len(order)-1]].DueDate {
-		return fmt.Errorf("project due %s, Go-live ends %s", project.DueDate, phases[order[len(order)-1]].DueDate)
+	var project *docProject
+	for _, project = range p.projects {
+	}
+	phases := p.phasesOf(project.ProjectID)
+	var names []string
+	for _, ph := range phases {
+		names = append(names, ph.PhaseName)
+	}
+	if strings.Join(names, ", ") != "Kickoff, Configuration, Go-live" {
+		return fmt.Errorf("phases %v", names)
+	}
+	if got := project.ProgressPercentage; got == nil || *got != 50 {
+		return fmt.Errorf("the story ends with 2 of 4 tasks completed and progressPercentage %s", fmtPtr(got))
+	}
+	if golive := phases[len(phases)-1]; project.DueDate != golive.DueDate {
+		return fmt.Errorf("project due %s, Go-live ends %s", project.DueDate, golive.DueDate)
 	}
 	return nil
 }
