@@ -259,11 +259,25 @@ func TestGeneratedEventsAreDocumented(t *testing.T) {
 				if err := documented(b, e.Name); err != nil {
 					t.Fatalf("%s/%s seed %d: %v\n%s", e.Name, v, seed, err, b)
 				}
+				var ev docEvent
+				_ = json.Unmarshal(b, &ev)
+				// One user per id and per e-mail address in a payload.
+				people := []docUser{ev.Source.Actor}
+				if p := ev.Data.Project; p != nil {
+					people = append(append(append(people, p.Owner, p.CreatedBy, p.UpdatedBy), p.TeamMembers.Members...), p.TeamMembers.Customers...)
+				}
+				if tk := ev.Data.Task; tk != nil {
+					people = append(append(append(people, tk.CreatedBy, tk.UpdatedBy), tk.Assignees.Members...), tk.Followers.Members...)
+				}
+				users, emails := map[int64]docUser{}, map[string]int64{}
+				for _, u := range people {
+					if err := sameUser(users, emails, u); err != nil {
+						t.Fatalf("%s/%s seed %d: %v", e.Name, v, seed, err)
+					}
+				}
 				if e.Name != "TASK_UPDATED" {
 					continue
 				}
-				var ev docEvent
-				_ = json.Unmarshal(b, &ev)
 				if !slices.Contains(ev.Data.Task.Assignees.Members, ev.Source.Actor) || ev.Data.Task.UpdatedBy != ev.Source.Actor {
 					t.Fatalf("%s/%s seed %d: updated by %d, actor %d, not an assignee", e.Name, v, seed, ev.Data.Task.UpdatedBy.UserID, ev.Source.Actor.UserID)
 				}
