@@ -1,13 +1,13 @@
 package catalog
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/suggest"
+	"github.com/standin-dev/standin/schemas"
 
 	"github.com/standin-dev/standin/emulator/fake"
 )
@@ -146,10 +146,11 @@ func (r *Registry) EventOf(vendor string, doc []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	var cur any
-	d := json.NewDecoder(bytes.NewReader(doc))
-	if err := d.Decode(&cur); err != nil {
-		return Event{}, fmt.Errorf("read the event name: %w", err)
+	cur, err := schemas.Decode(doc)
+	if err != nil {
+		var se *schemas.SyntaxError
+		errors.As(err, &se)
+		return Event{}, &schemas.Error{Vendor: v.ID(), Syntax: se}
 	}
 	path := v.EventPath()
 	for _, k := range path {

@@ -250,7 +250,7 @@ func (s *Server) emit(c *gin.Context) {
 			var se *schemas.Error
 			if errors.As(err, &se) {
 				abort(c, http.StatusUnprocessableEntity, "invalid_payload",
-					fmt.Sprintf("the payload with your override is not a valid %s %s: %s", e.Vendor, e.Name, err), se.Violations)
+					fmt.Sprintf("the payload with your override is not a valid %s %s: %s", e.Vendor, e.Name, se.Problems()), se.Violations)
 				return
 			}
 			abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
