@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -274,6 +275,23 @@ func TestInspector(t *testing.T) {
 			t.Errorf("the story starts with %q, want %q", first, ds[0].Event)
 		}
 
+		// Search by a payload field: the run's payloads are loaded for it.
+		created := 0
+		for _, d := range ds {
+			if d.Event == "PROJECT_CREATED" {
+				created++
+			}
+		}
+		if created == 0 || created == len(ds) {
+			t.Fatalf("%d of %d deliveries are PROJECT_CREATED: the search would prove nothing", created, len(ds))
+		}
+		do(t, ctx, "searching by a payload field", setField("f-q", "eventType=PROJECT_CREATED"))
+		waitFor(t, ctx, "the matching deliveries", fmt.Sprintf(`document.querySelectorAll('#deliveries tbody tr[data-id]').length === %d`, created))
+		do(t, ctx, "searching for a value no payload has", setField("f-q", "eventType=NO_SUCH_EVENT"))
+		waitFor(t, ctx, "no delivery", `document.querySelectorAll('#deliveries tbody tr[data-id]').length === 0`)
+		do(t, ctx, "clearing the search", setField("f-q", ""))
+		waitFor(t, ctx, "every delivery again", fmt.Sprintf(`document.querySelectorAll('#deliveries tbody tr[data-id]').length === %d`, len(ds)))
+
 		// One delivery's attempt shows what the receiver answered.
 		d := ds[0]
 		do(t, ctx, "opening a delivery", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#deliveries tr[data-id=%q]`, d.ID))))
@@ -361,6 +379,81 @@ func TestInspector(t *testing.T) {
 		s.admin(t, "GET", "/__admin/runs", nil, &runs)
 		if len(runs) != 0 {
 			t.Errorf("a broken script started %d runs", len(runs))
+		}
+	})
+
+	t.Run("with a live stream the page follows it", func(t *testing.T) {
+		// A stand-in for GET /__admin/stream as the admin API has it
+		// (server-sent events: id, event, one line of JSON data, a blank
+		// line; ": ping" heartbeats): the page applies what it says, and
+		// does not poll while it is open.
+		s := server.New(server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+		events := make(chan string)
+		connected := make(chan struct{}, 1)
+		mux := http.NewServeMux()
+		var lists atomic.Int32 // GET /__admin/deliveries: the snapshot, not polls
+		mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/__admin/deliveries" {
+				lists.Add(1)
+			}
+			s.Handler().ServeHTTP(w, r)
+		}))
+		mux.HandleFunc("GET /__admin/stream", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Header().Set("Cache-Control", "no-cache")
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			select {
+			case connected <- struct{}{}:
+			default:
+			}
+			for {
+				select {
+				case ev := <-events:
+					fmt.Fprint(w, ev)
+					w.(http.Flusher).Flush()
+				case <-r.Context().Done():
+					return
+				}
+			}
+		})
+		ts := httptest.NewServer(mux)
+		t.Cleanup(ts.Close)
+		ctx := newTab(t, browser)
+		do(t, ctx, "opening the inspector", chromedp.Navigate(ts.URL+"/"))
+		waitFor(t, ctx, "the page to follow the stream", `document.getElementById('live').dataset.state === 'live'`)
+		select {
+		case <-connected:
+		case <-ctx.Done():
+			t.Fatal("the page never opened the stream")
+		}
+		send := func(ev string) {
+			t.Helper()
+			select {
+			case events <- ev:
+			case <-ctx.Done():
+				t.Fatal("the page stopped reading the stream")
+			}
+		}
+		send(": ping\n\n")
+		send("id: 1\nevent: run\ndata: {\"id\":\"run_1\",\"scenario\":\"streamed <b>story</b>\",\"vendor\":\"cutover\",\"seed\":7,\"status\":\"running\",\"started_at\":\"2026-01-01T00:00:00Z\",\"deliveries\":{\"total\":1,\"pending\":1},\"events\":1}\n\n")
+		send("id: 2\nevent: delivery\ndata: {\"id\":\"dlv_1\",\"run\":\"run_1\",\"event_id\":\"evt_1\",\"vendor\":\"cutover\",\"event\":\"task.created\",\"subscription\":\"sub_1\",\"url\":\"http://receiver/<img src=x onerror=alert(1)>\",\"status\":\"pending\",\"created_at\":\"2026-01-01T00:00:01Z\",\"updated_at\":\"2026-01-01T00:00:01Z\",\"attempt_count\":0}\n\n")
+		waitFor(t, ctx, "the streamed delivery", `!!document.querySelector('#deliveries tr[data-id="dlv_1"][data-status="pending"]')`)
+		waitFor(t, ctx, "the streamed run", `!!document.querySelector('#runs li[data-run="run_1"]')`)
+		// Split across writes, as a stream may be read.
+		send("id: 3\nevent: delivery\ndata: {\"id\":\"dlv_1\",\"run\":\"run_1\",\"event_id\":\"evt_1\",\"vendor\":\"cutover\",\"event\":\"task.created\",")
+		send("\"subscription\":\"sub_1\",\"url\":\"http://receiver/<img src=x onerror=alert(1)>\",\"status\":\"delivered\",\"created_at\":\"2026-01-01T00:00:01Z\",\"updated_at\":\"2026-01-01T00:00:02Z\",\"attempt_count\":1}\n\n")
+		waitFor(t, ctx, "the delivery's new status", `!!document.querySelector('#deliveries tr[data-id="dlv_1"][data-status="delivered"]')`)
+		// Payload text is shown as text, never as markup.
+		if eval[bool](t, ctx, `!!document.querySelector('#deliveries img, #runs b')`) {
+			t.Error("streamed text became markup")
+		}
+		if got := eval[string](t, ctx, `document.querySelector('#runs li[data-run="run_1"] .scenario').textContent`); got != "streamed <b>story</b>" {
+			t.Errorf("the run's scenario reads %q", got)
+		}
+		if n := lists.Load(); n != 1 {
+			t.Errorf("the page listed the deliveries %d times while the stream was open, want once", n)
 		}
 	})
 

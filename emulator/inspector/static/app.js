@@ -42,6 +42,12 @@
         else el.setAttribute(k, v === true ? '' : String(v));
       }
     }
+    return put(el, ...kids);
+  }
+
+  // put appends children to el as h does: nodes, or strings as text nodes;
+  // null and false are skipped.
+  function put(el, ...kids) {
     for (const kid of kids.flat(Infinity)) {
       if (kid == null || kid === false) continue;
       el.append(kid instanceof Node ? kid : String(kid));
@@ -253,6 +259,10 @@
 
   function badge(status) {
     return h('span', { class: 'badge s-' + String(status).replace(/[^a-z]/g, '') }, status);
+  }
+
+  function plural(n, one, many) {
+    return n + ' ' + (n === 1 ? one : many);
   }
 
   function short(id) {
@@ -654,7 +664,7 @@
           h(
             'div',
             { class: 'meta progress-text' },
-            String(r.events || 0) + ' events · ' + (c.delivered || 0) + '/' + (c.total || 0) + ' delivered' + (c.failed ? ' · ' + c.failed + ' failed' : '') + (c.pending ? ' · ' + c.pending + ' pending' : '')
+            plural(r.events || 0, 'event', 'events') + ' · ' + (c.delivered || 0) + '/' + (c.total || 0) + ' delivered' + (c.failed ? ' · ' + c.failed + ' failed' : '') + (c.pending ? ' · ' + c.pending + ' pending' : '')
           ),
           r.error ? h('div', { class: 'error' }, r.error) : null
         )
@@ -669,7 +679,8 @@
     if (!state.selectedRun || !r || r.id !== state.selectedRun) return;
     const evs = r.events || [];
     const first = evs.length ? evs[0].at : '';
-    box.append(
+    put(
+      box,
       h('h3', null, 'Story of ', r.scenario),
       h('p', { class: 'meta' }, 'run ', r.id, ' · time scale ', String(r.time_scale)),
       r.error ? h('p', { class: 'error' }, r.error) : null,
@@ -689,7 +700,7 @@
             h('span', { class: 'ev' }, e.event),
             e.entity ? h('span', { class: 'entity' }, e.entity) : null,
             e.fault ? h('span', { class: 'badge s-fault' }, e.fault) : null,
-            h('span', { class: 'meta' }, (e.deliveries || []).length + ' deliveries', e.deliveries && e.deliveries.length ? ' · ' + deliveryStates(e.deliveries) : ''),
+            h('span', { class: 'meta' }, plural((e.deliveries || []).length, 'delivery', 'deliveries'), e.deliveries && e.deliveries.length ? ' · ' + deliveryStates(e.deliveries) : ''),
             e.note ? h('div', { class: 'note' }, e.note) : null
           )
         )
@@ -729,7 +740,7 @@
             onkeydown: (ev) => ev.key === 'Enter' && select(d.id),
           },
           h('td', { class: 'time' }, clock(d.created_at)),
-          h('td', null, d.vendor),
+          h('td', { class: 'wide' }, d.vendor),
           h('td', { class: 'event' }, d.event),
           h('td', null, badge(d.status)),
           h('td', { class: 'num' }, String(d.attempt_count || 0)),
@@ -872,7 +883,8 @@
       return;
     }
     const attempts = d.attempts || [];
-    box.append(
+    put(
+      box,
       h(
         'div',
         { class: 'detail-head', dataset: { id: d.id } },
@@ -979,6 +991,7 @@
   }
 
   function showEmitProblems(message, problems) {
+    $('emit-preview-box').hidden = true;
     const check = $('emit-check');
     check.className = 'check bad';
     check.textContent = message;
@@ -1012,11 +1025,15 @@
       check.textContent = '✓ Valid ' + res.vendor + ' ' + res.event + ' (seed ' + res.seed + ').';
       clear($('emit-errors'));
       $('emit-preview').textContent = bodyText(JSON.stringify(res.payload));
+      $('emit-preview-box').hidden = false;
       return true;
     } catch (err) {
       if (seq !== checkSeq) return false;
-      showEmitProblems(err.message, err.status === 422 ? err.details : []);
+      const problems = err.status === 422 && Array.isArray(err.details) ? err.details : [];
+      const e2 = emitEvent();
+      showEmitProblems(problems.length ? '✗ Nothing sent: with this override the payload is not a valid ' + e2.vendor + ' ' + e2.event + ':' : err.message, problems);
       $('emit-preview').textContent = '';
+      $('emit-preview-box').hidden = true;
       return false;
     }
   }
