@@ -1255,6 +1255,9 @@
       const [events, scenarios] = await Promise.all([api('GET', '/__admin/events'), api('GET', '/__admin/scenarios')]);
       state.catalog = events;
       state.scenarios = scenarios;
+      // What there is already, shown at once: the stream (or the first
+      // poll) takes over from here.
+      await snapshot();
     } catch (e) {
       fail(e);
     }
