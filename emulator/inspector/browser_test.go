@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -274,6 +275,13 @@ func TestInspector(t *testing.T) {
 		if first != ds[0].Event {
 			t.Errorf("the story starts with %q, want %q", first, ds[0].Event)
 		}
+		var story struct {
+			Events []struct{ At string }
+		}
+		s.admin(t, "GET", "/__admin/runs/"+runs[0].ID, nil, &story)
+		if got, want := eval[string](t, ctx, `document.querySelector('#run-detail .timeline li .vt').textContent`), regexp.MustCompile(`\.\d+`).ReplaceAllString(strings.Replace(story.Events[0].At, "T", " ", 1), ""); got != want {
+			t.Errorf("the story's first virtual time reads %q, want %q", got, want)
+		}
 
 		// Search by a payload field: the run's payloads are loaded for it.
 		created := 0
@@ -482,6 +490,15 @@ func TestInspector(t *testing.T) {
 		waitFor(t, ctx, "the listed deliveries after a reload", fmt.Sprintf(`document.querySelectorAll('#deliveries tbody tr[data-id]').length === %d`, run.Deliveries.Total))
 		if eval[bool](t, ctx, `document.getElementById('token-dialog').open`) {
 			t.Error("the page asked for the token again")
+		}
+
+		// Reset, confirmed by a second click, clears the page and the server.
+		do(t, ctx, "resetting", chromedp.Click(chromedp.CSS("#btn-reset")), chromedp.Click(chromedp.CSS("#btn-reset")))
+		waitFor(t, ctx, "an empty list", `document.querySelectorAll('#deliveries tbody tr[data-id]').length === 0 && document.querySelectorAll('#runs li').length === 0`)
+		var ds []delivery
+		s.admin(t, "GET", "/__admin/deliveries", nil, &ds)
+		if len(ds) != 0 {
+			t.Errorf("after reset the server has %d deliveries", len(ds))
 		}
 	})
 }
