@@ -27,15 +27,19 @@ import (
 
 // generate returns the payload of event e as compact JSON, built from src.
 // opts.Variant picks Workflow Completed's variant (deploy or test; "" lets
-// src choose) and opts.Quirks prints timestamps with FlexDeploy's
+// src choose) or the release events' (classic, the default, or 9.0) and opts.Quirks prints timestamps with FlexDeploy's
 // minute-in-month bug. The event happens at src.Now(); everything it
 // refers to happened before.
-func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, error) {
+func generate(src *fake.Source, e catalog.Event, opts catalog.Options) (_ []byte, err error) {
 	if e.Vendor != "" && e.Vendor != id {
 		return nil, fmt.Errorf("flexdeploy: cannot generate %s", e)
 	}
-	variant, err := catalog.Variant(src, e, opts.Variant)
-	if err != nil {
+	var variant string
+	if opts.Variant == "" && defaultsToClassic(e.Name) {
+		// The release events keep the older page's shape unless asked:
+		// the seed does not choose, so existing seeds keep their bytes.
+		variant = VariantClassic
+	} else if variant, err = catalog.Variant(src, e, opts.Variant); err != nil {
 		return nil, err
 	}
 	g := &oneShot{src: src, st: NewStyle(src, opts.Quirks), at: src.Now()}
@@ -76,7 +80,12 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 		return g.stageCompleted(), nil
 
 	case ReleaseStarted, ReleaseEnded:
+		if variant == Variant90 {
+			return g.release90(name)
+		}
 		return g.release(name)
+	case ReleaseUpdated:
+		return g.release90(name)
 
 	case SnapshotCompleted:
 		rel := NewRelease(src)
@@ -113,6 +122,9 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 
 	case WorkItemCreated, WorkItemUpdated:
 		return g.workItem(name)
+	}
+	if ev, ok, err := g.event90(name); ok {
+		return ev, err
 	}
 	return Event{}, fmt.Errorf("flexdeploy: unknown event %q", name)
 }
@@ -259,3 +271,7 @@ func (g *oneShot) workItem(name string) (Event, error) {
 	editor := NewUserName(src)
 	return WorkItemEvent(st, name, w.update(st, editor, at, changes...), editor, at)
 }
+
+// defaultsToClassic reports whether event name, asked for without a
+// variant, takes VariantClassic.
+func defaultsToClassic(name string) bool { return name == ReleaseStarted || name == ReleaseEnded }

@@ -58,16 +58,45 @@ func catalogEvent(name string, variants ...string) catalog.Event {
 	return catalog.Event{Vendor: id, Name: name, Slug: catalog.Slug(name), Variants: variants}
 }
 
+// inferredEvent is an event FlexDeploy 9.0 lists whose sample could not be
+// recovered: its shape follows the documented event like.
+func inferredEvent(name, like string) catalog.Event {
+	e := catalogEvent(name)
+	e.Inferred = true
+	e.Note = "no sample recovered; shaped like " + like
+	return e
+}
+
+// partialEvent is an event whose recovered sample is cut short: note says
+// where and what standin supplies.
+func partialEvent(name, note string) catalog.Event {
+	e := catalogEvent(name)
+	e.Note = note
+	return e
+}
+
 // eventList are FlexDeploy's events in catalog order.
 var eventList = []catalog.Event{
+	catalogEvent(BranchActivated),
+	catalogEvent(BranchCreated),
+	inferredEvent(BranchDeleted, BranchActivated),
+	inferredEvent(BranchInactivated, BranchActivated),
 	catalogEvent(CommentAdded),
 	catalogEvent(CommentUpdated),
 	catalogEvent(CommentDeleted),
+	inferredEvent(ErrorOccurred, CommentAdded+" (audit fields, objectId, objectType)"),
 	catalogEvent(PackageCreated),
 	catalogEvent(PackageStatusUpdated),
 	catalogEvent(PipelineStageCompleted),
-	catalogEvent(ReleaseStarted),
-	catalogEvent(ReleaseEnded),
+	catalogEvent(PipelineVersionActivated),
+	catalogEvent(ProjectCreated),
+	inferredEvent(ProjectActivated, ProjectCreated),
+	inferredEvent(ProjectInactivated, ProjectCreated),
+	catalogEvent(ProjectDeleted),
+	partialEvent(ReleaseContentChanged, "sample cut inside addedWorkItems; the rest is standin's"),
+	catalogEvent(ReleaseStarted, VariantClassic, Variant90),
+	catalogEvent(ReleaseEnded, VariantClassic, Variant90),
+	partialEvent(ReleaseUpdated, "sample cut inside projects; the rest follows the 9.0 Release Ended sample"),
 	catalogEvent(SnapshotCompleted),
 	catalogEvent(TagAssigned),
 	catalogEvent(TagUnassigned),
@@ -76,6 +105,7 @@ var eventList = []catalog.Event{
 	catalogEvent(TaskRejected),
 	catalogEvent(UserCreated),
 	catalogEvent(WorkflowCompleted, "deploy", "test"),
+	inferredEvent(WorkflowVersionActivated, PipelineVersionActivated),
 	catalogEvent(WorkItemCreated),
 	catalogEvent(WorkItemUpdated),
 }
@@ -128,5 +158,9 @@ var vocabulary = catalog.Vocabulary{
 		PackageCreated: {}, PackageStatusUpdated: {},
 		TagAssigned: {}, TagUnassigned: {}, UserCreated: {},
 		WorkItemCreated: {}, WorkItemUpdated: {},
+		BranchActivated: {}, BranchCreated: {}, BranchDeleted: {}, BranchInactivated: {},
+		ErrorOccurred: {}, PipelineVersionActivated: {}, WorkflowVersionActivated: {},
+		ProjectCreated: {}, ProjectActivated: {}, ProjectInactivated: {}, ProjectDeleted: {},
+		ReleaseUpdated: {}, ReleaseContentChanged: {},
 	},
 }

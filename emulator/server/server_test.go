@@ -176,7 +176,7 @@ func TestHealthAndCatalog(t *testing.T) {
 		t.Fatalf("health %v", h)
 	}
 	var evs []map[string]any
-	if call(t, "GET", base+"/__admin/events", "", &evs) != 200 || len(evs) != 37 {
+	if call(t, "GET", base+"/__admin/events", "", &evs) != 200 || len(evs) != 50 {
 		t.Fatalf("%d events", len(evs))
 	}
 	var schema map[string]any
