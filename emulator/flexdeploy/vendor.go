@@ -113,12 +113,17 @@ var eventList = []catalog.Event{
 // releaseOption is the release option of the events about an environment.
 var releaseOption = catalog.Ref("release", "release", "the release (default: the only release)")
 
+// variantOption picks the shape of a release event in scenarios, as
+// --variant does for one event.
+var variantOption = catalog.Enum("variant", "the payload's shape: classic (the older Events page, the default) or 9.0 (startDate in epoch ms, projects with packageName)", VariantClassic, Variant90)
+
 // vocabulary is what FlexDeploy scenarios can name.
 var vocabulary = catalog.Vocabulary{
 	Kinds: []catalog.Kind{
 		{Name: "release", Doc: "a release and its pipeline", Attrs: []catalog.Field{
 			catalog.Str("name", "release name (default: drawn, such as 2026.03 Payroll)"),
 			catalog.Str("description", "release description"),
+			catalog.Int("projects", 1, 6, "how many projects take part in the release, each with a package (default: 2)"),
 		}, Readable: []string{"id", "name", "description", "pipeline"}},
 		{Name: "environment", Doc: "a pipeline stage's environment", Attrs: []catalog.Field{
 			catalog.Str("code", "environment code such as DEV, QA, TEST, PROD (default: the entity's name in capitals)"),
@@ -129,16 +134,21 @@ var vocabulary = catalog.Vocabulary{
 		}, Readable: []string{"name"}},
 	},
 	Events: map[string]catalog.EventSpec{
-		ReleaseStarted:    {About: "release"},
-		ReleaseEnded:      {About: "release"},
-		SnapshotCompleted: {About: "release"},
+		ReleaseContentChanged: {About: "release"},
+		ReleaseStarted:        {About: "release", With: []catalog.Field{variantOption}},
+		ReleaseEnded:          {About: "release", With: []catalog.Field{variantOption}},
+		ReleaseUpdated:        {About: "release"},
+		SnapshotCompleted: {About: "release", With: []catalog.Field{
+			catalog.Enum("status", "the snapshot's status (default: INITIATED, as the docs show a completed one; FAILED after a failed build)", SnapshotInitiated, SnapshotFailed),
+		}},
 		WorkflowCompleted: {About: "environment", With: []catalog.Field{
-			catalog.Enum("type", "the workflow type (default: deploy)", "deploy", "test"),
+			catalog.Enum("type", "the workflow type (default: deploy); build builds a project version for the release's snapshot", "deploy", "test", "build"),
 			catalog.Enum("status", "how the workflow ended (default: SUCCESS)", "SUCCESS", "FAILED"),
+			catalog.Int("project", 1, 6, "which of the release's projects, 1 for the first (default: the next one this stage, or the snapshot's build, has not run the type for)"),
 			releaseOption,
 		}},
 		PipelineStageCompleted: {About: "environment", With: []catalog.Field{
-			catalog.Enum("status", "how the stage ended (default: SUCCESS, FAILED after a failed workflow or a rejected gate)", "SUCCESS", "FAILED"),
+			catalog.Enum("status", "how the stage ended (default: SUCCESS; REJECTED after a rejected gate, FAILED after a failed workflow)", stageStatuses...),
 			releaseOption,
 		}},
 		TaskCreated: {About: "environment", With: []catalog.Field{
@@ -161,6 +171,5 @@ var vocabulary = catalog.Vocabulary{
 		BranchActivated: {}, BranchCreated: {}, BranchDeleted: {}, BranchInactivated: {},
 		ErrorOccurred: {}, PipelineVersionActivated: {}, WorkflowVersionActivated: {},
 		ProjectCreated: {}, ProjectActivated: {}, ProjectInactivated: {}, ProjectDeleted: {},
-		ReleaseUpdated: {}, ReleaseContentChanged: {},
 	},
 }

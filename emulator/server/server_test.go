@@ -509,8 +509,8 @@ func TestRunsPlayScenariosOnTheServer(t *testing.T) {
 	if rep.Status != "succeeded" || rep.Deliveries.Delivered != len(rep.Events) || len(rep.Events) == 0 {
 		t.Fatalf("run %+v", rep)
 	}
-	if last := rep.Events[len(rep.Events)-1]; last.Event != "Pipeline Stage Completed" || !strings.Contains(string(last.Payload), `"executionStatus":"FAILED"`) {
-		t.Errorf("a rejected gate should end with the PROD stage failed, got %s %s", last.Event, last.Payload)
+	if last := rep.Events[len(rep.Events)-1]; last.Event != "Pipeline Stage Completed" || !strings.Contains(string(last.Payload), `"executionStatus":"REJECTED"`) {
+		t.Errorf("a rejected gate should end with the PROD stage rejected, got %s %s", last.Event, last.Payload)
 	}
 	rc.mu.Lock()
 	n := len(rc.bodies)
