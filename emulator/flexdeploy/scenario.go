@@ -20,9 +20,11 @@ type world struct {
 	releases map[string]*releaseState
 	envs     map[string]*Environment
 	envOrder []string // environment entities in declaration order
-	users    map[string]string
-	envIDs   int
-	manager  string // the release manager, the default actor
+	// qualityGate marks the environments whose stage has a quality gate.
+	qualityGate map[string]bool
+	users       map[string]string
+	envIDs      int
+	manager     string // the release manager, the default actor
 	// last is the time of the latest event: what an event reports as
 	// having started (a workflow, a stage, a snapshot) starts no earlier.
 	last time.Time
@@ -66,6 +68,9 @@ type releaseState struct {
 	stages         map[string]*stageState // by environment entity
 	workflows      map[string]Workflow
 	instances      map[int]Instance
+	// testsFailed is set once a TEST workflow of the release's pipeline
+	// reported a failed test result: a quality gate after it fails.
+	testsFailed bool
 }
 
 // projectVersion is one project version of a snapshot.
@@ -80,8 +85,11 @@ type stageState struct {
 	start    time.Time
 	failed   bool // a workflow failed
 	rejected bool // the approval gate was rejected
-	gate     *Task
-	complete bool
+	// gatesFailed is set when the stage's quality gate failed: no
+	// workflow runs in it.
+	gatesFailed bool
+	gate        *Task
+	complete    bool
 	// ran counts the workflows of each type run in the stage, so that
 	// each goes to the next of the release's projects.
 	ran map[string]int
@@ -98,7 +106,8 @@ func newWorld(src *fake.Source) *world {
 	return &world{
 		src: src, st: NewStyle(src, false), ids: NewIDs(src), es: catalog.NewEntities(),
 		releases: map[string]*releaseState{}, envs: map[string]*Environment{}, users: map[string]string{},
-		envIDs: src.ID(10_000, 60_000), manager: src.Person("").UserName,
+		qualityGate: map[string]bool{},
+		envIDs:      src.ID(10_000, 60_000), manager: src.Person("").UserName,
 	}
 }
 
@@ -136,6 +145,7 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 		w.envIDs += src.ID(1, 400)
 		w.envs[name] = &env
 		w.envOrder = append(w.envOrder, name)
+		w.qualityGate[name] = catalog.AttrBool(attrs, "quality_gate", false)
 	case "user":
 		w.users[name] = catalog.AttrString(attrs, "name", src.Person("").UserName)
 	default:
@@ -315,6 +325,7 @@ func (w *world) stage(r *releaseState, envName string, start time.Time) (*stageS
 		r.pe = &pe
 	}
 	sg := &stageState{exec: r.pe.ActiveStageExecution, start: start, ran: map[string]int{}}
+	sg.gatesFailed = w.qualityGate[envName] && r.testsFailed
 	r.stages[envName] = sg
 	return sg, nil
 }
@@ -539,6 +550,9 @@ func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Even
 	if sg.complete {
 		return Event{}, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
 	}
+	if sg.gatesFailed {
+		return Event{}, fmt.Errorf("the quality gate of the %s stage of release %s failed (a test failed before it): no workflow runs in the stage", envName, r.ReleaseName)
+	}
 	wf, ok := r.workflows[wfType]
 	if !ok {
 		wf = NewWorkflow(src, wfType)
@@ -565,7 +579,13 @@ func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Even
 	}
 	exec := NewWorkflowExecution(src, w.ids, st, run)
 	if wfType == "TEST" {
-		exec.setTestOutcome(src, status == "SUCCESS")
+		def := "passed"
+		if status != "SUCCESS" {
+			def = "failed"
+		}
+		passed := s.WithString("tests", def) == "passed"
+		exec.setTestOutcome(src, passed)
+		r.testsFailed = r.testsFailed || !passed
 	}
 	if status == "FAILED" {
 		sg.failed = true
@@ -574,8 +594,8 @@ func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Even
 }
 
 // stageCompleted ends the release's stage in env: REJECTED after a
-// rejected gate, FAILED after a failed workflow, else SUCCESS, unless the
-// step says.
+// rejected gate, GATES_FAILED when its quality gate failed, FAILED after a
+// failed workflow, else SUCCESS, unless the step says.
 func (w *world) stageCompleted(s *catalog.Step, r *releaseState, envName string) (Event, error) {
 	src, st, at := s.Src, w.st, s.At
 	sg, err := w.stage(r, envName, w.since(at.Add(-src.Duration(5*time.Minute, 20*time.Minute))))
@@ -589,6 +609,8 @@ func (w *world) stageCompleted(s *catalog.Step, r *releaseState, envName string)
 	switch {
 	case sg.rejected:
 		status = "REJECTED"
+	case sg.gatesFailed:
+		status = "GATES_FAILED"
 	case sg.failed:
 		status = "FAILED"
 	}

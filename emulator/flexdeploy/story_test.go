@@ -123,7 +123,7 @@ func (m *sameness) add(s story, i int, key, val any) {
 // TestStoryFidelity plays the release story over many seeds and every
 // outcome and holds each run to FlexDeploy's facts across its events.
 func TestStoryFidelity(t *testing.T) {
-	for _, outcome := range []string{"approved", "rejected", "prod_failed", "snapshot_failed"} {
+	for _, outcome := range []string{"approved", "rejected", "prod_failed", "quality_failed", "snapshot_failed"} {
 		t.Run(outcome, func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(1); seed <= storySeeds; seed++ {
@@ -313,6 +313,11 @@ func checkStory(s story) {
 		want["PROD"], wantStatus["PROD"] = nil, "REJECTED"
 	case "prod_failed":
 		want["PROD"], wantStatus["PROD"] = projects[:1], "FAILED"
+	case "quality_failed":
+		// QA's quality gate refuses the snapshot DEV's tests failed on;
+		// the pipeline stops there.
+		want["QA"], wantStatus["QA"] = nil, "GATES_FAILED"
+		want["PROD"], wantStatus["PROD"] = nil, ""
 	}
 	for _, code := range stages {
 		if !slices.Equal(deployed[code], want[code]) {
@@ -321,6 +326,18 @@ func checkStory(s story) {
 		if stageStatus[code] != wantStatus[code] {
 			t.Fatalf("%s: %s stage ended %q, want %q", s.name, code, stageStatus[code], wantStatus[code])
 		}
+	}
+	if s.outcome == "quality_failed" {
+		failed := false
+		for _, e := range evs {
+			if str(e, "/payload/environment/environmentCode") == "DEV" && str(e, "/payload/workflow/workflowType") == "TEST" {
+				failed = failed || str(e, "/payload/testSuiteExec/0/status") == "FAILED" || len(at(e, "/payload/testSuiteExec").([]any)) > 1 && str(e, "/payload/testSuiteExec/1/status") == "FAILED"
+			}
+		}
+		if !failed || len(s.index("Task Created")) != 0 || stageEnd["QA"] != len(evs)-1 {
+			t.Fatalf("%s: a failed quality gate needs a failed DEV test before it and ends the story", s.name)
+		}
+		return
 	}
 	// The approval gate before PROD: created, decided, then the stage.
 	created, approved, rejected := s.index("Task Created"), s.index("Task Approved"), s.index("Task Rejected")

@@ -128,6 +128,7 @@ var vocabulary = catalog.Vocabulary{
 		{Name: "environment", Doc: "a pipeline stage's environment", Attrs: []catalog.Field{
 			catalog.Str("code", "environment code such as DEV, QA, TEST, PROD (default: the entity's name in capitals)"),
 			catalog.Str("name", "environment name (default: from the code, such as Production)"),
+			catalog.Bool("quality_gate", "the stage has a quality gate on the snapshot's test results: after a failed test result in an earlier stage the stage ends GATES_FAILED and runs no workflow (default: false)"),
 		}, Readable: []string{"id", "name", "code"}},
 		{Name: "user", Doc: "a FlexDeploy user (actor:)", Attrs: []catalog.Field{
 			catalog.Str("name", "login name (default: drawn)"),
@@ -144,11 +145,12 @@ var vocabulary = catalog.Vocabulary{
 		WorkflowCompleted: {About: "environment", With: []catalog.Field{
 			catalog.Enum("type", "the workflow type (default: deploy); build builds a project version for the release's snapshot", "deploy", "test", "build"),
 			catalog.Enum("status", "how the workflow ended (default: SUCCESS)", "SUCCESS", "FAILED"),
+			catalog.Enum("tests", "a TEST workflow's test results (default: passed when it succeeds, else failed); a workflow can succeed with failed tests, which a later quality gate refuses", "passed", "failed"),
 			catalog.Int("project", 1, 6, "which of the release's projects, 1 for the first (default: the next one this stage, or the snapshot's build, has not run the type for)"),
 			releaseOption,
 		}},
 		PipelineStageCompleted: {About: "environment", With: []catalog.Field{
-			catalog.Enum("status", "how the stage ended (default: SUCCESS; REJECTED after a rejected gate, FAILED after a failed workflow)", stageStatuses...),
+			catalog.Enum("status", "how the stage ended (default: SUCCESS; REJECTED after a rejected gate, GATES_FAILED after a failed quality gate, FAILED after a failed workflow)", stageStatuses...),
 			releaseOption,
 		}},
 		TaskCreated: {About: "environment", With: []catalog.Field{
