@@ -1,7 +1,8 @@
 // Package flexdeploy generates FlexDeploy webhook events: the envelope
-// (eventType, actor, object, timestamp, payload) and the payloads of the 18
-// events FlexDeploy documents samples for, with the samples' field order,
-// types and nulls.
+// (eventType, actor, object, timestamp, payload) and the payloads of the 31
+// events of FlexDeploy 9.0's Events page, with the samples' field order,
+// types and nulls; where a sample was lost, the shape of its nearest
+// documented relative (the catalog marks those events inferred).
 //
 // The pieces compose: constructors draw entities from a fake.Source
 // (NewRelease, NewPipeline, NewEnvironments, NewSnapshot, NewApprovalTask,
@@ -93,6 +94,11 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 		created := g.before(20*time.Second, 20*time.Minute)
 		snap := NewSnapshot(g.ids, st, rel, created.Add(src.Duration(0, 3*time.Second)))
 		p := SnapshotPayload{Audit: st.Audit(by, created).Touch(st, CompletedSnapshotsMonitor, at), Snapshot: snap}
+		// "completes successfully or fails to build": drawn last, so the
+		// other fields of a seed stay as they were before snapshots failed.
+		if src.Chance(0.2) {
+			p.Snapshot.SnapshotStatus = SnapshotFailed
+		}
 		return SnapshotCompletedEvent(p, by), nil
 
 	case TagAssigned, TagUnassigned:
@@ -169,6 +175,11 @@ func (g *oneShot) stageCompleted() Event {
 	}
 	if src.Chance(0.7) {
 		p.PipelineExecutionID = ptr(pe.PipelineExecutionID)
+	}
+	// A stage that did not succeed was sometimes rejected at its approval
+	// gate: drawn last, so the other fields of a seed stay as they were.
+	if status == "FAILED" && src.Chance(0.3) {
+		p.PipelineStageExecution.ExecutionStatus = "REJECTED"
 	}
 	return PipelineStageCompletedEvent(st, p, BuildMonitorWorker, at)
 }

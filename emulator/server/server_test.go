@@ -179,6 +179,15 @@ func TestHealthAndCatalog(t *testing.T) {
 	if call(t, "GET", base+"/__admin/events", "", &evs) != 200 || len(evs) != 50 {
 		t.Fatalf("%d events", len(evs))
 	}
+	inferred := 0
+	for _, e := range evs {
+		if e["inferred"] == true && e["note"] != "" {
+			inferred++
+		}
+	}
+	if inferred != 6 {
+		t.Errorf("%d events marked inferred, want FlexDeploy's 6", inferred)
+	}
 	var schema map[string]any
 	if call(t, "GET", base+"/__admin/schemas/flexdeploy/Release%20Started", "", &schema) != 200 || schema["$id"] != "https://standin.dev/schemas/flexdeploy/release-started.schema.json" {
 		t.Fatalf("schema %v", schema["$id"])
