@@ -294,7 +294,33 @@ func TestConsistency(t *testing.T) {
 			eq("/object", "/payload/release/releaseName"), eq("/actor", "/payload/updatedBy"),
 			eq("/payload/environment/environmentId", "/payload/pipelineExecution/activeStageExecution/environmentId"),
 		},
-		"user-created":      {eq("/object", "/payload/userName")},
+		"user-created":       {eq("/object", "/payload/userName")},
+		"branch-activated":   {eq("/object", "/payload/projectBranchId"), eq("/actor", "/payload/updatedBy")},
+		"branch-created":     {eq("/object", "/payload/projectBranchId"), eq("/actor", "/payload/createdBy"), eq("/payload/createdOn", "/timestamp")},
+		"branch-deleted":     {eq("/object", "/payload/projectBranchId"), eq("/actor", "/payload/updatedBy")},
+		"branch-inactivated": {eq("/object", "/payload/projectBranchId"), eq("/actor", "/payload/updatedBy")},
+		"error-occurred": {{"object is Error - errorId", func(d map[string]any) bool {
+			return str(d, "/object") == "Error - "+string(at(d, "/payload/errorId").(json.Number))
+		}}, eq("/actor", "/payload/createdBy")},
+		"pipeline-version-activated": {eq("/object", "/payload/pipelineVersionId"), eq("/actor", "/payload/updatedBy"), less("/payload/pipeline/pipelineId", "/payload/pipelineVersionId")},
+		"workflow-version-activated": {eq("/object", "/payload/workflowVersionId"), eq("/actor", "/payload/updatedBy"), less("/payload/workflow/workflowId", "/payload/workflowVersionId")},
+		"project-created":            {eq("/object", "/payload/projectId")},
+		"project-activated":          {eq("/object", "/payload/projectId")},
+		"project-inactivated":        {eq("/object", "/payload/projectId")},
+		"project-deleted":            {eq("/object", "/payload/projectId")},
+		"release-updated":            {eq("/object", "/payload/release/releaseName")},
+		"release-content-changed": {eq("/object", "/payload/release/releaseName"), {"added projects and work items are in the content", func(d map[string]any) bool {
+			in := func(part, whole string) bool {
+				all := fmt.Sprint(at(d, whole))
+				for _, x := range at(d, part).([]any) {
+					if !strings.Contains(all, fmt.Sprint(x)) {
+						return false
+					}
+				}
+				return true
+			}
+			return in("/payload/addedProjects", "/payload/projects") && in("/payload/addedWorkItems", "/payload/workItems")
+		}}},
 		"work-item-created": {eq("/object", "/payload/workItemNumber"), eq("/payload/workItemNumber", "/payload/flxWorkItemId")},
 		"work-item-updated": {eq("/object", "/payload/workItemNumber"), eq("/actor", "/payload/updatedBy")},
 		"workflow-completed": {
@@ -310,6 +336,17 @@ func TestConsistency(t *testing.T) {
 			}},
 		},
 	}
+	// 9.0's startDate is the release's start instant: Release Started's
+	// timestamp.
+	checks["release-started"] = append(checks["release-started"], check{"startDate is the timestamp in epoch ms", func(d map[string]any) bool {
+		n, ok := at(d, "/payload/startDate").(json.Number)
+		if !ok {
+			return true // the classic shape: a date
+		}
+		ms, err := n.Int64()
+		ts, perr := time.Parse(flexdeploy.TimestampLayout, str(d, "/timestamp"))
+		return err == nil && perr == nil && ms == ts.UnixMilli()
+	}})
 	for _, k := range kinds(t) {
 		t.Run(k.name(), func(t *testing.T) {
 			t.Parallel()
