@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -43,9 +44,19 @@ missing (inferred: the shape is standin's, following the event named).`,
 				return writeJSON(out, evs)
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VENDOR\tEVENT\tSLUG\tVARIANTS\tNOTE")
+			// The NOTE column shows only when an event listed has a note.
+			notes := slices.ContainsFunc(evs, func(e catalog.Event) bool { return note(e) != "" })
+			header := "VENDOR\tEVENT\tSLUG\tVARIANTS"
+			if notes {
+				header += "\tNOTE"
+			}
+			fmt.Fprintln(tw, header)
 			for _, e := range evs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Vendor, e.Name, e.Slug, strings.Join(e.Variants, ","), note(e))
+				row := fmt.Sprintf("%s\t%s\t%s\t%s", e.Vendor, e.Name, e.Slug, strings.Join(e.Variants, ","))
+				if notes {
+					row += "\t" + note(e)
+				}
+				fmt.Fprintln(tw, row)
 			}
 			return tw.Flush()
 		},
