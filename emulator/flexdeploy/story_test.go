@@ -147,6 +147,8 @@ func checkStory(s story) {
 	pkg := sameness{what: "package of project"}
 	pipeline := sameness{what: "pipeline id"}
 	snapshots := map[string]bool{}
+	executions := map[string]bool{}
+	stageOfEnv := sameness{what: "stage execution of environment"}
 	var last time.Time
 	env := func(i int, e any) {
 		m, _ := e.(map[string]any)
@@ -167,6 +169,7 @@ func checkStory(s story) {
 			s.fail(i, "timestamp %s before the previous event's %s", when, last)
 		}
 		last = when
+		checkTimes(t, 0, e) // inside the payload: created <= updated <= the event, one zone
 		if id := at(e, "/payload/release/releaseId"); id != nil {
 			releaseName.add(s, i, id, str(e, "/payload/release/releaseName"))
 		}
@@ -214,6 +217,8 @@ func checkStory(s story) {
 			if fmt.Sprint(at(e, "/payload/pipelineStageExecution/environmentId")) != fmt.Sprint(at(e, "/payload/environment/environmentId")) {
 				s.fail(i, "stage execution in another environment than the event's")
 			}
+			executions[fmt.Sprint(at(e, "/payload/pipelineExecutionId"))] = true
+			stageOfEnv.add(s, i, at(e, "/payload/environment/environmentId"), at(e, "/payload/pipelineStageExecution/stageExecutionId"))
 		case "Task Created", "Task Approved", "Task Rejected":
 			if st := str(e, "/payload/taskStatus"); !slices.Contains(docTaskStatuses, st) {
 				s.fail(i, "task status %q", st)
@@ -222,6 +227,8 @@ func checkStory(s story) {
 				s.fail(i, "gate's stage in another environment than the task's")
 			}
 			snapshots[fmt.Sprint(at(e, "/payload/snapshotId"))] = true
+			executions[fmt.Sprint(at(e, "/payload/pipelineExecution/pipelineExecutionId"))] = true
+			stageOfEnv.add(s, i, at(e, "/payload/environment/environmentId"), at(e, "/payload/pipelineExecution/activeStageExecution/stageExecutionId"))
 		case "Release Started", "Release Ended", "Release Updated":
 			// 9.0: startDate is the start instant in epoch ms, the
 			// Release Started timestamp.
@@ -234,6 +241,9 @@ func checkStory(s story) {
 	}
 	if len(snapshots) != 1 {
 		t.Fatalf("%s: snapshots %v, want one", s.name, snapshots)
+	}
+	if len(executions) > 1 {
+		t.Fatalf("%s: pipeline executions %v, want one", s.name, executions)
 	}
 
 	// The release's content comes before its start; its projects are the
