@@ -123,7 +123,7 @@ func TestEventOf(t *testing.T) {
 		{"flexdeploy", `{"eventType":"Release Begun"}`, "", `unknown flexdeploy event "Release Begun"`},
 		{"cutover", `{"eventType":"task.created"}`, "", "/attributes/type"},
 		{"cutover", `[1]`, "", "/attributes/type"},
-		{"cutover", `{`, "", "read the event name"},
+		{"cutover", `{`, "", "invalid JSON at line 1, column 2"},
 		{"jira", `{}`, "", `unknown vendor "jira"`},
 	}
 	for _, tt := range tests {

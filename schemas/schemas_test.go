@@ -43,8 +43,8 @@ func samples(t testing.TB) []sample {
 
 func TestDocSamplesValidate(t *testing.T) {
 	all := samples(t)
-	if len(all) != 9+3+19 {
-		t.Errorf("found %d doc samples, want 31 (9 Cutover, 3 Rocketlane, 19 FlexDeploy)", len(all))
+	if len(all) != 9+3+25 {
+		t.Errorf("found %d doc samples, want 37 (9 Cutover, 3 Rocketlane, 25 FlexDeploy)", len(all))
 	}
 	for _, s := range all {
 		t.Run(s.file, func(t *testing.T) {
@@ -72,8 +72,8 @@ func TestEveryCatalogEventHasASchema(t *testing.T) {
 			t.Errorf("schema %s is not in the catalog", h)
 		}
 	}
-	if len(have) != 37 {
-		t.Errorf("%d event schemas, want 37", len(have))
+	if len(have) != 50 {
+		t.Errorf("%d event schemas, want 50", len(have))
 	}
 }
 
@@ -186,11 +186,14 @@ func TestBrokenSamplesAreRejectedWithTheirPlace(t *testing.T) {
 		{"rocketlane string user id", "rocketlane", "task-created.json", "", edit{ptr: "/source/actor/userId", val: "1"}, "/source/actor/userId", "expected integer"},
 
 		{"flexdeploy ISO timestamp", "flexdeploy", "pipeline-stage-completed.json", "", edit{ptr: "/timestamp", val: "2020-12-16T15:12:41Z"}, "/timestamp", "2020-12-16 15:12:41 -0500"},
-		{"flexdeploy string release id", "flexdeploy", "release-started.json", "", edit{ptr: "/payload/release/releaseId", val: "54052"}, "/payload/release/releaseId", "expected integer"},
+		{"flexdeploy string release id", "flexdeploy", "release-started.classic.json", "", edit{ptr: "/payload/release/releaseId", val: "54052"}, "/payload/release/releaseId", "expected integer"},
 		{"flexdeploy missing actor", "flexdeploy", "user-created.json", "", edit{ptr: "/actor", del: true}, "", "actor"},
 		{"flexdeploy wrong event name", "flexdeploy", "comment-deleted.json", "", edit{ptr: "/eventType", val: "Comment Updated"}, "/eventType", "Comment Deleted"},
-		{"flexdeploy US date", "flexdeploy", "release-started.json", "", edit{ptr: "/payload/startDate", val: "09/18/2020"}, "/payload/startDate", "2020"},
+		{"flexdeploy US date", "flexdeploy", "release-started.classic.json", "", edit{ptr: "/payload/startDate", val: "09/18/2020"}, "/payload/startDate", "2020"},
 		{"flexdeploy package status", "flexdeploy", "package-created.json", "", edit{ptr: "/payload/packageStatus", val: "DONE"}, "/payload/packageStatus", "ACTIVE"},
+		{"flexdeploy 9.0 start date as a date", "flexdeploy", "release-ended.9.0.json", "", edit{ptr: "/payload/startDate", val: 1.5}, "/payload/startDate", "integer"},
+		{"flexdeploy classic sample checked as 9.0", "flexdeploy", "release-started.classic.json", "", edit{ptr: "/payload/startDate", val: 1600387200000}, "/payload/projects/0", "packageName"},
+		{"flexdeploy branch object as name", "flexdeploy", "branch-created.json", "", edit{ptr: "/object", val: "new branch"}, "/object", "branch's id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,4 +289,85 @@ func TestNestingLimit(t *testing.T) {
 	if _, err := schemas.Decode(ok); err != nil {
 		t.Errorf("Decode refused 10,000 levels: %v", err)
 	}
+}
+
+// samples90 are the samples FlexDeploy 9.0's page adds
+// (vendor-docs/flexdeploy-events-9.0.txt): the whole ones, and the partly
+// recovered ones as standin completed them (testdata/samples/flexdeploy/partial).
+var samples90 = []string{
+	"branch-activated.json", "branch-created.json", "pipeline-version-activated.json",
+	"project-created.json", "project-deleted.json", "release-ended.9.0.json",
+	"partial/release-content-changed.json", "partial/release-updated.json",
+}
+
+// TestPartialSamplesKeepTheRecoveredText: a completed sample starts with
+// exactly the text the 9.0 file recovered (whitespace aside), so standin
+// supplied only what comes after the cut.
+func TestPartialSamplesKeepTheRecoveredText(t *testing.T) {
+	squash := func(b []byte) string { return strings.Join(strings.Fields(string(b)), "") }
+	for _, slug := range []string{"release-content-changed", "release-updated"} {
+		dir := filepath.Join("testdata", "samples", "flexdeploy", "partial")
+		rec, err := os.ReadFile(filepath.Join(dir, slug+".recovered.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := os.ReadFile(filepath.Join(dir, slug+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(squash(done), squash(rec)) {
+			t.Errorf("%s: the completed sample does not start with the recovered text", slug)
+		}
+	}
+}
+
+// TestSamples90ValidateAndBrokenCopiesAreRefused: every 9.0 sample
+// validates, and for each of its payload fields a copy without it, with a
+// value of another type, and a copy with an unknown field are refused.
+func TestSamples90ValidateAndBrokenCopiesAreRefused(t *testing.T) {
+	optional := map[string]bool{"removedProjects": true, "removedWorkItems": true}
+	for _, f := range samples90 {
+		body, err := os.ReadFile(filepath.Join("testdata", "samples", "flexdeploy", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slug, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".json"), ".")
+		if err := schemas.Validate("flexdeploy", slug, body); err != nil {
+			t.Errorf("%s: doc sample rejected: %v", f, err)
+			continue
+		}
+		var doc struct {
+			Payload map[string]any `json:"payload"`
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		edits := []edit{{ptr: "/payload/standinUnknown", val: "x"}, {ptr: "/actor", val: 7}, {ptr: "/eventType", del: true}}
+		for k, v := range doc.Payload {
+			if !optional[k] {
+				edits = append(edits, edit{ptr: "/payload/" + k, del: true})
+			}
+			edits = append(edits, edit{ptr: "/payload/" + k, val: otherType(v)})
+		}
+		for _, e := range edits {
+			if err := schemas.Validate("flexdeploy", slug, apply(t, body, e)); err == nil {
+				t.Errorf("%s: broken copy accepted (%s deleted=%v value %v)", f, e.ptr, e.del, e.val)
+			}
+		}
+	}
+}
+
+// otherType returns a value of another JSON type than v's, and not null.
+func otherType(v any) any {
+	switch v.(type) {
+	case float64:
+		return "12345"
+	case bool:
+		return "true"
+	case map[string]any:
+		return []any{}
+	case []any, nil:
+		return map[string]any{"x": 1}
+	}
+	return 12345 // strings
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,8 +28,9 @@ func newEventsCmd() *cobra.Command {
 		Use:   "events [--vendor V] [--json]",
 		Short: "List every event standin can send",
 		Long: `List the catalog: every event of every vendor, with its slug (the name's
-file- and URL-friendly form, accepted wherever an event name is) and its
-documented variants.`,
+file- and URL-friendly form, accepted wherever an event name is), its
+documented variants, and a note where the vendor's sample is partial or
+missing (inferred: the shape is standin's, following the event named).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			evs := vendors().Events()
@@ -43,16 +45,35 @@ documented variants.`,
 				return writeJSON(out, evs)
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VENDOR\tEVENT\tSLUG\tVARIANTS")
+			// The NOTE column shows only when an event listed has a note.
+			notes := slices.ContainsFunc(evs, func(e catalog.Event) bool { return note(e) != "" })
+			header := "VENDOR\tEVENT\tSLUG\tVARIANTS"
+			if notes {
+				header += "\tNOTE"
+			}
+			fmt.Fprintln(tw, header)
 			for _, e := range evs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Vendor, e.Name, e.Slug, strings.Join(e.Variants, ","))
+				row := fmt.Sprintf("%s\t%s\t%s\t%s", e.Vendor, e.Name, e.Slug, strings.Join(e.Variants, ","))
+				if notes {
+					row += "\t" + note(e)
+				}
+				fmt.Fprintln(tw, row)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().StringVar(&vendor, "vendor", "", "only this vendor's events ("+strings.Join(vendors().IDs(), ", ")+")")
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print a JSON array of {"vendor","event","slug","variants"}`)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print a JSON array of {"vendor","event","slug","variants","inferred","note"}`)
 	return cmd
+}
+
+// note is the NOTE column of e: "inferred: ..." for an event whose shape
+// standin inferred, else the event's note.
+func note(e catalog.Event) string {
+	if e.Inferred {
+		return "inferred: " + e.Note
+	}
+	return e.Note
 }
 
 func newSampleCmd() *cobra.Command {

@@ -33,8 +33,30 @@ func TestEventsJSONListsTheWholeCatalog(t *testing.T) {
 			t.Errorf("event without a name: %+v", e)
 		}
 	}
-	if len(evs) != 37 || count["cutover"] != 9 || count["rocketlane"] != 10 || count["flexdeploy"] != 18 {
-		t.Fatalf("catalog %v (%d events), want 9/10/18", count, len(evs))
+	if len(evs) != 50 || count["cutover"] != 9 || count["rocketlane"] != 10 || count["flexdeploy"] != 31 {
+		t.Fatalf("catalog %v (%d events), want 9/10/31", count, len(evs))
+	}
+	// An event whose sample FlexDeploy's docs lost is marked inferred, in
+	// JSON and in the table.
+	var fd []struct {
+		Event    string
+		Inferred bool
+		Note     string
+	}
+	if _, out, _ = cli(t, "", "events", "--vendor", "flexdeploy", "--json"); json.Unmarshal([]byte(out), &fd) != nil {
+		t.Fatalf("events --json: %s", out)
+	}
+	inferred := map[string]bool{}
+	for _, e := range fd {
+		if e.Inferred {
+			inferred[e.Event] = strings.Contains(e.Note, "like ")
+		}
+	}
+	if len(inferred) != 6 || !inferred["Branch Deleted"] || !inferred["Error Occurred"] || !inferred["Workflow Version Activated"] {
+		t.Errorf("inferred events %v", inferred)
+	}
+	if _, out, _ = cli(t, "", "events", "--vendor", "flexdeploy"); !strings.Contains(out, "inferred: no sample recovered; shaped like Branch Activated") {
+		t.Errorf("events table does not mark Branch Deleted inferred:\n%s", out)
 	}
 	code, out, _ = cli(t, "", "events", "--vendor", "FlexDeploy")
 	if code != 0 || !strings.Contains(out, "Workflow Completed") || strings.Contains(out, "task.created") {

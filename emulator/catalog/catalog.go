@@ -26,6 +26,13 @@ type Event struct {
 	// Variants lists the payload shapes the vendor documents for this event
 	// (FlexDeploy Workflow Completed: deploy, test); empty when there is one.
 	Variants []string `json:"variants,omitempty"`
+	// Inferred marks an event the vendor lists but whose sample could not
+	// be recovered: the shape standin emits is its own inference, and Note
+	// says from which documented event.
+	Inferred bool `json:"inferred,omitempty"`
+	// Note says what the catalog knows of the event's documentation when
+	// that is less than a whole sample (inferred, or partly recovered).
+	Note string `json:"note,omitempty"`
 }
 
 // String returns "vendor/Name".

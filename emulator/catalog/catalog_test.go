@@ -11,15 +11,15 @@ import (
 
 func TestCounts(t *testing.T) {
 	reg := emulator.Vendors()
-	want := map[string]int{"cutover": 9, "rocketlane": 10, "flexdeploy": 18}
+	want := map[string]int{"cutover": 9, "rocketlane": 10, "flexdeploy": 31}
 	for v, n := range want {
 		evs, err := reg.EventsOf(v)
 		if err != nil || len(evs) != n {
 			t.Errorf("%s: %d events (%v), want %d", v, len(evs), err, n)
 		}
 	}
-	if len(reg.Events()) != 37 {
-		t.Errorf("%d events, want 37", len(reg.Events()))
+	if len(reg.Events()) != 50 {
+		t.Errorf("%d events, want 50", len(reg.Events()))
 	}
 	seen := map[string]bool{}
 	for _, e := range reg.Events() {

@@ -141,13 +141,21 @@ func (r Release) forWorkflow() *WorkflowRelease {
 // outside a release, as the DEPLOY sample shows it: every field null.
 func outsideRelease() *WorkflowRelease { return &WorkflowRelease{} }
 
+// Snapshot statuses. The docs show INITIATED, in Snapshot Completed and
+// Pipeline Stage Completed alike, and say a snapshot can fail to build
+// (FAILED); standin keeps INITIATED on a snapshot that completed.
+const (
+	SnapshotInitiated = "INITIATED"
+	SnapshotFailed    = "FAILED"
+)
+
 // NewSnapshot returns the snapshot of release r taken at takenAt (named
 // after that time), with status INITIATED as the docs show it.
 func NewSnapshot(ids *IDs, st Style, r Release, takenAt time.Time) Snapshot {
 	return Snapshot{
 		SnapshotID:     ids.nextID(),
 		SnapshotName:   st.snapshotName(takenAt),
-		SnapshotStatus: "INITIATED",
+		SnapshotStatus: SnapshotInitiated,
 		ReleaseID:      r.ReleaseID,
 	}
 }
@@ -327,6 +335,8 @@ type WorkflowRun struct {
 	Project ReleaseProject
 	// Version is the project version name; "" draws one such as 1.0.37.
 	Version string
+	// VersionID is the project version's id; 0 draws the next one.
+	VersionID int
 	// PackageName is the package deployed; "" for none.
 	PackageName string
 	Instance    Instance
@@ -350,7 +360,10 @@ func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun)
 	if version == "" {
 		version = "1.0." + strconv.Itoa(src.ID(1, 250))
 	}
-	versionID := ids.nextID()
+	versionID := run.VersionID
+	if versionID == 0 {
+		versionID = ids.nextID()
+	}
 	created := run.Start.Add(-src.Duration(0, 2*time.Second))
 	isTest := run.Workflow.WorkflowType == "TEST"
 	w := WorkflowExecution{

@@ -1,7 +1,8 @@
 // Package flexdeploy generates FlexDeploy webhook events: the envelope
-// (eventType, actor, object, timestamp, payload) and the payloads of the 18
-// events FlexDeploy documents samples for, with the samples' field order,
-// types and nulls.
+// (eventType, actor, object, timestamp, payload) and the payloads of the 31
+// events of FlexDeploy 9.0's Events page, with the samples' field order,
+// types and nulls; where a sample was lost, the shape of its nearest
+// documented relative (the catalog marks those events inferred).
 //
 // The pieces compose: constructors draw entities from a fake.Source
 // (NewRelease, NewPipeline, NewEnvironments, NewSnapshot, NewApprovalTask,
@@ -27,15 +28,19 @@ import (
 
 // generate returns the payload of event e as compact JSON, built from src.
 // opts.Variant picks Workflow Completed's variant (deploy or test; "" lets
-// src choose) and opts.Quirks prints timestamps with FlexDeploy's
+// src choose) or the release events' (classic, the default, or 9.0) and opts.Quirks prints timestamps with FlexDeploy's
 // minute-in-month bug. The event happens at src.Now(); everything it
 // refers to happened before.
-func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, error) {
+func generate(src *fake.Source, e catalog.Event, opts catalog.Options) (_ []byte, err error) {
 	if e.Vendor != "" && e.Vendor != id {
 		return nil, fmt.Errorf("flexdeploy: cannot generate %s", e)
 	}
-	variant, err := catalog.Variant(src, e, opts.Variant)
-	if err != nil {
+	var variant string
+	if opts.Variant == "" && defaultsToClassic(e.Name) {
+		// The release events keep the older page's shape unless asked:
+		// the seed does not choose, so existing seeds keep their bytes.
+		variant = VariantClassic
+	} else if variant, err = catalog.Variant(src, e, opts.Variant); err != nil {
 		return nil, err
 	}
 	g := &oneShot{src: src, st: NewStyle(src, opts.Quirks), at: src.Now()}
@@ -76,7 +81,12 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 		return g.stageCompleted(), nil
 
 	case ReleaseStarted, ReleaseEnded:
+		if variant == Variant90 {
+			return g.release90(name)
+		}
 		return g.release(name)
+	case ReleaseUpdated:
+		return g.release90(name)
 
 	case SnapshotCompleted:
 		rel := NewRelease(src)
@@ -84,6 +94,11 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 		created := g.before(20*time.Second, 20*time.Minute)
 		snap := NewSnapshot(g.ids, st, rel, created.Add(src.Duration(0, 3*time.Second)))
 		p := SnapshotPayload{Audit: st.Audit(by, created).Touch(st, CompletedSnapshotsMonitor, at), Snapshot: snap}
+		// "completes successfully or fails to build": drawn last, so the
+		// other fields of a seed stay as they were before snapshots failed.
+		if src.Chance(0.2) {
+			p.Snapshot.SnapshotStatus = SnapshotFailed
+		}
 		return SnapshotCompletedEvent(p, by), nil
 
 	case TagAssigned, TagUnassigned:
@@ -113,6 +128,9 @@ func (g *oneShot) event(name, variant string) (Event, error) {
 
 	case WorkItemCreated, WorkItemUpdated:
 		return g.workItem(name)
+	}
+	if ev, ok, err := g.event90(name); ok {
+		return ev, err
 	}
 	return Event{}, fmt.Errorf("flexdeploy: unknown event %q", name)
 }
@@ -157,6 +175,11 @@ func (g *oneShot) stageCompleted() Event {
 	}
 	if src.Chance(0.7) {
 		p.PipelineExecutionID = ptr(pe.PipelineExecutionID)
+	}
+	// A stage that did not succeed was sometimes rejected at its approval
+	// gate: drawn last, so the other fields of a seed stay as they were.
+	if status == "FAILED" && src.Chance(0.3) {
+		p.PipelineStageExecution.ExecutionStatus = "REJECTED"
 	}
 	return PipelineStageCompletedEvent(st, p, BuildMonitorWorker, at)
 }
@@ -259,3 +282,7 @@ func (g *oneShot) workItem(name string) (Event, error) {
 	editor := NewUserName(src)
 	return WorkItemEvent(st, name, w.update(st, editor, at, changes...), editor, at)
 }
+
+// defaultsToClassic reports whether event name, asked for without a
+// variant, takes VariantClassic.
+func defaultsToClassic(name string) bool { return name == ReleaseStarted || name == ReleaseEnded }

@@ -26,11 +26,30 @@ const sampleDir = "../../schemas/testdata/samples/flexdeploy"
 const seeds = 1000
 
 // kind is one FlexDeploy event with one of its variants ("" when it has
-// none), and the doc sample of that shape.
+// none), and the doc sample of that shape: its own, or (shapeFrom) the
+// sample of the documented event its shape follows; nil when there is
+// none (Error Occurred, Workflow Version Activated).
 type kind struct {
 	event   catalog.Event
 	variant string
 	sample  []byte
+	// own says the sample is the event's own doc sample.
+	own bool
+}
+
+// shapeFrom names, for the kinds with no whole doc sample of their own, the
+// sample file (under sampleDir) whose shape they follow: partly recovered
+// samples as standin completed them, or the nearest documented relative.
+var shapeFrom = map[string]string{
+	"release-started.9.0":        "release-ended.9.0.json",
+	"branch-deleted":             "branch-activated.json",
+	"branch-inactivated":         "branch-activated.json",
+	"project-activated":          "project-created.json",
+	"project-inactivated":        "project-created.json",
+	"release-content-changed":    "partial/release-content-changed.json",
+	"release-updated":            "partial/release-updated.json",
+	"error-occurred":             "",
+	"workflow-version-activated": "",
 }
 
 func (k kind) name() string {
@@ -49,19 +68,40 @@ func kinds(t testing.TB) []kind {
 			variants = []string{""}
 		}
 		for _, v := range variants {
-			k := kind{event: e, variant: v}
-			b, err := os.ReadFile(filepath.Join(sampleDir, k.name()+".json"))
-			if err != nil {
-				t.Fatalf("doc sample of %s: %v", k.name(), err)
+			k := kind{event: e, variant: v, own: true}
+			file, borrowed := shapeFrom[k.name()]
+			if borrowed {
+				k.own = false
+			} else {
+				file = k.name() + ".json"
 			}
-			k.sample = b
+			if file != "" {
+				b, err := os.ReadFile(filepath.Join(sampleDir, file))
+				if err != nil {
+					t.Fatalf("doc sample of %s: %v", k.name(), err)
+				}
+				k.sample = b
+			}
 			out = append(out, k)
 		}
 	}
-	if len(out) != 19 {
-		t.Fatalf("%d FlexDeploy events and variants, want 19", len(out))
+	if len(out) != 34 {
+		t.Fatalf("%d FlexDeploy events and variants, want 34", len(out))
 	}
 	return out
+}
+
+// withEventType returns sample with its eventType set to name: a borrowed
+// sample checked against the event that borrows its shape.
+func withEventType(t testing.TB, sample []byte, name string) []byte {
+	t.Helper()
+	doc := decode(t, sample)
+	doc["eventType"] = name
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func generate(t testing.TB, seed uint64, k kind, quirks bool) []byte {
@@ -89,7 +129,10 @@ func decode(t testing.TB, b []byte) map[string]any {
 // tests self-contained).
 func TestDocSamplesValidate(t *testing.T) {
 	for _, k := range kinds(t) {
-		if err := schemas.Validate("flexdeploy", k.event.Slug, k.sample); err != nil {
+		if k.sample == nil {
+			continue
+		}
+		if err := schemas.Validate("flexdeploy", k.event.Slug, withEventType(t, k.sample, k.event.Name)); err != nil {
 			t.Errorf("%s: %v", k.name(), err)
 		}
 	}
@@ -100,9 +143,12 @@ func TestDocSamplesValidate(t *testing.T) {
 // shape, and is reproducible from its seed.
 func TestGenerated(t *testing.T) {
 	for _, k := range kinds(t) {
-		sampleShape, err := payload.ShapeOf(k.sample)
-		if err != nil {
-			t.Fatal(err)
+		var sampleShape payload.Shape
+		if k.sample != nil {
+			var err error
+			if sampleShape, err = payload.ShapeOf(k.sample); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for _, quirks := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/quirks=%v", k.name(), quirks), func(t *testing.T) {
@@ -117,7 +163,7 @@ func TestGenerated(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if gaps := payload.Covers(sampleShape, shape); len(gaps) > 0 {
+					if gaps := payload.Covers(sampleShape, shape); k.sample != nil && len(gaps) > 0 {
 						t.Fatalf("seed %d does not cover the doc sample:\n%s\n%s", seed, strings.Join(gaps, "\n"), b)
 					}
 					if again := generate(t, seed, k, quirks); !bytes.Equal(b, again) {
@@ -248,7 +294,33 @@ func TestConsistency(t *testing.T) {
 			eq("/object", "/payload/release/releaseName"), eq("/actor", "/payload/updatedBy"),
 			eq("/payload/environment/environmentId", "/payload/pipelineExecution/activeStageExecution/environmentId"),
 		},
-		"user-created":      {eq("/object", "/payload/userName")},
+		"user-created":       {eq("/object", "/payload/userName")},
+		"branch-activated":   {eq("/object", "/payload/projectBranchId"), eq("/actor", "/payload/updatedBy")},
+		"branch-created":     {eq("/object", "/payload/projectBranchId"), eq("/actor", "/payload/createdBy"), eq("/payload/createdOn", "/timestamp")},
+		"branch-deleted":     {eq("/object", "/payload/projectBranchId"), eq("/actor", "/payload/updatedBy")},
+		"branch-inactivated": {eq("/object", "/payload/projectBranchId"), eq("/actor", "/payload/updatedBy")},
+		"error-occurred": {{"object is Error - errorId", func(d map[string]any) bool {
+			return str(d, "/object") == "Error - "+string(at(d, "/payload/errorId").(json.Number))
+		}}, eq("/actor", "/payload/createdBy")},
+		"pipeline-version-activated": {eq("/object", "/payload/pipelineVersionId"), eq("/actor", "/payload/updatedBy"), less("/payload/pipeline/pipelineId", "/payload/pipelineVersionId")},
+		"workflow-version-activated": {eq("/object", "/payload/workflowVersionId"), eq("/actor", "/payload/updatedBy"), less("/payload/workflow/workflowId", "/payload/workflowVersionId")},
+		"project-created":            {eq("/object", "/payload/projectId")},
+		"project-activated":          {eq("/object", "/payload/projectId")},
+		"project-inactivated":        {eq("/object", "/payload/projectId")},
+		"project-deleted":            {eq("/object", "/payload/projectId")},
+		"release-updated":            {eq("/object", "/payload/release/releaseName")},
+		"release-content-changed": {eq("/object", "/payload/release/releaseName"), {"added projects and work items are in the content", func(d map[string]any) bool {
+			in := func(part, whole string) bool {
+				all := fmt.Sprint(at(d, whole))
+				for _, x := range at(d, part).([]any) {
+					if !strings.Contains(all, fmt.Sprint(x)) {
+						return false
+					}
+				}
+				return true
+			}
+			return in("/payload/addedProjects", "/payload/projects") && in("/payload/addedWorkItems", "/payload/workItems")
+		}}},
 		"work-item-created": {eq("/object", "/payload/workItemNumber"), eq("/payload/workItemNumber", "/payload/flxWorkItemId")},
 		"work-item-updated": {eq("/object", "/payload/workItemNumber"), eq("/actor", "/payload/updatedBy")},
 		"workflow-completed": {
@@ -264,6 +336,17 @@ func TestConsistency(t *testing.T) {
 			}},
 		},
 	}
+	// 9.0's startDate is the release's start instant: Release Started's
+	// timestamp.
+	checks["release-started"] = append(checks["release-started"], check{"startDate is the timestamp in epoch ms", func(d map[string]any) bool {
+		n, ok := at(d, "/payload/startDate").(json.Number)
+		if !ok {
+			return true // the classic shape: a date
+		}
+		ms, err := n.Int64()
+		ts, perr := time.Parse(flexdeploy.TimestampLayout, str(d, "/timestamp"))
+		return err == nil && perr == nil && ms == ts.UnixMilli()
+	}})
 	for _, k := range kinds(t) {
 		t.Run(k.name(), func(t *testing.T) {
 			t.Parallel()
@@ -402,7 +485,7 @@ func TestGenerateErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ra, err := catalog.LookupIn(flexdeploy.Vendor, "Release Started")
+	ra, err := catalog.LookupIn(flexdeploy.Vendor, "User Created")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,10 +495,11 @@ func TestGenerateErrors(t *testing.T) {
 		ev   catalog.Event
 		opts catalog.Options
 	}{
-		{"unknown event", catalog.Event{Vendor: "flexdeploy", Name: "Branch Created", Slug: "branch-created"}, catalog.Options{}},
+		{"unknown event", catalog.Event{Vendor: "flexdeploy", Name: "Branch Renamed", Slug: "branch-renamed"}, catalog.Options{}},
 		{"other vendor", co, catalog.Options{}},
 		{"unknown variant", wc, catalog.Options{Variant: "build"}},
 		{"variant of an event without", ra, catalog.Options{Variant: "deploy"}},
+		{"release variant of another event", wc, catalog.Options{Variant: "9.0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -489,21 +573,21 @@ func TestBrokenPayloadsAreRejected(t *testing.T) {
 		wantPtr  string
 		wantText string
 	}{
-		{"missing release id", "release-started", sample("release-started"), edit{ptr: "/payload/release/releaseId", del: true}, "/payload/release", "releaseId"},
+		{"missing release id", "release-started.classic", sample("release-started.classic"), edit{ptr: "/payload/release/releaseId", del: true}, "/payload/release", "releaseId"},
 		{"missing actor", "user-created", generated("user-created"), edit{ptr: "/actor", del: true}, "", "actor"},
 		{"missing taskIdentifier in Task Approved", "task-approved", generated("task-approved"), edit{ptr: "/payload/taskIdentifier", del: true}, "/payload", "taskIdentifier"},
 		{"missing releaseDescription in Task Rejected", "task-rejected", sample("task-rejected"), edit{ptr: "/payload/release/releaseDescription", del: true}, "/payload/release", "releaseDescription"},
 		{"missing testResults", "workflow-completed.test", generated("workflow-completed.test"), edit{ptr: "/payload/testSuiteExec/0/testExecutions/0/testResults", del: true}, "/payload/testSuiteExec/0/testExecutions/0", "testResults"},
-		{"release id as a string", "release-started", sample("release-started"), edit{ptr: "/payload/release/releaseId", val: "54052"}, "/payload/release/releaseId", "expected integer"},
+		{"release id as a string", "release-started.classic", sample("release-started.classic"), edit{ptr: "/payload/release/releaseId", val: "54052"}, "/payload/release/releaseId", "expected integer"},
 		{"stage id as a string", "pipeline-stage-completed", generated("pipeline-stage-completed"), edit{ptr: "/payload/pipelineStageExecution/stageExecutionId", val: "104516"}, "/payload/pipelineStageExecution/stageExecutionId", "expected integer"},
 		{"ISO-8601 timestamp", "pipeline-stage-completed", sample("pipeline-stage-completed"), edit{ptr: "/timestamp", val: "2020-12-16T15:12:41Z"}, "/timestamp", "2020-12-16 15:12:41 -0500"},
 		{"ISO-8601 createdOn", "comment-added", generated("comment-added"), edit{ptr: "/payload/createdOn", val: "2020-12-16T15:12:41Z"}, "/payload/createdOn", "yyyy-MM-dd HH:mm:ss Z"},
 		{"minute 60 in the month", "snapshot-completed", sample("snapshot-completed"), edit{ptr: "/payload/createdOn", val: "2020-60-16 15:58:57 -0500"}, "/payload/createdOn", "FlexDeploy timestamp"},
 		{"null timestamp outside Snapshot Completed", "tag-assigned", sample("tag-assigned"), edit{ptr: "/timestamp", val: nil}, "/timestamp", "expected string"},
-		{"US start date", "release-started", sample("release-started"), edit{ptr: "/payload/startDate", val: "09/18/2020"}, "/payload/startDate", "yyyy-MM-dd"},
+		{"US start date", "release-started.classic", sample("release-started.classic"), edit{ptr: "/payload/startDate", val: "09/18/2020"}, "/payload/startDate", "yyyy-MM-dd"},
 		{"wrong eventType", "comment-deleted", sample("comment-deleted"), edit{ptr: "/eventType", val: "Comment Updated"}, "/eventType", "Comment Deleted"},
 		{"unknown payload field", "package-created", generated("package-created"), edit{ptr: "/payload/packageVersion", val: "1.0.3"}, "/payload", "packageVersion"},
-		{"unknown envelope field", "release-ended", sample("release-ended"), edit{ptr: "/eventId", val: "x"}, "", "eventId"},
+		{"unknown envelope field", "release-ended.classic", sample("release-ended.classic"), edit{ptr: "/eventId", val: "x"}, "", "eventId"},
 		{"unknown nested field", "workflow-completed.deploy", sample("workflow-completed.deploy"), edit{ptr: "/payload/workflowRequest/requestedBy", val: "fdadmin"}, "/payload/workflowRequest", "requestedBy"},
 		{"package status DONE", "package-status-updated", sample("package-status-updated"), edit{ptr: "/payload/packageStatus", val: "DONE"}, "/payload/packageStatus", "ACTIVE"},
 		{"workflow still running", "workflow-completed.deploy", generated("workflow-completed.deploy"), edit{ptr: "/payload/executionStatus", val: "RUNNING"}, "/payload/executionStatus", "SUCCESS"},

@@ -19,9 +19,12 @@ type world struct {
 	es       catalog.Entities
 	releases map[string]*releaseState
 	envs     map[string]*Environment
-	users    map[string]string
-	envIDs   int
-	manager  string // the release manager, the default actor
+	envOrder []string // environment entities in declaration order
+	// qualityGate marks the environments whose stage has a quality gate.
+	qualityGate map[string]bool
+	users       map[string]string
+	envIDs      int
+	manager     string // the release manager, the default actor
 	// last is the time of the latest event: what an event reports as
 	// having started (a workflow, a stage, a snapshot) starts no earlier.
 	last time.Time
@@ -38,33 +41,73 @@ func (w *world) since(t time.Time) time.Time {
 // releaseState is a release entity and the run of its pipeline.
 type releaseState struct {
 	Release
-	pipeline  Pipeline
-	projects  []ReleaseProject
-	build     Environment
-	started   time.Time
-	snapshot  *Snapshot
-	pe        *PipelineExecution
-	gateStep  int
-	stages    map[string]*stageState // by environment entity
-	workflows map[string]Workflow
-	versions  map[int]string // project id -> version in the snapshot
-	instances map[int]Instance
+	pipeline Pipeline
+	projects []ReleaseProject
+	packages map[int]string // project id -> the package it takes part with
+	// build is the drawn build environment, used when the script declares
+	// no environment; buildEnv resolves the one in use.
+	build    Environment
+	buildEnv *Environment
+	started  time.Time
+	// content is set once Release Content Changed added the projects;
+	// workItems are the release's work items.
+	content   bool
+	workItems []WorkItemRef
+	// snapshot is the release's current snapshot: being built until
+	// snapshotDone, then deployed unchanged through every stage with the
+	// project versions of versions; snapshotFailed when a build failed.
+	snapshot       *Snapshot
+	snapshotTaken  time.Time
+	snapshotBy     string
+	snapshotDone   bool
+	snapshotFailed bool
+	built          map[int]bool // projects built for the current snapshot
+	versions       map[int]projectVersion
+	pe             *PipelineExecution
+	gateStep       int
+	stages         map[string]*stageState // by environment entity
+	workflows      map[string]Workflow
+	instances      map[int]Instance
+	// testsFailed is set once a TEST workflow of the release's pipeline
+	// reported a failed test result: a quality gate after it fails.
+	testsFailed bool
+}
+
+// projectVersion is one project version of a snapshot.
+type projectVersion struct {
+	id   int
+	name string
 }
 
 // stageState is one environment's stage of a release's pipeline execution.
 type stageState struct {
 	exec     StageExecution
 	start    time.Time
-	failed   bool // a workflow failed or the gate was rejected
-	gate     *Task
-	complete bool
+	failed   bool // a workflow failed
+	rejected bool // the approval gate was rejected
+	// gatesFailed is set when the stage's quality gate failed: no
+	// workflow runs in it.
+	gatesFailed bool
+	gate        *Task
+	complete    bool
+	// ran counts the workflows of each type run in the stage, so that
+	// each goes to the next of the release's projects.
+	ran map[string]int
 }
+
+// stageStatuses are the statuses a pipeline stage execution ends with
+// (Pipeline Stage Completed's executionStatus). FlexDeploy's docs name
+// them Success, Failed, Rejected, Aborted, Gates Failed, Out of Date and
+// Skipped; the samples print statuses as upper-case codes (FAILED,
+// RUNNING_GATES), so standin prints these the same way.
+var stageStatuses = []string{"SUCCESS", "FAILED", "REJECTED", "ABORTED", "GATES_FAILED", "OUT_OF_DATE", "SKIPPED"}
 
 func newWorld(src *fake.Source) *world {
 	return &world{
 		src: src, st: NewStyle(src, false), ids: NewIDs(src), es: catalog.NewEntities(),
 		releases: map[string]*releaseState{}, envs: map[string]*Environment{}, users: map[string]string{},
-		envIDs: src.ID(10_000, 60_000), manager: src.Person("").UserName,
+		qualityGate: map[string]bool{},
+		envIDs:      src.ID(10_000, 60_000), manager: src.Person("").UserName,
 	}
 }
 
@@ -75,15 +118,23 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 		r := &releaseState{
 			Release: NewRelease(src), pipeline: NewPipeline(src),
 			stages: map[string]*stageState{}, workflows: map[string]Workflow{},
-			versions: map[int]string{}, instances: map[int]Instance{},
+			versions: map[int]projectVersion{}, instances: map[int]Instance{},
+			packages: map[int]string{}, built: map[int]bool{},
 			gateStep: src.ID(10_000, 99_999),
 		}
 		r.ReleaseName = catalog.AttrString(attrs, "name", r.ReleaseName)
 		if d := catalog.AttrString(attrs, "description", ""); d != "" {
 			r.ReleaseDescription = &d
 		}
+		n := 2
+		if v, ok := attrs["projects"].(int64); ok {
+			n = int(v)
+		}
 		r.build = NewEnvironment(src, "DEV")
-		r.projects = NewReleaseProjects(src, 1+src.IntN(3), &r.build)
+		r.projects = NewReleaseProjects(src, n, &r.build)
+		for _, p := range r.projects {
+			r.packages[p.ProjectID] = NewPackageName(src, p.ProjectName)
+		}
 		w.releases[name] = r
 	case "environment":
 		code := strings.ToUpper(catalog.AttrString(attrs, "code", name))
@@ -93,6 +144,8 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 		env.EnvironmentID = w.envIDs
 		w.envIDs += src.ID(1, 400)
 		w.envs[name] = &env
+		w.envOrder = append(w.envOrder, name)
+		w.qualityGate[name] = catalog.AttrBool(attrs, "quality_gate", false)
 	case "user":
 		w.users[name] = catalog.AttrString(attrs, "name", src.Person("").UserName)
 	default:
@@ -175,25 +228,95 @@ func (w *world) release(s *catalog.Step) (*releaseState, error) {
 	return w.releases[name], nil
 }
 
-// snapshotOf returns the release's snapshot, taking one when no Snapshot
-// Completed came first (a pipeline cannot run without one).
-func (w *world) snapshotOf(r *releaseState, at time.Time) Snapshot {
-	if r.snapshot == nil {
-		taken := w.since(at.Add(-w.src.Duration(time.Minute, 10*time.Minute)))
-		snap := NewSnapshot(w.ids, w.st, r.Release, taken)
-		r.snapshot = &snap
+// buildEnvironment is the environment the release's projects build in:
+// the declared environment whose code is DEV, else the first declared one
+// (the pipeline's first stage), else one drawn for the release. It is the
+// same environment, with the same id, in every event.
+func (w *world) buildEnvironment(r *releaseState) Environment {
+	if r.buildEnv == nil {
+		r.buildEnv = &r.build
+		if len(w.envOrder) > 0 {
+			r.buildEnv = w.envs[w.envOrder[0]]
+		}
+		for _, name := range w.envOrder {
+			if w.envs[name].EnvironmentCode == "DEV" {
+				r.buildEnv = w.envs[name]
+				break
+			}
+		}
 	}
-	return *r.snapshot
+	return *r.buildEnv
+}
+
+// releaseProjects returns the release's projects, those with a build
+// environment building in buildEnvironment.
+func (w *world) releaseProjects(r *releaseState) []ReleaseProject {
+	build := w.buildEnvironment(r).build()
+	out := append([]ReleaseProject(nil), r.projects...)
+	for i := range out {
+		if out[i].BuildEnvironment.EnvironmentID != nil {
+			out[i].BuildEnvironment = build
+		}
+	}
+	return out
+}
+
+// projects90 returns the release's projects as 9.0 shows them: each with
+// its package, building in the build environment.
+func (w *world) projects90(r *releaseState) []ReleaseProject90 {
+	build := w.buildEnvironment(r)
+	out := make([]ReleaseProject90, len(r.projects))
+	for i, p := range r.projects {
+		p.BuildEnvironment = build.build()
+		out[i] = p.v90(r.packages[p.ProjectID])
+	}
+	return out
+}
+
+// takeSnapshot starts a new snapshot of the release, requested by by at
+// at: no project is built for it yet.
+func (w *world) takeSnapshot(r *releaseState, by string, at time.Time) {
+	snap := NewSnapshot(w.ids, w.st, r.Release, at)
+	r.snapshot, r.snapshotTaken, r.snapshotBy = &snap, at, by
+	r.snapshotDone, r.snapshotFailed = false, false
+	r.built, r.versions = map[int]bool{}, map[int]projectVersion{}
+}
+
+// snapshotOf returns the snapshot the release's pipeline deploys, taking
+// (and completing) one when the script built none: a pipeline cannot run
+// without one. It fails when the snapshot failed to build.
+func (w *world) snapshotOf(r *releaseState, at time.Time) (Snapshot, error) {
+	if r.snapshot == nil {
+		w.takeSnapshot(r, w.manager, w.since(at.Add(-w.src.Duration(time.Minute, 10*time.Minute))))
+	}
+	if r.snapshotFailed {
+		return Snapshot{}, fmt.Errorf("the snapshot %s of release %s failed to build: its pipeline cannot run", r.snapshot.SnapshotName, r.ReleaseName)
+	}
+	r.snapshotDone = true
+	return *r.snapshot, nil
+}
+
+// version returns the version of project p in the release's snapshot,
+// drawing it when no build made it.
+func (w *world) version(r *releaseState, p ReleaseProject) projectVersion {
+	v, ok := r.versions[p.ProjectID]
+	if !ok {
+		v = projectVersion{id: w.ids.nextID(), name: fmt.Sprintf("1.0.%d", w.src.ID(1, 250))}
+		r.versions[p.ProjectID] = v
+	}
+	return v
 }
 
 // stage returns the release's stage in env, moving the pipeline execution
 // on to it when it is not there yet.
-func (w *world) stage(r *releaseState, envName string, start time.Time) *stageState {
+func (w *world) stage(r *releaseState, envName string, start time.Time) (*stageState, error) {
 	if sg, ok := r.stages[envName]; ok {
-		return sg
+		return sg, nil
 	}
 	env := *w.envs[envName]
-	w.snapshotOf(r, start)
+	if _, err := w.snapshotOf(r, start); err != nil {
+		return nil, err
+	}
 	if r.pe == nil {
 		pe := NewPipelineExecution(w.ids, r.pipeline, env, r.gateStep)
 		r.pe = &pe
@@ -201,9 +324,10 @@ func (w *world) stage(r *releaseState, envName string, start time.Time) *stageSt
 		pe := r.pe.NextStage(w.ids, env, r.gateStep)
 		r.pe = &pe
 	}
-	sg := &stageState{exec: r.pe.ActiveStageExecution, start: start}
+	sg := &stageState{exec: r.pe.ActiveStageExecution, start: start, ran: map[string]int{}}
+	sg.gatesFailed = w.qualityGate[envName] && r.testsFailed
 	r.stages[envName] = sg
-	return sg
+	return sg, nil
 }
 
 func (w *world) Build(s *catalog.Step) ([]byte, error) {
@@ -216,9 +340,8 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 
 // event builds the step's event.
 func (w *world) event(s *catalog.Step) ([]byte, error) {
-	src, st, at := s.Src, w.st, s.At
 	if s.Spec.About == "" {
-		ev, err := generateIn(src, st, w.ids, s.Event, "")
+		ev, err := generateIn(s.Src, w.st, w.ids, s.Event, "")
 		if err != nil {
 			return nil, err
 		}
@@ -236,75 +359,181 @@ func (w *world) event(s *catalog.Step) ([]byte, error) {
 	}
 	var ev Event
 	switch s.Event.Name {
-	case ReleaseStarted, ReleaseEnded:
-		actor, err := w.actor(s, w.manager)
-		if err != nil {
-			return nil, err
-		}
-		if r.started.IsZero() {
-			r.started = at
-		}
-		p := ReleasePayload{
-			Release: r.Release, StartDate: st.Date(r.started), Projects: r.projects, Pipeline: r.pipeline,
-		}
-		if s.Event.Name == ReleaseEnded {
-			p.EndDate = st.DatePtr(at)
-		}
-		if ev, err = ReleaseEvent(st, s.Event.Name, p, actor, at); err != nil {
-			return nil, err
-		}
+	case ReleaseContentChanged:
+		ev, err = w.contentChanged(s, r)
+	case ReleaseStarted, ReleaseEnded, ReleaseUpdated:
+		ev, err = w.releaseEvent(s, r)
 	case SnapshotCompleted:
-		actor, err := w.actor(s, w.manager)
-		if err != nil {
-			return nil, err
-		}
-		created := w.since(at.Add(-src.Duration(20*time.Second, 3*time.Minute)))
-		snap := NewSnapshot(w.ids, st, r.Release, created.Add(src.Duration(0, 3*time.Second)))
-		r.snapshot = &snap
-		p := SnapshotPayload{
-			Audit:    st.Audit(actor, created).Touch(st, CompletedSnapshotsMonitor, at),
-			Snapshot: snap,
-		}
-		ev = SnapshotCompletedEvent(p, actor)
+		ev, err = w.snapshotCompleted(s, r)
 	case WorkflowCompleted:
-		if ev, err = w.workflow(s, r, envName); err != nil {
-			return nil, err
+		if strings.EqualFold(s.WithString("type", "deploy"), "build") {
+			ev, err = w.build(s, r, envName)
+		} else {
+			ev, err = w.workflow(s, r, envName)
 		}
 	case PipelineStageCompleted:
-		sg := w.stage(r, envName, w.since(at.Add(-src.Duration(5*time.Minute, 20*time.Minute))))
-		if sg.complete {
-			return nil, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
-		}
-		status := "SUCCESS"
-		if sg.failed {
-			status = "FAILED"
-		}
-		status = s.WithString("status", status)
-		sg.complete = true
-		peID := r.pe.PipelineExecutionID
-		p := StagePayload{
-			PipelineExecutionID:    &peID,
-			PipelineStageExecution: sg.exec.Complete(st, status, sg.start, at),
-			Pipeline:               r.pipeline,
-			Environment:            *w.envs[envName],
-			Release:                r.Ref(),
-			Snapshot:               w.snapshotOf(r, at),
-		}
-		if status == "FAILED" {
-			r.pe.ExecutionStatus = "FAILED"
-		}
-		ev = PipelineStageCompletedEvent(st, p, BuildMonitorWorker, at)
+		ev, err = w.stageCompleted(s, r, envName)
 	case TaskCreated, TaskApproved, TaskRejected:
-		if ev, err = w.gate(s, r, envName); err != nil {
-			return nil, err
-		}
+		ev, err = w.gate(s, r, envName)
 	default:
 		return nil, fmt.Errorf("flexdeploy scenarios cannot emit %s about an entity", s.Event.Name)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return ev.JSON()
 }
 
-// workflow runs a DEPLOY or TEST workflow of the release in env.
+// contentChanged adds the release's projects to it (the first time) and a
+// work item, as FlexDeploy 9.0's Release Content Changed shows it.
+func (w *world) contentChanged(s *catalog.Step, r *releaseState) (Event, error) {
+	actor, err := w.actor(s, w.manager)
+	if err != nil {
+		return Event{}, err
+	}
+	all := w.projects90(r)
+	c := ReleaseContent{Release: release90(r.Release), Projects: all}
+	added := WorkItemRef{WorkItemID: s.Src.ID(1, 9_999)}
+	r.workItems = append(r.workItems, added)
+	c.WorkItems, c.AddedWorkItems = append([]WorkItemRef(nil), r.workItems...), []WorkItemRef{added}
+	if !r.content {
+		c.AddedProjects = all
+		r.content = true
+	}
+	return ReleaseContentChangedEvent(w.st, c, actor, s.At), nil
+}
+
+// releaseEvent builds Release Started, Ended or Updated: in the older
+// page's shape (variant classic, the default of Started and Ended) or in
+// FlexDeploy 9.0's (variant 9.0; Release Updated has only that one).
+func (w *world) releaseEvent(s *catalog.Step, r *releaseState) (Event, error) {
+	st, at, name := w.st, s.At, s.Event.Name
+	actor, err := w.actor(s, w.manager)
+	if err != nil {
+		return Event{}, err
+	}
+	if name == ReleaseStarted && r.started.IsZero() {
+		r.started = at
+	}
+	if name == ReleaseUpdated || s.WithString("variant", VariantClassic) == Variant90 {
+		p := ReleasePayload90{Release: release90(r.Release), Projects: w.projects90(r), Pipeline: r.pipeline}
+		if !r.started.IsZero() {
+			p.StartDate = epochMillis(r.started)
+		}
+		return ReleaseEvent90(st, name, p, actor, at)
+	}
+	if r.started.IsZero() {
+		r.started = at // classic: a date is required, the release's first event's
+	}
+	p := ReleasePayload{
+		Release: r.Release, StartDate: st.Date(r.started), Projects: w.releaseProjects(r), Pipeline: r.pipeline,
+	}
+	if name == ReleaseEnded {
+		p.EndDate = st.DatePtr(at)
+	}
+	return ReleaseEvent(st, name, p, actor, at)
+}
+
+// snapshotCompleted completes the release's snapshot: the one its builds
+// made, or a new one. It fails (FAILED) when a build failed or the step
+// says so.
+func (w *world) snapshotCompleted(s *catalog.Step, r *releaseState) (Event, error) {
+	src, st, at := s.Src, w.st, s.At
+	actor, err := w.actor(s, w.manager)
+	if err != nil {
+		return Event{}, err
+	}
+	if r.snapshot == nil || r.snapshotDone {
+		created := w.since(at.Add(-src.Duration(20*time.Second, 3*time.Minute)))
+		w.takeSnapshot(r, actor, created.Add(src.Duration(0, 3*time.Second)))
+		r.snapshotTaken = created
+	}
+	status := SnapshotInitiated
+	if r.snapshotFailed {
+		status = SnapshotFailed
+	}
+	status = s.WithString("status", status)
+	r.snapshot.SnapshotStatus = status
+	r.snapshotFailed = status == SnapshotFailed
+	r.snapshotDone = !r.snapshotFailed
+	p := SnapshotPayload{
+		Audit:    st.Audit(r.snapshotBy, r.snapshotTaken).Touch(st, CompletedSnapshotsMonitor, at),
+		Snapshot: *r.snapshot,
+	}
+	// The snapshot's versions are fixed once it completes.
+	for _, proj := range r.projects {
+		w.version(r, proj)
+	}
+	return SnapshotCompletedEvent(p, r.snapshotBy), nil
+}
+
+// project returns the release project a workflow step is for: with.project
+// (1 for the first), else the one at next.
+func (w *world) project(s *catalog.Step, r *releaseState, next int) (ReleaseProject, error) {
+	i := next
+	if n, ok := s.WithInt("project"); ok {
+		i = n - 1
+	}
+	if i < 0 || i >= len(r.projects) {
+		return ReleaseProject{}, fmt.Errorf("release %s has %d projects; no project %d", r.ReleaseName, len(r.projects), i+1)
+	}
+	return r.projects[i], nil
+}
+
+// instance is the instance the project's workflows run on.
+func (w *world) instance(r *releaseState, p ReleaseProject) Instance {
+	inst, ok := r.instances[p.ProjectID]
+	if !ok {
+		inst = NewInstance(w.src)
+		r.instances[p.ProjectID] = inst
+	}
+	return inst
+}
+
+// build runs a BUILD workflow of one of the release's projects for its
+// snapshot, in env (the build environment): it makes the project version
+// the snapshot deploys. A snapshot is taken when none is being built.
+func (w *world) build(s *catalog.Step, r *releaseState, envName string) (Event, error) {
+	src, st, at := s.Src, w.st, s.At
+	actor, err := w.actor(s, w.manager)
+	if err != nil {
+		return Event{}, err
+	}
+	status := s.WithString("status", "SUCCESS")
+	start := w.since(at.Add(-src.Duration(40*time.Second, 6*time.Minute)))
+	if r.snapshot == nil || r.snapshotDone || r.snapshotFailed && len(r.built) == len(r.projects) {
+		w.takeSnapshot(r, actor, w.since(start.Add(-src.Duration(time.Second, 5*time.Second))))
+	}
+	next := 0
+	for next < len(r.projects)-1 && r.built[r.projects[next].ProjectID] {
+		next++
+	}
+	project, err := w.project(s, r, next)
+	if err != nil {
+		return Event{}, err
+	}
+	wf, ok := r.workflows["BUILD"]
+	if !ok {
+		wf = NewWorkflow(src, "BUILD")
+		r.workflows["BUILD"] = wf
+	}
+	v := projectVersion{id: w.ids.nextID(), name: fmt.Sprintf("1.0.%d", src.ID(1, 250))}
+	r.versions[project.ProjectID], r.built[project.ProjectID] = v, true
+	if status == "FAILED" {
+		r.snapshotFailed = true
+	}
+	snap, rel := *r.snapshot, r.Release
+	run := WorkflowRun{
+		Workflow: wf, Project: project, Version: v.name, VersionID: v.id, PackageName: r.packages[project.ProjectID],
+		Instance: w.instance(r, project), Environment: *w.envs[envName], Release: &rel, Snapshot: &snap,
+		Status: status, RequestedBy: actor, Start: start, End: at,
+	}
+	return WorkflowCompletedEvent(st, NewWorkflowExecution(src, w.ids, st, run), actor, at), nil
+}
+
+// workflow runs a DEPLOY or TEST workflow of the release in env, for one
+// of its projects (the next one the stage has not run the type for), with
+// the project version of the snapshot.
 func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Event, error) {
 	src, st, at := s.Src, w.st, s.At
 	actor, err := w.actor(s, w.manager)
@@ -314,39 +543,49 @@ func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Even
 	wfType := strings.ToUpper(s.WithString("type", "deploy"))
 	status := s.WithString("status", "SUCCESS")
 	took := at.Sub(w.since(at.Add(-src.Duration(40*time.Second, 8*time.Minute))))
-	sg := w.stage(r, envName, at.Add(-took))
+	sg, err := w.stage(r, envName, at.Add(-took))
+	if err != nil {
+		return Event{}, err
+	}
 	if sg.complete {
 		return Event{}, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
+	}
+	if sg.gatesFailed {
+		return Event{}, fmt.Errorf("the quality gate of the %s stage of release %s failed (a test failed before it): no workflow runs in the stage", envName, r.ReleaseName)
 	}
 	wf, ok := r.workflows[wfType]
 	if !ok {
 		wf = NewWorkflow(src, wfType)
 		r.workflows[wfType] = wf
 	}
-	project := r.projects[0]
-	version, ok := r.versions[project.ProjectID]
-	if !ok {
-		version = fmt.Sprintf("1.0.%d", src.ID(1, 250))
-		r.versions[project.ProjectID] = version
+	project, err := w.project(s, r, sg.ran[wfType]%len(r.projects))
+	if err != nil {
+		return Event{}, err
 	}
-	inst, ok := r.instances[project.ProjectID]
-	if !ok {
-		inst = NewInstance(src)
-		r.instances[project.ProjectID] = inst
+	sg.ran[wfType]++
+	snap, err := w.snapshotOf(r, at)
+	if err != nil {
+		return Event{}, err
 	}
-	snap := w.snapshotOf(r, at)
+	v := w.version(r, project)
 	rel := r.Release
 	run := WorkflowRun{
-		Workflow: wf, Project: project, Version: version, Instance: inst,
+		Workflow: wf, Project: project, Version: v.name, VersionID: v.id, Instance: w.instance(r, project),
 		Environment: *w.envs[envName], Release: &rel, Snapshot: &snap,
 		Status: status, RequestedBy: actor, Start: at.Add(-took), End: at,
 	}
 	if wfType == "DEPLOY" {
-		run.PackageName = NewPackageName(src, project.ProjectName)
+		run.PackageName = r.packages[project.ProjectID]
 	}
 	exec := NewWorkflowExecution(src, w.ids, st, run)
 	if wfType == "TEST" {
-		exec.setTestOutcome(src, status == "SUCCESS")
+		def := "passed"
+		if status != "SUCCESS" {
+			def = "failed"
+		}
+		passed := s.WithString("tests", def) == "passed"
+		exec.setTestOutcome(src, passed)
+		r.testsFailed = r.testsFailed || !passed
 	}
 	if status == "FAILED" {
 		sg.failed = true
@@ -354,10 +593,59 @@ func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Even
 	return WorkflowCompletedEvent(st, exec, actor, at), nil
 }
 
+// stageCompleted ends the release's stage in env: REJECTED after a
+// rejected gate, GATES_FAILED when its quality gate failed, FAILED after a
+// failed workflow, else SUCCESS, unless the step says.
+func (w *world) stageCompleted(s *catalog.Step, r *releaseState, envName string) (Event, error) {
+	src, st, at := s.Src, w.st, s.At
+	sg, err := w.stage(r, envName, w.since(at.Add(-src.Duration(5*time.Minute, 20*time.Minute))))
+	if err != nil {
+		return Event{}, err
+	}
+	if sg.complete {
+		return Event{}, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
+	}
+	status := "SUCCESS"
+	switch {
+	case sg.rejected:
+		status = "REJECTED"
+	case sg.gatesFailed:
+		status = "GATES_FAILED"
+	case sg.failed:
+		status = "FAILED"
+	}
+	status = s.WithString("status", status)
+	sg.complete = true
+	peID := r.pe.PipelineExecutionID
+	snap, err := w.snapshotOf(r, at)
+	if err != nil {
+		return Event{}, err
+	}
+	p := StagePayload{
+		PipelineExecutionID:    &peID,
+		PipelineStageExecution: sg.exec.Complete(st, status, sg.start, at),
+		Pipeline:               r.pipeline,
+		Environment:            *w.envs[envName],
+		Release:                r.Ref(),
+		Snapshot:               snap,
+	}
+	if status != "SUCCESS" {
+		r.pe.ExecutionStatus = "FAILED"
+	}
+	return PipelineStageCompletedEvent(st, p, BuildMonitorWorker, at), nil
+}
+
 // gate creates or decides the approval task before the stage of env.
 func (w *world) gate(s *catalog.Step, r *releaseState, envName string) (Event, error) {
 	src, st, at := s.Src, w.st, s.At
-	sg := w.stage(r, envName, at)
+	sg, err := w.stage(r, envName, at)
+	if err != nil {
+		return Event{}, err
+	}
+	snap, err := w.snapshotOf(r, at)
+	if err != nil {
+		return Event{}, err
+	}
 	if s.Event.Name == TaskCreated || sg.gate == nil {
 		created := at
 		if s.Event.Name != TaskCreated {
@@ -367,7 +655,7 @@ func (w *world) gate(s *catalog.Step, r *releaseState, envName string) (Event, e
 		if r.pe.ExecutionStatus == "RUNNING" && len(r.stages) > 1 {
 			creator = ReleaseEventProcessor
 		}
-		t := NewApprovalTask(src, w.ids, st, r.Release, *w.envs[envName], *r.pe, w.snapshotOf(r, at).SnapshotID, creator, created)
+		t := NewApprovalTask(src, w.ids, st, r.Release, *w.envs[envName], *r.pe, snap.SnapshotID, creator, created)
 		sg.gate = &t
 		if s.Event.Name == TaskCreated {
 			return TaskEvent(st, s.Event.Name, t, creator, at)
@@ -384,7 +672,7 @@ func (w *world) gate(s *catalog.Step, r *releaseState, envName string) (Event, e
 	t := sg.gate.Decide(st, approve, s.WithString("notes", ""), approver, at)
 	sg.gate = &t
 	if !approve {
-		sg.failed = true
+		sg.rejected = true
 	}
 	return TaskEvent(st, s.Event.Name, t, approver, at)
 }

@@ -58,16 +58,45 @@ func catalogEvent(name string, variants ...string) catalog.Event {
 	return catalog.Event{Vendor: id, Name: name, Slug: catalog.Slug(name), Variants: variants}
 }
 
+// inferredEvent is an event FlexDeploy 9.0 lists whose sample could not be
+// recovered: its shape follows the documented event like.
+func inferredEvent(name, like string) catalog.Event {
+	e := catalogEvent(name)
+	e.Inferred = true
+	e.Note = "no sample recovered; shaped like " + like
+	return e
+}
+
+// partialEvent is an event whose recovered sample is cut short: note says
+// where and what standin supplies.
+func partialEvent(name, note string) catalog.Event {
+	e := catalogEvent(name)
+	e.Note = note
+	return e
+}
+
 // eventList are FlexDeploy's events in catalog order.
 var eventList = []catalog.Event{
+	catalogEvent(BranchActivated),
+	catalogEvent(BranchCreated),
+	inferredEvent(BranchDeleted, BranchActivated),
+	inferredEvent(BranchInactivated, BranchActivated),
 	catalogEvent(CommentAdded),
 	catalogEvent(CommentUpdated),
 	catalogEvent(CommentDeleted),
+	inferredEvent(ErrorOccurred, CommentAdded+" (audit fields, objectId, objectType)"),
 	catalogEvent(PackageCreated),
 	catalogEvent(PackageStatusUpdated),
 	catalogEvent(PipelineStageCompleted),
-	catalogEvent(ReleaseStarted),
-	catalogEvent(ReleaseEnded),
+	catalogEvent(PipelineVersionActivated),
+	catalogEvent(ProjectCreated),
+	inferredEvent(ProjectActivated, ProjectCreated),
+	inferredEvent(ProjectInactivated, ProjectCreated),
+	catalogEvent(ProjectDeleted),
+	partialEvent(ReleaseContentChanged, "sample cut inside addedWorkItems; the rest is standin's"),
+	catalogEvent(ReleaseStarted, VariantClassic, Variant90),
+	catalogEvent(ReleaseEnded, VariantClassic, Variant90),
+	partialEvent(ReleaseUpdated, "sample cut inside projects; the rest follows the 9.0 Release Ended sample"),
 	catalogEvent(SnapshotCompleted),
 	catalogEvent(TagAssigned),
 	catalogEvent(TagUnassigned),
@@ -76,6 +105,7 @@ var eventList = []catalog.Event{
 	catalogEvent(TaskRejected),
 	catalogEvent(UserCreated),
 	catalogEvent(WorkflowCompleted, "deploy", "test"),
+	inferredEvent(WorkflowVersionActivated, PipelineVersionActivated),
 	catalogEvent(WorkItemCreated),
 	catalogEvent(WorkItemUpdated),
 }
@@ -83,32 +113,44 @@ var eventList = []catalog.Event{
 // releaseOption is the release option of the events about an environment.
 var releaseOption = catalog.Ref("release", "release", "the release (default: the only release)")
 
+// variantOption picks the shape of a release event in scenarios, as
+// --variant does for one event.
+var variantOption = catalog.Enum("variant", "the payload's shape: classic (the older Events page, the default) or 9.0 (startDate in epoch ms, projects with packageName)", VariantClassic, Variant90)
+
 // vocabulary is what FlexDeploy scenarios can name.
 var vocabulary = catalog.Vocabulary{
 	Kinds: []catalog.Kind{
 		{Name: "release", Doc: "a release and its pipeline", Attrs: []catalog.Field{
 			catalog.Str("name", "release name (default: drawn, such as 2026.03 Payroll)"),
 			catalog.Str("description", "release description"),
+			catalog.Int("projects", 1, 6, "how many projects take part in the release, each with a package (default: 2)"),
 		}, Readable: []string{"id", "name", "description", "pipeline"}},
 		{Name: "environment", Doc: "a pipeline stage's environment", Attrs: []catalog.Field{
 			catalog.Str("code", "environment code such as DEV, QA, TEST, PROD (default: the entity's name in capitals)"),
 			catalog.Str("name", "environment name (default: from the code, such as Production)"),
+			catalog.Bool("quality_gate", "the stage has a quality gate on the snapshot's test results: after a failed test result in an earlier stage the stage ends GATES_FAILED and runs no workflow (default: false)"),
 		}, Readable: []string{"id", "name", "code"}},
 		{Name: "user", Doc: "a FlexDeploy user (actor:)", Attrs: []catalog.Field{
 			catalog.Str("name", "login name (default: drawn)"),
 		}, Readable: []string{"name"}},
 	},
 	Events: map[string]catalog.EventSpec{
-		ReleaseStarted:    {About: "release"},
-		ReleaseEnded:      {About: "release"},
-		SnapshotCompleted: {About: "release"},
+		ReleaseContentChanged: {About: "release"},
+		ReleaseStarted:        {About: "release", With: []catalog.Field{variantOption}},
+		ReleaseEnded:          {About: "release", With: []catalog.Field{variantOption}},
+		ReleaseUpdated:        {About: "release"},
+		SnapshotCompleted: {About: "release", With: []catalog.Field{
+			catalog.Enum("status", "the snapshot's status (default: INITIATED, as the docs show a completed one; FAILED after a failed build)", SnapshotInitiated, SnapshotFailed),
+		}},
 		WorkflowCompleted: {About: "environment", With: []catalog.Field{
-			catalog.Enum("type", "the workflow type (default: deploy)", "deploy", "test"),
+			catalog.Enum("type", "the workflow type (default: deploy); build builds a project version for the release's snapshot", "deploy", "test", "build"),
 			catalog.Enum("status", "how the workflow ended (default: SUCCESS)", "SUCCESS", "FAILED"),
+			catalog.Enum("tests", "a TEST workflow's test results (default: passed when it succeeds, else failed); a workflow can succeed with failed tests, which a later quality gate refuses", "passed", "failed"),
+			catalog.Int("project", 1, 6, "which of the release's projects, 1 for the first (default: the next one this stage, or the snapshot's build, has not run the type for)"),
 			releaseOption,
 		}},
 		PipelineStageCompleted: {About: "environment", With: []catalog.Field{
-			catalog.Enum("status", "how the stage ended (default: SUCCESS, FAILED after a failed workflow or a rejected gate)", "SUCCESS", "FAILED"),
+			catalog.Enum("status", "how the stage ended (default: SUCCESS; REJECTED after a rejected gate, GATES_FAILED after a failed quality gate, FAILED after a failed workflow)", stageStatuses...),
 			releaseOption,
 		}},
 		TaskCreated: {About: "environment", With: []catalog.Field{
@@ -128,5 +170,8 @@ var vocabulary = catalog.Vocabulary{
 		PackageCreated: {}, PackageStatusUpdated: {},
 		TagAssigned: {}, TagUnassigned: {}, UserCreated: {},
 		WorkItemCreated: {}, WorkItemUpdated: {},
+		BranchActivated: {}, BranchCreated: {}, BranchDeleted: {}, BranchInactivated: {},
+		ErrorOccurred: {}, PipelineVersionActivated: {}, WorkflowVersionActivated: {},
+		ProjectCreated: {}, ProjectActivated: {}, ProjectInactivated: {}, ProjectDeleted: {},
 	},
 }

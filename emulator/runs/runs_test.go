@@ -272,17 +272,18 @@ func fmtJSON(v any) string {
 }
 
 func TestFlexDeployReleasePipeline(t *testing.T) {
+	const (
+		start = "Release Content Changed, Release Started, Release Updated, Workflow Completed, Workflow Completed, Snapshot Completed"
+		stage = "Workflow Completed, Workflow Completed, Workflow Completed, Workflow Completed, Pipeline Stage Completed"
+		gate  = ", Task Created, "
+	)
 	tests := []struct {
 		outcome, events, prodStage string
 	}{
-		{"approved", "Release Started, Snapshot Completed, Workflow Completed, Workflow Completed, Pipeline Stage Completed, " +
-			"Workflow Completed, Workflow Completed, Pipeline Stage Completed, Task Created, Task Approved, " +
-			"Workflow Completed, Workflow Completed, Pipeline Stage Completed, Release Ended", "SUCCESS"},
-		{"rejected", "Release Started, Snapshot Completed, Workflow Completed, Workflow Completed, Pipeline Stage Completed, " +
-			"Workflow Completed, Workflow Completed, Pipeline Stage Completed, Task Created, Task Rejected, Pipeline Stage Completed", "FAILED"},
-		{"prod_failed", "Release Started, Snapshot Completed, Workflow Completed, Workflow Completed, Pipeline Stage Completed, " +
-			"Workflow Completed, Workflow Completed, Pipeline Stage Completed, Task Created, Task Approved, " +
-			"Workflow Completed, Pipeline Stage Completed", "FAILED"},
+		{"approved", start + ", " + stage + ", " + stage + gate + "Task Approved, " + stage + ", Release Ended, Release Updated", "SUCCESS"},
+		{"rejected", start + ", " + stage + ", " + stage + gate + "Task Rejected, Pipeline Stage Completed", "REJECTED"},
+		{"prod_failed", start + ", " + stage + ", " + stage + gate + "Task Approved, Workflow Completed, Pipeline Stage Completed", "FAILED"},
+		{"snapshot_failed", start, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.outcome, func(t *testing.T) {
@@ -294,7 +295,7 @@ func TestFlexDeployReleasePipeline(t *testing.T) {
 				t.Fatalf("events:\n%s\nwant:\n%s", got, tt.events)
 			}
 			release := field(t, bodies[0], "/payload/release/releaseId")
-			snapshot := field(t, bodies[1], "/payload/snapshot/snapshotId")
+			snapshot := field(t, bodies[5], "/payload/snapshot/snapshotId")
 			for i, b := range bodies {
 				ev := field(t, b, "/eventType").(string)
 				for _, p := range []string{"/payload/release/releaseId", "/payload/snapshot/releaseId"} {
@@ -315,6 +316,12 @@ func TestFlexDeployReleasePipeline(t *testing.T) {
 				}
 			}
 			last := bodies[len(bodies)-1]
+			if tt.outcome == "snapshot_failed" {
+				if got := field(t, last, "/payload/snapshot/snapshotStatus"); got != "FAILED" {
+					t.Errorf("snapshot %v, want FAILED", got)
+				}
+				return
+			}
 			if tt.outcome != "approved" {
 				if got := field(t, last, "/payload/pipelineStageExecution/executionStatus"); got != tt.prodStage {
 					t.Errorf("PROD stage %v, want %s", got, tt.prodStage)
@@ -324,7 +331,7 @@ func TestFlexDeployReleasePipeline(t *testing.T) {
 				}
 			}
 			// The gate's task is the same task from creation to decision.
-			if field(t, bodies[8], "/payload/taskId") != field(t, bodies[9], "/payload/taskId") {
+			if field(t, bodies[16], "/payload/taskId") != field(t, bodies[17], "/payload/taskId") {
 				t.Errorf("the approval task changed id between created and decided")
 			}
 		})

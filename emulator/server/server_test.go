@@ -176,8 +176,17 @@ func TestHealthAndCatalog(t *testing.T) {
 		t.Fatalf("health %v", h)
 	}
 	var evs []map[string]any
-	if call(t, "GET", base+"/__admin/events", "", &evs) != 200 || len(evs) != 37 {
+	if call(t, "GET", base+"/__admin/events", "", &evs) != 200 || len(evs) != 50 {
 		t.Fatalf("%d events", len(evs))
+	}
+	inferred := 0
+	for _, e := range evs {
+		if e["inferred"] == true && e["note"] != "" {
+			inferred++
+		}
+	}
+	if inferred != 6 {
+		t.Errorf("%d events marked inferred, want FlexDeploy's 6", inferred)
 	}
 	var schema map[string]any
 	if call(t, "GET", base+"/__admin/schemas/flexdeploy/Release%20Started", "", &schema) != 200 || schema["$id"] != "https://standin.dev/schemas/flexdeploy/release-started.schema.json" {
@@ -509,8 +518,8 @@ func TestRunsPlayScenariosOnTheServer(t *testing.T) {
 	if rep.Status != "succeeded" || rep.Deliveries.Delivered != len(rep.Events) || len(rep.Events) == 0 {
 		t.Fatalf("run %+v", rep)
 	}
-	if last := rep.Events[len(rep.Events)-1]; last.Event != "Pipeline Stage Completed" || !strings.Contains(string(last.Payload), `"executionStatus":"FAILED"`) {
-		t.Errorf("a rejected gate should end with the PROD stage failed, got %s %s", last.Event, last.Payload)
+	if last := rep.Events[len(rep.Events)-1]; last.Event != "Pipeline Stage Completed" || !strings.Contains(string(last.Payload), `"executionStatus":"REJECTED"`) {
+		t.Errorf("a rejected gate should end with the PROD stage rejected, got %s %s", last.Event, last.Payload)
 	}
 	rc.mu.Lock()
 	n := len(rc.bodies)
