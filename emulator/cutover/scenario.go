@@ -1,9 +1,7 @@
 package cutover
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -48,17 +46,20 @@ type taskState struct {
 	Duration      *int64
 	Integration   bool
 	IntegrationID string
-	action        action
-	skipped       bool
-	startActual   *time.Time
-	endActual     *time.Time
+	// system is what the integration calls, and endpoint its URL, as
+	// simulated exchanges show them.
+	system      *system
+	endpoint    string
+	action      action
+	skipped     bool
+	startActual *time.Time
+	endActual   *time.Time
 }
 
 func newWorld(src *fake.Source) *world {
 	base := newScene(src)
-	// The runbook's start_actual is set by run.started; until then it is
-	// the story's start.
-	base.Runbook.StartActual = src.Now()
+	// The runbook is in planning until run.started: it has no start_actual.
+	base.Runbook.StartActual = time.Time{}
 	first, _ := strconv.Atoi(base.Tasks[0].ID)
 	return &world{
 		src: src, base: base, es: catalog.NewEntities(),
@@ -106,6 +107,9 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 		}
 		t.Name = catalog.AttrString(attrs, "name", t.Name)
 		t.ID = catalog.AttrString(attrs, "id", t.ID)
+		if t.Integration {
+			w.integrationTarget(t, attrs)
+		}
 		w.tasks[name] = t
 		w.order = append(w.order, name)
 	case "user":
@@ -121,6 +125,23 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 	}
 	w.es.Add(name, kind)
 	return nil
+}
+
+// integrationTarget sets what t's integration calls: the system its name
+// names (the drawn one when the script leaves the name alone, the
+// customer's own service when the name names none), at the action's url
+// when the script gives one.
+func (w *world) integrationTarget(t *taskState, attrs map[string]any) {
+	t.system = w.base.System
+	if _, named := attrs["name"]; named {
+		if t.system = systemFor(t.Name); t.system == nil {
+			t.system = genericSystem
+		}
+	}
+	t.endpoint = t.system.endpoint(w.base.Runbook.Workspace)
+	if t.action.url != "" {
+		t.endpoint = t.action.url
+	}
 }
 
 func (w *world) integrationTasks() int {
@@ -254,7 +275,7 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 			return nil, err
 		}
 		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
-		if err := w.taskEvent(s, name, t, &subject, debug); err != nil {
+		if err := w.taskEvent(s, name, t, rb, &subject, debug); err != nil {
 			return nil, err
 		}
 		subject.Task = t.taskRef
@@ -268,10 +289,13 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 }
 
 // taskEvent moves task t as event s says.
-func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *eventSubject, debug *debugData) error {
+func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runbookState, subject *eventSubject, debug *debugData) error {
 	isIntegration := s.Event.Name != "task.created" && s.Event.Name != "task.started" && s.Event.Name != "task.updated"
 	if isIntegration && !t.Integration {
 		return fmt.Errorf("task %s has no integration action; declare it with integration: true", name)
+	}
+	if isIntegration && rb.started && rb.run.Type == runRehearsal && !t.action.executeInRehearsal {
+		return fmt.Errorf("task %s: a rehearsal run does not execute its integration (Execute in Rehearsal is off); declare the task with execute_in_rehearsal: true, or finish it with task.updated", name)
 	}
 	switch s.Event.Name {
 	case "task.started":
@@ -354,46 +378,22 @@ func (w *world) advance() {
 }
 
 // failedExchange draws the record of a failed call of t's integration,
-// with the status, title and detail the step asks for.
+// with the status, title and detail the step asks for, in the format of
+// the system the task calls.
 func (w *world) failedExchange(s *catalog.Step, rb runbookInfo, t *taskState) *debugData {
-	base := w.base
-	base.Runbook = rb
-	d := failedExchange(s.Src, base, t.taskRef)
+	d := failedExchange(s.Src, t.system, t.endpoint, rb, t.taskRef)
 	status, hasStatus := s.WithInt("status")
 	title, detail := s.WithString("title", ""), s.WithString("detail", "")
 	if !hasStatus && title == "" && detail == "" {
 		return d
 	}
+	drawn, _ := strconv.Atoi(d.ResponseStatus)
+	f := t.system.failureFor(drawn)
 	if hasStatus {
-		d.ResponseStatus = strconv.Itoa(status)
-		if title == "" {
-			title = http.StatusText(status)
-		}
-		if detail == "" {
-			detail = failureDetail(status)
-		}
+		f = t.system.failureFor(status)
 	}
-	type apiError struct {
-		Title  string `json:"title"`
-		Detail string `json:"detail"`
-	}
-	var old struct {
-		Errors []apiError `json:"errors"`
-	}
-	_ = json.Unmarshal([]byte(d.ResponseBody), &old)
-	if len(old.Errors) > 0 {
-		title = or(title, old.Errors[0].Title)
-		detail = or(detail, old.Errors[0].Detail)
-	}
-	body, _ := json.Marshal(map[string][]apiError{"errors": {{title, detail}}})
-	d.ResponseBody = string(body)
-	d.ResponseHeaders = orderedHeaderJSON(http.Header{
-		"Date":           {s.At.UTC().Format(http.TimeFormat)},
-		"Content-Type":   {"application/json"},
-		"Content-Length": {strconv.Itoa(len(body))},
-		"Connection":     {"keep-alive"},
-		"Vary":           {"Origin"},
-	}, "date", "content-type", "content-length", "connection", "vary")
+	f.title, f.detail = or(title, f.title), or(detail, f.detail)
+	answerFailure(d, t.system, f, s.At)
 	return d
 }
 
