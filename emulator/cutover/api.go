@@ -16,6 +16,15 @@ const (
 	stageComplete     = "complete"
 )
 
+// Runbook stages, as the API reports them.
+const (
+	runbookPlanning = "planning"
+	runbookActive   = "active"
+	runbookPaused   = "paused"
+	runbookCanceled = "canceled"
+	runbookComplete = "complete"
+)
+
 // document is a JSON:API document: one resource or a list in Data, with
 // Meta and Links for lists.
 type document struct {

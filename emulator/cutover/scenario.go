@@ -26,16 +26,60 @@ type world struct {
 	nextTask int
 	nextUser int
 	lead     userRef // the default actor
+	// lastMode is the mode of the event built last.
+	lastMode catalog.Mode
 	// changed is closed (and replaced) whenever a task changes, for
 	// await steps.
 	changed chan struct{}
 }
 
+// runbookState is the runbook of a Cutover run as the world keeps it.
 type runbookState struct {
 	runbookInfo
-	run     runInfo
-	started bool
+	run runInfo
+	// started is whether the runbook has had a run; stage is where it
+	// stands (planning until a run starts), endActual when it completed.
+	started   bool
+	stage     string
+	endActual *time.Time
 }
+
+// mode is the mode of the runbook's events: planning until a run starts,
+// then the run's type.
+func (rb *runbookState) mode() catalog.Mode {
+	switch {
+	case rb.stage == runbookPlanning:
+		return catalog.ModePlanning
+	case rb.run.Type == runRehearsal:
+		return catalog.ModeRehearsal
+	}
+	return catalog.ModeLive
+}
+
+// startRun starts a run of type typ at at: the runbook is active, its
+// start_actual the run's start, and the first task becomes startable.
+func (w *world) startRun(rb *runbookState, typ string, at time.Time) {
+	rb.run.Type, rb.StartActual, rb.started, rb.stage, rb.endActual = typ, at, true, runbookActive, nil
+	w.advance()
+}
+
+// moveCheck says whether the runbook lets its tasks move now; a runbook
+// still in planning starts its run (a script that starts a task before
+// run.started: Cutover runs tasks only in a run).
+func (w *world) moveCheck(rb *runbookState, task string, at time.Time) error {
+	switch rb.stage {
+	case runbookPlanning:
+		w.startRun(rb, rb.run.Type, at)
+	case runbookPaused:
+		return fmt.Errorf("task %s cannot move: runbook %s is paused (resume it first: PATCH %s/core/runbooks/%s/resume)", task, rb.ID, prefix, rb.ID)
+	case runbookCanceled:
+		return fmt.Errorf("task %s cannot move: runbook %s is canceled", task, rb.ID)
+	}
+	return nil
+}
+
+// LastMode is the mode of the event the world built last.
+func (w *world) LastMode() catalog.Mode { return w.lastMode }
 
 // taskState is a task of a Cutover run as the world keeps it.
 type taskState struct {
@@ -79,7 +123,7 @@ func (w *world) notify() {
 func (w *world) Declare(name, kind string, attrs map[string]any) error {
 	switch kind {
 	case "runbook":
-		rb := &runbookState{runbookInfo: w.base.Runbook, run: w.base.Run}
+		rb := &runbookState{runbookInfo: w.base.Runbook, run: w.base.Run, stage: runbookPlanning}
 		if len(w.runbooks) > 0 {
 			rb.ID = strconv.Itoa(w.src.ID(1000, 99999))
 			rb.run.ID = strconv.Itoa(w.src.ID(100, 9999))
@@ -247,10 +291,7 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 				// Another run of the runbook (a rehearsal, then live).
 				rb.run.ID = strconv.Itoa(s.Src.ID(100, 9999))
 			}
-			rb.run.Type = s.WithString("run_type", rb.run.Type)
-			rb.StartActual = s.At
-			rb.started = true
-			w.advance()
+			w.startRun(rb, s.WithString("run_type", rb.run.Type), s.At)
 		case "runbook.updated":
 			for _, f := range s.Update {
 				if f.Name == "name" {
@@ -259,6 +300,7 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 			}
 		}
 		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
+		w.lastMode = rb.mode()
 	case "task":
 		name, ok, err := w.es.Resolve(s.Entity, "task")
 		if err != nil {
@@ -274,10 +316,11 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
 		if err := w.taskEvent(s, name, t, rb, &subject, debug); err != nil {
 			return nil, err
 		}
+		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
+		w.lastMode = rb.mode()
 		subject.Task = t.taskRef
 		subject.IntegrationID = t.IntegrationID
 	}
@@ -294,7 +337,12 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runboo
 	if isIntegration && !t.Integration {
 		return fmt.Errorf("task %s has no integration action; declare it with integration: true", name)
 	}
-	if isIntegration && rb.started && rb.run.Type == runRehearsal && !t.action.executeInRehearsal {
+	if movesTask(s) {
+		if err := w.moveCheck(rb, name, s.At); err != nil {
+			return err
+		}
+	}
+	if isIntegration && rb.run.Type == runRehearsal && !t.action.executeInRehearsal {
 		return fmt.Errorf("task %s: a rehearsal run does not execute its integration (Execute in Rehearsal is off); declare the task with execute_in_rehearsal: true, or finish it with task.updated", name)
 	}
 	switch s.Event.Name {
@@ -342,6 +390,7 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runboo
 		}
 		if t.Stage == stageComplete {
 			w.advance()
+			w.settle(rb, s.At)
 		}
 	case "integrations.failed":
 		if debug != nil {
@@ -354,6 +403,23 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runboo
 	return nil
 }
 
+// movesTask reports whether s works its task (starts it, runs its
+// integration, moves its stage on), rather than creates or edits it.
+func movesTask(s *catalog.Step) bool {
+	switch s.Event.Name {
+	case "task.created":
+		return false
+	case "task.updated":
+		for _, f := range s.Update {
+			if f.Name == "stage" && (f.Value == stageInProgress || f.Value == stageComplete) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
 // describeFields writes updates as field=value pairs for messages.
 func describeFields(fs []catalog.Update) string {
 	parts := make([]string, len(fs))
@@ -361,6 +427,19 @@ func describeFields(fs []catalog.Update) string {
 		parts[i] = fmt.Sprintf("%s %v", f.Name, f.Value)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// settle completes the runbook's run at at once every task is complete.
+func (w *world) settle(rb *runbookState, at time.Time) {
+	if rb.stage != runbookActive || len(w.order) == 0 {
+		return
+	}
+	for _, n := range w.order {
+		if w.tasks[n].Stage != stageComplete {
+			return
+		}
+	}
+	rb.stage, rb.endActual = runbookComplete, &at
 }
 
 // advance makes the first task that is not startable yet startable, if no

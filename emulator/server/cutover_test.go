@@ -276,3 +276,61 @@ func TestSameRunbookInTwoLiveRunsIsAConflict(t *testing.T) {
 		t.Errorf("after a reset the runbook is gone: %d", code)
 	}
 }
+
+// TestExecuteInPlanningAndRehearsal: Cutover's event integration settings
+// as subscription fields. With execute_in_planning false a subscription
+// hears nothing of the runbook's planning (the built-in story's four
+// task.created); with execute_in_rehearsal false, nothing of a rehearsal
+// run; a subscription that leaves them unset hears the whole story.
+func TestExecuteInPlanningAndRehearsal(t *testing.T) {
+	tests := []struct {
+		name, setting, runType string
+		want                   func(ev string, i int) bool // whether the story's i-th event reaches the subscription
+	}{
+		{"planning off", `"execute_in_planning":false`, "live", func(ev string, i int) bool { return i >= 4 }},
+		{"rehearsal off, live run", `"execute_in_rehearsal":false`, "live", func(string, int) bool { return true }},
+		{"rehearsal off, rehearsal run", `"execute_in_rehearsal":false`, "rehearsal", func(ev string, i int) bool { return i < 4 }},
+		{"both on", `"execute_in_planning":true,"execute_in_rehearsal":true`, "rehearsal", func(string, int) bool { return true }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, base := start(t, server.Config{})
+			rcv, url := newReceiver(t)
+			all, allURL := newReceiver(t)
+			subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q,%s}`, url, tt.setting))
+			subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q}`, allURL))
+			var started struct{ ID string }
+			if code := call(t, "POST", base+"/__admin/runs", fmt.Sprintf(`{"scenario":"cutover-runbook-integration-failure","vars":{"run_type":%q}}`, tt.runType), &started); code != 202 {
+				t.Fatalf("start: %d", code)
+			}
+			var rep runDoc
+			call(t, "GET", base+"/__admin/runs/"+started.ID+"?wait=15s", "", &rep)
+			if rep.Status != "succeeded" {
+				t.Fatalf("run %s: %s", rep.Status, rep.Error)
+			}
+			var want []string
+			for i, e := range rep.Events {
+				if tt.want(e.Event, i) {
+					want = append(want, string(e.Payload))
+				}
+			}
+			rcv.mu.Lock()
+			got := append([]string(nil), rcv.bodies...)
+			rcv.mu.Unlock()
+			all.mu.Lock()
+			n := len(all.bodies)
+			all.mu.Unlock()
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("the subscription got %d events, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+			}
+			if n != len(rep.Events) {
+				t.Errorf("the default subscription got %d events, want all %d", n, len(rep.Events))
+			}
+		})
+	}
+	_, base := start(t, server.Config{})
+	var e struct{ Error struct{ Message string } }
+	if code := call(t, "POST", base+"/__admin/subscriptions", `{"vendor":"rocketlane","url":"http://localhost:9/x","execute_in_planning":false}`, &e); code != 400 || !strings.Contains(e.Error.Message, "execute_in_planning") {
+		t.Errorf("rocketlane execute_in_planning: %d %+v", code, e)
+	}
+}
