@@ -78,6 +78,9 @@ func (a *actionRun) emit(ctx context.Context, name string, update []catalog.Upda
 	return a.h.Emit(ctx, catalog.Emission{Event: name, Note: note, Build: func(at time.Time, src *fake.Source) ([]byte, string, error) {
 		s := &catalog.Step{Event: e, Spec: vocabulary.Events[e.Name], Entity: a.task, Actor: a.actor, Update: update, With: map[string]any{}, At: at, Src: src}
 		b, err := a.w.build(s, debug)
+		if t := a.w.tasks[a.task]; err == nil && name == "task.updated" && t.Stage == stageComplete {
+			t.completion = completeAuto // the integration finished it
+		}
 		return b, a.task, err
 	}})
 }

@@ -28,6 +28,9 @@ type world struct {
 	lead     userRef // the default actor
 	// lastMode is the mode of the event built last.
 	lastMode catalog.Mode
+	// start is the story's start: when the runbook and its tasks were
+	// made, unless an event says otherwise.
+	start time.Time
 	// changed is closed (and replaced) whenever a task changes, for
 	// await steps.
 	changed chan struct{}
@@ -42,6 +45,8 @@ type runbookState struct {
 	started   bool
 	stage     string
 	endActual *time.Time
+	// updatedAt is when an event last changed it (zero: never).
+	updatedAt time.Time
 }
 
 // mode is the mode of the runbook's events: planning until a run starts,
@@ -95,9 +100,14 @@ type taskState struct {
 	system      *system
 	endpoint    string
 	action      action
-	skipped     bool
 	startActual *time.Time
 	endActual   *time.Time
+	// createdAt and updatedAt are when task.created and the last event
+	// about the task happened (zero: not in the story).
+	createdAt, updatedAt time.Time
+	// completion is how the task completed: complete_normal,
+	// complete_skipped or complete_auto ("" until it is complete).
+	completion string
 }
 
 func newWorld(src *fake.Source) *world {
@@ -109,7 +119,7 @@ func newWorld(src *fake.Source) *world {
 		src: src, base: base, es: catalog.NewEntities(),
 		runbooks: map[string]*runbookState{}, tasks: map[string]*taskState{},
 		users: map[string]userRef{}, nextTask: first, lead: base.Users[0],
-		changed: make(chan struct{}),
+		changed: make(chan struct{}), start: src.Now(),
 	}
 }
 
@@ -299,6 +309,7 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 				}
 			}
 		}
+		rb.updatedAt = s.At
 		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
 		w.lastMode = rb.mode()
 	case "task":
@@ -321,6 +332,10 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 		}
 		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
 		w.lastMode = rb.mode()
+		if s.Event.Name == "task.created" && t.createdAt.IsZero() {
+			t.createdAt = s.At
+		}
+		t.updatedAt = s.At
 		subject.Task = t.taskRef
 		subject.IntegrationID = t.IntegrationID
 	}
@@ -367,9 +382,7 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runboo
 				d := f.Value.(string)
 				t.Description, now = &d, d
 			case "duration":
-				if t.Duration != nil {
-					old = *t.Duration
-				}
+				old = t.plannedDuration()
 				d := f.Value.(int64)
 				t.Duration, now = &d, d
 			}
@@ -384,6 +397,9 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runboo
 		if t.Stage == stageComplete && t.endActual == nil {
 			at := s.At
 			t.endActual = &at
+			if t.completion == "" {
+				t.completion = completeNormal
+			}
 			if t.startActual == nil {
 				t.startActual = &at
 			}
@@ -391,6 +407,8 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runboo
 		if t.Stage == stageComplete {
 			w.advance()
 			w.settle(rb, s.At)
+		} else {
+			t.completion = ""
 		}
 	case "integrations.failed":
 		if debug != nil {
@@ -401,6 +419,18 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runboo
 	}
 	w.notify()
 	return nil
+}
+
+// defaultDuration is a task's planned duration in seconds until the
+// script sets one (standin's choice).
+const defaultDuration = 600
+
+// plannedDuration is the task's planned duration in seconds.
+func (t *taskState) plannedDuration() int64 {
+	if t.Duration != nil {
+		return *t.Duration
+	}
+	return defaultDuration
 }
 
 // movesTask reports whether s works its task (starts it, runs its

@@ -18,7 +18,7 @@ type apiDoc struct {
 	Data   json.RawMessage `json:"data"`
 	Meta   map[string]any  `json:"meta"`
 	Errors []struct {
-		Status, Title, Detail string
+		Title, Detail, Code string
 	} `json:"errors"`
 }
 
@@ -26,10 +26,15 @@ type taskResource struct {
 	ID         string `json:"id"`
 	Type       string `json:"type"`
 	Attributes struct {
-		Name, Stage string
-		TaskType    string  `json:"task_type"`
-		EndActual   *string `json:"end_actual"`
+		Name, Stage    string
+		EndActual      *string `json:"end_actual"`
+		CompletionType *string `json:"completion_type"`
 	} `json:"attributes"`
+	Relationships struct {
+		TaskType struct {
+			Data struct{ ID, Type string }
+		} `json:"task_type"`
+	} `json:"relationships"`
 }
 
 func startScript(t *testing.T, base, script string) string {
@@ -152,7 +157,8 @@ steps:
 		t.Errorf("stages %v", stages)
 	}
 	change := tasks[1]
-	if change.Attributes.TaskType != "Integration" || change.Attributes.Stage != "complete" || change.Attributes.EndActual == nil {
+	if change.Relationships.TaskType.Data.Type != "task_type" || change.Relationships.TaskType.Data.ID == tasks[0].Relationships.TaskType.Data.ID ||
+		change.Attributes.Stage != "complete" || change.Attributes.EndActual == nil {
 		t.Errorf("integration task %+v", change)
 	}
 	var one apiDoc
@@ -169,26 +175,26 @@ steps:
 	wait(t, base, fmt.Sprintf("count=%d&timeout=5s&event=task.updated", 3))
 
 	tests := []struct {
-		name, method, path string
-		header             []string
-		want               int
-		detail             string
+		name, method, path, body string
+		header                   []string
+		want                     int
+		detail                   string
 	}{
-		{"no token", "GET", "/cutover/core/runbooks/" + runbookID, nil, 401, "API token"},
-		{"wrong token", "GET", "/cutover/core/runbooks/" + runbookID, []string{"Authorization", "Bearer nope"}, 401, "API token"},
-		{"unknown runbook", "GET", "/cutover/core/runbooks/999999999", auth, 404, "no runbook"},
-		{"unknown task", "GET", "/cutover/core/runbooks/" + runbookID + "/tasks/0", auth, 404, "no task"},
-		{"finish twice", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/finish", auth, 422, "only a task in progress"},
-		{"start a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/start", auth, 422, "only a startable task"},
-		{"skip a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/skip", auth, 422, "already complete"},
-		{"unknown action", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/pause", auth, 404, "start, finish or skip"},
-		{"unknown route", "GET", "/cutover/core/teams", auth, 404, "standin emulates"},
+		{"no token", "GET", "/cutover/core/runbooks/" + runbookID, "", nil, 401, "API token"},
+		{"wrong token", "GET", "/cutover/core/runbooks/" + runbookID, "", []string{"Authorization", "Bearer nope"}, 401, "API token"},
+		{"unknown runbook", "GET", "/cutover/core/runbooks/999999999", "", auth, 404, "no runbook"},
+		{"unknown task", "GET", "/cutover/core/runbooks/" + runbookID + "/tasks/0", "", auth, 404, "no task"},
+		{"finish twice", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/finish", "", auth, 422, "only a task in progress"},
+		{"start a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/start", "", auth, 422, "only a startable task"},
+		{"skip a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/skip", `{"meta":{"comment":"done elsewhere"}}`, auth, 422, "already complete"},
+		{"unknown action", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/pause", "", auth, 404, "start, finish or skip"},
+		{"unknown route", "GET", "/cutover/core/teams", "", auth, 404, "standin emulates"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var e apiDoc
-			code := call(t, tt.method, base+tt.path, "", &e, tt.header...)
-			if code != tt.want || len(e.Errors) != 1 || e.Errors[0].Status != fmt.Sprint(tt.want) || !strings.Contains(e.Errors[0].Detail, tt.detail) {
+			code := call(t, tt.method, base+tt.path, tt.body, &e, tt.header...)
+			if code != tt.want || len(e.Errors) != 1 || e.Errors[0].Title != http.StatusText(tt.want) || e.Errors[0].Code == "" || !strings.Contains(e.Errors[0].Detail, tt.detail) {
 				t.Fatalf("%d %+v; want %d with %q", code, e.Errors, tt.want, tt.detail)
 			}
 		})
@@ -228,8 +234,12 @@ func TestSkipThroughTheAPI(t *testing.T) {
 	if len(tasks) != 2 || tasks[0].Attributes.Stage != "startable" || tasks[1].Attributes.Stage != "not_startable" {
 		t.Fatalf("after run.started the first task is startable: %+v", tasks)
 	}
-	if code := call(t, "PATCH", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[0].ID+"/skip", "", &doc); code != 200 || !strings.Contains(string(doc.Data), `"skipped":true`) {
-		t.Fatalf("skip: %d %s", code, doc.Data)
+	if code := call(t, "PATCH", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[0].ID+"/skip", `{"meta":{"comment":"not needed"}}`, nil); code != 204 {
+		t.Fatalf("skip: %d", code)
+	}
+	call(t, "GET", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[0].ID, "", &doc)
+	if !strings.Contains(string(doc.Data), `"completion_type":"complete_skipped"`) {
+		t.Errorf("a skipped task is complete_skipped: %s", doc.Data)
 	}
 	call(t, "GET", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[1].ID, "", &doc)
 	if !strings.Contains(string(doc.Data), `"stage":"startable"`) {
