@@ -344,3 +344,16 @@ func TestExecuteInPlanningAndRehearsal(t *testing.T) {
 		t.Errorf("rocketlane execute_in_planning: %d %+v", code, e)
 	}
 }
+
+// TestAwaitInPlanningSaysToStartTheRunbook: a task awaited while its
+// runbook is still in planning cannot move until the runbook starts; the
+// failure says how.
+func TestAwaitInPlanningSaysToStartTheRunbook(t *testing.T) {
+	_, base := start(t, server.Config{})
+	id := startScript(t, base, "name: p\nvendor: cutover\nentities: {c: {kind: task}}\nsteps:\n  - event: task.created\n    entity: c\n  - await: {task: c, timeout: 100ms}\n")
+	var rep runDoc
+	call(t, "GET", base+"/__admin/runs/"+id+"?wait=10s", "", &rep)
+	if rep.Status != "failed" || !strings.Contains(rep.Error, "in planning") || !strings.Contains(rep.Error, "/start") || !strings.Contains(rep.Error, "run_type") {
+		t.Fatalf("run %s: %s", rep.Status, rep.Error)
+	}
+}
