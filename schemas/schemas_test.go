@@ -177,6 +177,11 @@ func TestBrokenSamplesAreRejectedWithTheirPlace(t *testing.T) {
 		{"cutover entity type", "cutover", "task-updated.json", "", edit{ptr: "/relationships/entity/data/type", val: "core.runbook"}, "/relationships/entity/data/type", "core.task"},
 		{"cutover unknown field", "cutover", "task-created.json", "", edit{ptr: "/meta/extra", val: "x"}, "/meta", "extra"},
 		{"cutover changes not a pair", "cutover", "task-updated.json", "", edit{ptr: "/meta/changes/name", val: []any{"only one"}}, "/meta/changes/name", "2"},
+		{"cutover url placeholder", "cutover", "integrations-failed.json", "", edit{ptr: "/meta/debug_data/url", val: "https://{customer}.service-now.com/api/now/table/change_request"}, "/meta/debug_data/url", "placeholder"},
+		{"cutover url placeholder in the path", "cutover", "integrations-failed.json", "", edit{ptr: "/meta/debug_data/url", val: "https://dev.azure.com/{customer}/platform/_apis/pipelines/17/runs"}, "/meta/debug_data/url", "placeholder"},
+		{"cutover url encoded placeholder", "cutover", "integrations-failed.json", "", edit{ptr: "/meta/debug_data/url", val: "https://dev.azure.com/%7Bcustomer%7D/platform"}, "/meta/debug_data/url", "placeholder"},
+		{"cutover url not http", "cutover", "integrations-failed.json", "", edit{ptr: "/meta/debug_data/url", val: "ftp://example.com/x"}, "/meta/debug_data/url", "placeholder"},
+		{"cutover run.started without start_actual", "cutover", "run-started.json", "", edit{ptr: "/meta/runbook/start_actual", val: nil}, "/meta/runbook/start_actual", "expected string"},
 
 		{"rocketlane epoch as ISO", "rocketlane", "task-created.json", "", edit{ptr: "/eventOccurredAt", val: "2023-12-11T03:43:45.732Z"}, "/eventOccurredAt", "expected integer"},
 		{"rocketlane slash date", "rocketlane", "task-created.json", "", edit{ptr: "/data/task/startDate", val: "2023/12/04"}, "/data/task/startDate", "YYYY-MM-DD"},

@@ -8,7 +8,31 @@ const (
 	FieldHeaders      = "headers"
 	FieldAuth         = "auth"
 	FieldBodyTemplate = "body_template"
+	// FieldExecuteInPlanning and FieldExecuteInRehearsal let a
+	// subscription refuse the events raised in ModePlanning or
+	// ModeRehearsal (Cutover's Execute in Planning and Execute in
+	// Rehearsal).
+	FieldExecuteInPlanning  = "execute_in_planning"
+	FieldExecuteInRehearsal = "execute_in_rehearsal"
 )
+
+// Mode is the state of a vendor's story an event is raised in, which a
+// subscription may choose not to hear: Cutover's planning (before any run)
+// and rehearsal runs. Events of vendors without modes are ModeLive.
+type Mode string
+
+// Modes.
+const (
+	ModeLive      Mode = ""
+	ModePlanning  Mode = "planning"
+	ModeRehearsal Mode = "rehearsal"
+)
+
+// ModeReporter is a World whose events are raised in a Mode: LastMode is
+// the mode of the event it built last.
+type ModeReporter interface {
+	LastMode() Mode
+}
 
 // Profile is how a vendor delivers: what a subscription gets by default
 // and what counts as success.
@@ -31,7 +55,8 @@ type Profile struct {
 	// ("Rocketlane counts only 200 and 204 as delivered").
 	SuccessRule string
 	// Configurable lists what a subscription may change: "method",
-	// "headers", "auth", "body_template". Others are refused with an error.
+	// "headers", "auth", "body_template", "execute_in_planning",
+	// "execute_in_rehearsal". Others are refused with an error.
 	Configurable []string
 	// Notes says which parts of this profile the vendor documents and which
 	// standin chose where the vendor is silent.

@@ -78,6 +78,9 @@ func (a *actionRun) emit(ctx context.Context, name string, update []catalog.Upda
 	return a.h.Emit(ctx, catalog.Emission{Event: name, Note: note, Build: func(at time.Time, src *fake.Source) ([]byte, string, error) {
 		s := &catalog.Step{Event: e, Spec: vocabulary.Events[e.Name], Entity: a.task, Actor: a.actor, Update: update, With: map[string]any{}, At: at, Src: src}
 		b, err := a.w.build(s, debug)
+		if t := a.w.tasks[a.task]; err == nil && name == "task.updated" && t.Stage == stageComplete {
+			t.completion = completeAuto // the integration finished it
+		}
 		return b, a.task, err
 	}})
 }
@@ -202,11 +205,14 @@ func (a *actionRun) await(ctx context.Context) error {
 		var stage string
 		var changed chan struct{}
 		var rb *runbookState
+		var rbID, rbStage string
 		var err error
 		a.h.Locked(func() {
 			t = a.w.tasks[a.task]
 			stage, changed = t.Stage, a.w.changed
-			_, rb, err = a.w.runbook()
+			if _, rb, err = a.w.runbook(); err == nil {
+				rbID, rbStage = rb.ID, rb.stage
+			}
 		})
 		if err != nil {
 			return err
@@ -217,12 +223,16 @@ func (a *actionRun) await(ctx context.Context) error {
 		select {
 		case <-changed:
 		case <-timer.C:
-			path := fmt.Sprintf("/cutover/core/runbooks/%s/tasks/%s", rb.ID, t.ID)
+			path := fmt.Sprintf("/cutover/core/runbooks/%s/tasks/%s", rbID, t.ID)
 			hint := "PATCH " + path + "/finish"
-			switch stage {
-			case stageNotStartable:
+			switch {
+			case rbStage == runbookPlanning:
+				hint = fmt.Sprintf(`the runbook is in planning: PATCH /cutover/core/runbooks/%s/start with {"meta":{"run_type":"live","comms":"off"}}, then work the tasks`, rbID)
+			case rbStage == runbookPaused:
+				hint = fmt.Sprintf("the runbook is paused: PATCH /cutover/core/runbooks/%s/resume", rbID)
+			case stage == stageNotStartable:
 				hint = "finish the tasks before it, then PATCH " + path + "/start and /finish"
-			case stageStartable:
+			case stage == stageStartable:
 				hint = "PATCH " + path + "/start, then /finish"
 			}
 			return &catalog.ReceiverError{Msg: fmt.Sprintf("await: task %s (id %s) is still %s after %s; want %s (%s)",

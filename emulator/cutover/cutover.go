@@ -31,7 +31,8 @@ type runbookInfo struct {
 	Instance string
 	// Workspace is the account segment of the web app's URLs.
 	Workspace string
-	// StartActual is when the runbook's current run started.
+	// StartActual is when the runbook's current run started; zero while
+	// the runbook is in planning.
 	StartActual time.Time
 }
 
@@ -127,7 +128,8 @@ type runbookMeta struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	FrontendURL string `json:"frontend_url"`
-	StartActual string `json:"start_actual"`
+	// StartActual is null while the runbook is in planning.
+	StartActual *string `json:"start_actual"`
 }
 
 // currentRun is meta.current_run of run.started.
@@ -187,7 +189,11 @@ func buildEvent(name, id string, at time.Time, s eventSubject) (payloadEvent, er
 			CurrentUser: rel(s.Actor.ID, "core.user"),
 		},
 	}
-	rb := &runbookMeta{ID: s.Runbook.ID, Name: s.Runbook.Name, FrontendURL: s.Runbook.FrontendURL(), StartActual: formatTime(s.Runbook.StartActual)}
+	rb := &runbookMeta{ID: s.Runbook.ID, Name: s.Runbook.Name, FrontendURL: s.Runbook.FrontendURL()}
+	if !s.Runbook.StartActual.IsZero() {
+		at := formatTime(s.Runbook.StartActual)
+		rb.StartActual = &at
+	}
 	rbRel := rel(s.Runbook.ID, "core.runbook")
 	switch name {
 	case "runbook.updated":

@@ -24,7 +24,8 @@ type scene struct {
 	// IntegrationID its integration action item.
 	IntegrationTask taskRef
 	IntegrationID   string
-	// Endpoint is the integration's target URL.
+	// System is what the integration calls, and Endpoint its URL.
+	System   *system
 	Endpoint string
 }
 
@@ -51,10 +52,10 @@ func newScene(src *fake.Source) scene {
 	for i, name := range fake.PickN(src, taskNames, 4) {
 		w.Tasks = append(w.Tasks, taskRef{ID: strconv.Itoa(first + i), Name: name})
 	}
-	in := fake.Pick(src, integrations)
-	w.IntegrationTask = taskRef{ID: strconv.Itoa(first + len(w.Tasks)), Name: in.task}
+	w.System = fake.Pick(src, systems)
+	w.IntegrationTask = taskRef{ID: strconv.Itoa(first + len(w.Tasks)), Name: w.System.task}
 	w.IntegrationID = strconv.Itoa(src.ID(1, 400))
-	w.Endpoint = "https://" + strings.ReplaceAll(in.host, "{customer}", slug) + in.path
+	w.Endpoint = w.System.endpoint(slug)
 	return w
 }
 
@@ -81,7 +82,7 @@ func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, 
 		s.Task.Name = renamed(src, old)
 		s.Changes = changeList{{Field: "name", Old: old, New: s.Task.Name}}
 	case "integrations.failed":
-		s.Debug = failedExchange(src, w, s.Task)
+		s.Debug = failedExchange(src, w.System, w.Endpoint, w.Runbook, s.Task)
 	}
 	at := src.Tick(time.Second, 3*time.Minute)
 	ev, err := buildEvent(e.Name, src.UUID(), at, s)
@@ -97,38 +98,43 @@ func renamed(src *fake.Source, name string) string {
 	return name + fake.Pick(src, []string{" (re-run)", " - extended window", " - approved by CAB", " v2", " (manual fallback)"})
 }
 
-// failedExchange draws a realistic failed call of w's integration for task:
-// the request Cutover sent with the runbook and task as context, and an
-// error answer from the endpoint, recorded at src's clock.
-func failedExchange(src *fake.Source, w scene, task taskRef) *debugData {
+// failedExchange draws a realistic failed call of an integration of sys at
+// endpoint for task: the request Cutover sent with the runbook and task as
+// context, and an error answer in sys's own format, recorded at src's
+// clock.
+func failedExchange(src *fake.Source, sys *system, endpoint string, rb runbookInfo, task taskRef) *debugData {
 	body, _ := json.Marshal(map[string]any{
-		"runbook_id": w.Runbook.ID, "runbook_name": w.Runbook.Name,
+		"runbook_id": rb.ID, "runbook_name": rb.Name,
 		"task_id": task.ID, "task_name": task.Name,
 	})
-	f := fake.Pick(src, failures)
-	type apiError struct {
-		Title  string `json:"title"`
-		Detail string `json:"detail"`
-	}
-	respBody, _ := json.Marshal(map[string][]apiError{"errors": {{f.title, f.detail}}})
-	respHeaders := orderedHeaderJSON(http.Header{
-		"Date":           {src.Now().UTC().Format(http.TimeFormat)},
-		"Content-Type":   {"application/json"},
-		"Content-Length": {strconv.Itoa(len(respBody))},
-		"Connection":     {"keep-alive"},
-		"Vary":           {"Origin"},
-	}, "date", "content-type", "content-length", "connection", "vary")
-	return &debugData{
-		URL:               w.Endpoint,
-		AuthType:          fake.Pick(src, []string{"No Auth", "Token Auth", "OAuth 2"}),
-		RequestType:       "POST",
-		RequestHeaders:    `{"Content-Type":"application/json"}`,
+	f := fake.Pick(src, sys.failures)
+	d := &debugData{
+		URL:               endpoint,
+		AuthType:          fake.Pick(src, []string{authNone, authToken, authOAuth2}),
+		RequestType:       http.MethodPost,
 		RequestParameters: "{}",
 		RequestBody:       string(body),
-		ResponseHeaders:   respHeaders,
-		ResponseBody:      string(respBody),
-		ResponseStatus:    strconv.Itoa(f.status),
 	}
+	header := http.Header{"Content-Type": {"application/json"}}
+	if d.AuthType != authNone {
+		header.Set("Authorization", "Bearer "+redacted)
+	}
+	d.RequestHeaders = requestHeaderJSON(header)
+	answerFailure(d, sys, f, src.Now())
+	return d
+}
+
+// answerFailure records f, answered by sys at at, as d's response.
+func answerFailure(d *debugData, sys *system, f failure, at time.Time) {
+	respBody := sys.body(f)
+	d.ResponseBody = respBody
+	d.ResponseStatus = strconv.Itoa(f.status)
+	d.ResponseHeaders = orderedHeaderJSON(http.Header{
+		"Date":           {at.UTC().Format(http.TimeFormat)},
+		"Content-Type":   {sys.contentType},
+		"Content-Length": {strconv.Itoa(len(respBody))},
+		"Connection":     {"keep-alive"},
+	}, "date", "content-type", "content-length", "connection")
 }
 
 // orderedHeaderJSON encodes headers as Cutover's debug data shows them: one JSON
@@ -158,26 +164,4 @@ var taskNames = []string{
 	"Drain traffic from primary site", "Run data reconciliation", "Switch DNS to new load balancer",
 	"Smoke test customer login", "Business sign-off", "Re-enable monitoring alerts",
 	"Notify service desk", "Scale down legacy cluster", "Validate payment flows",
-}
-
-var integrations = []struct{ task, host, path string }{
-	{"Create ServiceNow change request", "{customer}.service-now.com", "/api/now/table/change_request"},
-	{"Trigger Jenkins deployment job", "jenkins.{customer}.com", "/job/release-deploy/buildWithParameters"},
-	{"Post go-live update to Slack", "hooks.slack.com", "/services/T024BE7LD/B08F3KJ2N/Xy7Q2mK9pL4vR8sT"},
-	{"Start Ansible Tower job template", "tower.{customer}.com", "/api/v2/job_templates/42/launch/"},
-	{"Open Jira release ticket", "{customer}.atlassian.net", "/rest/api/3/issue"},
-	{"Run Azure DevOps pipeline", "dev.azure.com", "/{customer}/platform/_apis/pipelines/17/runs"},
-}
-
-var failures = []struct {
-	status        int
-	title, detail string
-}{
-	{500, "Not Allowed", "This endpoint has not been implemented."},
-	{401, "Unauthorized", "The access token is missing, invalid or expired."},
-	{403, "Forbidden", "The integration user is not allowed to perform this operation."},
-	{404, "Not Found", "The requested resource does not exist."},
-	{422, "Unprocessable Entity", "A required field is missing: summary."},
-	{502, "Bad Gateway", "The upstream service did not respond."},
-	{503, "Service Unavailable", "The instance is in maintenance mode."},
 }

@@ -1,9 +1,7 @@
 package cutover
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -28,16 +26,65 @@ type world struct {
 	nextTask int
 	nextUser int
 	lead     userRef // the default actor
+	// lastMode is the mode of the event built last.
+	lastMode catalog.Mode
+	// start is the story's start: when the runbook and its tasks were
+	// made, unless an event says otherwise.
+	start time.Time
 	// changed is closed (and replaced) whenever a task changes, for
 	// await steps.
 	changed chan struct{}
 }
 
+// runbookState is the runbook of a Cutover run as the world keeps it.
 type runbookState struct {
 	runbookInfo
-	run     runInfo
-	started bool
+	run runInfo
+	// started is whether the runbook has had a run; stage is where it
+	// stands (planning until a run starts), endActual when it completed.
+	started   bool
+	stage     string
+	endActual *time.Time
+	// updatedAt is when an event last changed it (zero: never).
+	updatedAt time.Time
 }
+
+// mode is the mode of the runbook's events: planning until a run starts,
+// then the run's type.
+func (rb *runbookState) mode() catalog.Mode {
+	switch {
+	case rb.stage == runbookPlanning:
+		return catalog.ModePlanning
+	case rb.run.Type == runRehearsal:
+		return catalog.ModeRehearsal
+	}
+	return catalog.ModeLive
+}
+
+// startRun starts a run of type typ at at: the runbook is active, its
+// start_actual the run's start, and the first task becomes startable.
+func (w *world) startRun(rb *runbookState, typ string, at time.Time) {
+	rb.run.Type, rb.StartActual, rb.started, rb.stage, rb.endActual = typ, at, true, runbookActive, nil
+	w.advance()
+}
+
+// moveCheck says whether the runbook lets its tasks move now; a runbook
+// still in planning starts its run (a script that starts a task before
+// run.started: Cutover runs tasks only in a run).
+func (w *world) moveCheck(rb *runbookState, task string, at time.Time) error {
+	switch rb.stage {
+	case runbookPlanning:
+		w.startRun(rb, rb.run.Type, at)
+	case runbookPaused:
+		return fmt.Errorf("task %s cannot move: runbook %s is paused (resume it first: PATCH %s/core/runbooks/%s/resume)", task, rb.ID, prefix, rb.ID)
+	case runbookCanceled:
+		return fmt.Errorf("task %s cannot move: runbook %s is canceled", task, rb.ID)
+	}
+	return nil
+}
+
+// LastMode is the mode of the event the world built last.
+func (w *world) LastMode() catalog.Mode { return w.lastMode }
 
 // taskState is a task of a Cutover run as the world keeps it.
 type taskState struct {
@@ -48,23 +95,31 @@ type taskState struct {
 	Duration      *int64
 	Integration   bool
 	IntegrationID string
-	action        action
-	skipped       bool
-	startActual   *time.Time
-	endActual     *time.Time
+	// system is what the integration calls, and endpoint its URL, as
+	// simulated exchanges show them.
+	system      *system
+	endpoint    string
+	action      action
+	startActual *time.Time
+	endActual   *time.Time
+	// createdAt and updatedAt are when task.created and the last event
+	// about the task happened (zero: not in the story).
+	createdAt, updatedAt time.Time
+	// completion is how the task completed: complete_normal,
+	// complete_skipped or complete_auto ("" until it is complete).
+	completion string
 }
 
 func newWorld(src *fake.Source) *world {
 	base := newScene(src)
-	// The runbook's start_actual is set by run.started; until then it is
-	// the story's start.
-	base.Runbook.StartActual = src.Now()
+	// The runbook is in planning until run.started: it has no start_actual.
+	base.Runbook.StartActual = time.Time{}
 	first, _ := strconv.Atoi(base.Tasks[0].ID)
 	return &world{
 		src: src, base: base, es: catalog.NewEntities(),
 		runbooks: map[string]*runbookState{}, tasks: map[string]*taskState{},
 		users: map[string]userRef{}, nextTask: first, lead: base.Users[0],
-		changed: make(chan struct{}),
+		changed: make(chan struct{}), start: src.Now(),
 	}
 }
 
@@ -78,7 +133,7 @@ func (w *world) notify() {
 func (w *world) Declare(name, kind string, attrs map[string]any) error {
 	switch kind {
 	case "runbook":
-		rb := &runbookState{runbookInfo: w.base.Runbook, run: w.base.Run}
+		rb := &runbookState{runbookInfo: w.base.Runbook, run: w.base.Run, stage: runbookPlanning}
 		if len(w.runbooks) > 0 {
 			rb.ID = strconv.Itoa(w.src.ID(1000, 99999))
 			rb.run.ID = strconv.Itoa(w.src.ID(100, 9999))
@@ -106,6 +161,9 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 		}
 		t.Name = catalog.AttrString(attrs, "name", t.Name)
 		t.ID = catalog.AttrString(attrs, "id", t.ID)
+		if t.Integration {
+			w.integrationTarget(t, attrs)
+		}
 		w.tasks[name] = t
 		w.order = append(w.order, name)
 	case "user":
@@ -121,6 +179,23 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 	}
 	w.es.Add(name, kind)
 	return nil
+}
+
+// integrationTarget sets what t's integration calls: the system its name
+// names (the drawn one when the script leaves the name alone, the
+// customer's own service when the name names none), at the action's url
+// when the script gives one.
+func (w *world) integrationTarget(t *taskState, attrs map[string]any) {
+	t.system = w.base.System
+	if _, named := attrs["name"]; named {
+		if t.system = systemFor(t.Name); t.system == nil {
+			t.system = genericSystem
+		}
+	}
+	t.endpoint = t.system.endpoint(w.base.Runbook.Workspace)
+	if t.action.url != "" {
+		t.endpoint = t.action.url
+	}
 }
 
 func (w *world) integrationTasks() int {
@@ -226,10 +301,7 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 				// Another run of the runbook (a rehearsal, then live).
 				rb.run.ID = strconv.Itoa(s.Src.ID(100, 9999))
 			}
-			rb.run.Type = s.WithString("run_type", rb.run.Type)
-			rb.StartActual = s.At
-			rb.started = true
-			w.advance()
+			w.startRun(rb, s.WithString("run_type", rb.run.Type), s.At)
 		case "runbook.updated":
 			for _, f := range s.Update {
 				if f.Name == "name" {
@@ -237,7 +309,9 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 				}
 			}
 		}
+		rb.updatedAt = s.At
 		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
+		w.lastMode = rb.mode()
 	case "task":
 		name, ok, err := w.es.Resolve(s.Entity, "task")
 		if err != nil {
@@ -253,10 +327,15 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
-		if err := w.taskEvent(s, name, t, &subject, debug); err != nil {
+		if err := w.taskEvent(s, name, t, rb, &subject, debug); err != nil {
 			return nil, err
 		}
+		subject.Runbook, subject.Run = rb.runbookInfo, rb.run
+		w.lastMode = rb.mode()
+		if s.Event.Name == "task.created" && t.createdAt.IsZero() {
+			t.createdAt = s.At
+		}
+		t.updatedAt = s.At
 		subject.Task = t.taskRef
 		subject.IntegrationID = t.IntegrationID
 	}
@@ -268,10 +347,18 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 }
 
 // taskEvent moves task t as event s says.
-func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *eventSubject, debug *debugData) error {
+func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, rb *runbookState, subject *eventSubject, debug *debugData) error {
 	isIntegration := s.Event.Name != "task.created" && s.Event.Name != "task.started" && s.Event.Name != "task.updated"
 	if isIntegration && !t.Integration {
 		return fmt.Errorf("task %s has no integration action; declare it with integration: true", name)
+	}
+	if movesTask(s) {
+		if err := w.moveCheck(rb, name, s.At); err != nil {
+			return err
+		}
+	}
+	if isIntegration && rb.run.Type == runRehearsal && !t.action.executeInRehearsal {
+		return fmt.Errorf("task %s: a rehearsal run does not execute its integration (Execute in Rehearsal is off); declare the task with execute_in_rehearsal: true, or finish it with task.updated", name)
 	}
 	switch s.Event.Name {
 	case "task.started":
@@ -295,9 +382,7 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *e
 				d := f.Value.(string)
 				t.Description, now = &d, d
 			case "duration":
-				if t.Duration != nil {
-					old = *t.Duration
-				}
+				old = t.plannedDuration()
 				d := f.Value.(int64)
 				t.Duration, now = &d, d
 			}
@@ -312,12 +397,18 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *e
 		if t.Stage == stageComplete && t.endActual == nil {
 			at := s.At
 			t.endActual = &at
+			if t.completion == "" {
+				t.completion = completeNormal
+			}
 			if t.startActual == nil {
 				t.startActual = &at
 			}
 		}
 		if t.Stage == stageComplete {
 			w.advance()
+			w.settle(rb, s.At)
+		} else {
+			t.completion = ""
 		}
 	case "integrations.failed":
 		if debug != nil {
@@ -330,6 +421,35 @@ func (w *world) taskEvent(s *catalog.Step, name string, t *taskState, subject *e
 	return nil
 }
 
+// defaultDuration is a task's planned duration in seconds until the
+// script sets one (standin's choice).
+const defaultDuration = 600
+
+// plannedDuration is the task's planned duration in seconds.
+func (t *taskState) plannedDuration() int64 {
+	if t.Duration != nil {
+		return *t.Duration
+	}
+	return defaultDuration
+}
+
+// movesTask reports whether s works its task (starts it, runs its
+// integration, moves its stage on), rather than creates or edits it.
+func movesTask(s *catalog.Step) bool {
+	switch s.Event.Name {
+	case "task.created":
+		return false
+	case "task.updated":
+		for _, f := range s.Update {
+			if f.Name == "stage" && (f.Value == stageInProgress || f.Value == stageComplete) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
 // describeFields writes updates as field=value pairs for messages.
 func describeFields(fs []catalog.Update) string {
 	parts := make([]string, len(fs))
@@ -337,6 +457,19 @@ func describeFields(fs []catalog.Update) string {
 		parts[i] = fmt.Sprintf("%s %v", f.Name, f.Value)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// settle completes the runbook's run at at once every task is complete.
+func (w *world) settle(rb *runbookState, at time.Time) {
+	if rb.stage != runbookActive || len(w.order) == 0 {
+		return
+	}
+	for _, n := range w.order {
+		if w.tasks[n].Stage != stageComplete {
+			return
+		}
+	}
+	rb.stage, rb.endActual = runbookComplete, &at
 }
 
 // advance makes the first task that is not startable yet startable, if no
@@ -354,46 +487,22 @@ func (w *world) advance() {
 }
 
 // failedExchange draws the record of a failed call of t's integration,
-// with the status, title and detail the step asks for.
+// with the status, title and detail the step asks for, in the format of
+// the system the task calls.
 func (w *world) failedExchange(s *catalog.Step, rb runbookInfo, t *taskState) *debugData {
-	base := w.base
-	base.Runbook = rb
-	d := failedExchange(s.Src, base, t.taskRef)
+	d := failedExchange(s.Src, t.system, t.endpoint, rb, t.taskRef)
 	status, hasStatus := s.WithInt("status")
 	title, detail := s.WithString("title", ""), s.WithString("detail", "")
 	if !hasStatus && title == "" && detail == "" {
 		return d
 	}
+	drawn, _ := strconv.Atoi(d.ResponseStatus)
+	f := t.system.failureFor(drawn)
 	if hasStatus {
-		d.ResponseStatus = strconv.Itoa(status)
-		if title == "" {
-			title = http.StatusText(status)
-		}
-		if detail == "" {
-			detail = failureDetail(status)
-		}
+		f = t.system.failureFor(status)
 	}
-	type apiError struct {
-		Title  string `json:"title"`
-		Detail string `json:"detail"`
-	}
-	var old struct {
-		Errors []apiError `json:"errors"`
-	}
-	_ = json.Unmarshal([]byte(d.ResponseBody), &old)
-	if len(old.Errors) > 0 {
-		title = or(title, old.Errors[0].Title)
-		detail = or(detail, old.Errors[0].Detail)
-	}
-	body, _ := json.Marshal(map[string][]apiError{"errors": {{title, detail}}})
-	d.ResponseBody = string(body)
-	d.ResponseHeaders = orderedHeaderJSON(http.Header{
-		"Date":           {s.At.UTC().Format(http.TimeFormat)},
-		"Content-Type":   {"application/json"},
-		"Content-Length": {strconv.Itoa(len(body))},
-		"Connection":     {"keep-alive"},
-		"Vary":           {"Origin"},
-	}, "date", "content-type", "content-length", "connection", "vary")
+	f.title, f.detail = or(title, f.title), or(detail, f.detail)
+	answerFailure(d, t.system, f, s.At)
 	return d
 }
 

@@ -40,16 +40,19 @@ func (vendor) Schemas() *schemas.Set { return schemas.Vendor(id) }
 
 func (vendor) Profile() catalog.Profile {
 	return catalog.Profile{
-		Method:       "POST",
-		Methods:      []string{"POST", "PUT", "PATCH", "DELETE", "GET"},
-		Headers:      map[string]string{"Content-Type": "application/json"},
-		Timeout:      30 * time.Second,
-		Success:      catalog.Is2xx,
-		SuccessRule:  "Cutover counts only 2xx statuses as delivered",
-		Configurable: []string{catalog.FieldMethod, catalog.FieldHeaders, catalog.FieldAuth},
+		Method:      "POST",
+		Methods:     []string{"POST", "PUT", "PATCH", "DELETE", "GET"},
+		Headers:     map[string]string{"Content-Type": "application/json"},
+		Timeout:     30 * time.Second,
+		Success:     catalog.Is2xx,
+		SuccessRule: "Cutover counts only 2xx statuses as delivered",
+		Configurable: []string{catalog.FieldMethod, catalog.FieldHeaders, catalog.FieldAuth,
+			catalog.FieldExecuteInPlanning, catalog.FieldExecuteInRehearsal},
 		Notes: "Documented by Cutover: the method is the user's choice (POST, PUT, PATCH, DELETE, GET), user-defined headers, " +
-			"No Auth, Token Auth (Authorization: <type> <token>) and OAuth 2 client credentials, fire and forget: any 2xx is success. " +
-			"Not documented, chosen by standin: the 30 s timeout, Content-Type application/json, the User-Agent and X-Standin-Delivery" +
+			"No Auth, Token Auth (Authorization: <type> <token>) and OAuth 2 client credentials, fire and forget: any 2xx is success, " +
+			"the event integration's Execute in Planning and Execute in Rehearsal (execute_in_planning, execute_in_rehearsal: false keeps " +
+			"the events raised while the runbook is in planning, or during a rehearsal run, from the subscription). " +
+			"Not documented, chosen by standin: both settings default to true, the 30 s timeout, Content-Type application/json, the User-Agent and X-Standin-Delivery" +
 			" headers, GET sends no body, redirects not followed, no retries unless the subscription asks. " +
 			"Not emulated: OAuth 2 authorization code, AWS STS SigV4, GET parameters, URL variables.",
 	}

@@ -392,14 +392,14 @@ func (e *Engine) Unsubscribe(id string) bool {
 	return true
 }
 
-// targets returns the subscriptions that receive an event: the event's
-// run's own (a run's targets), else those of the vendor taking the event,
-// else the fallback ones.
-func (e *Engine) targets(vendor, name, run string) []*subState {
+// targets returns the subscriptions that receive an event raised in mode:
+// the event's run's own (a run's targets), else those of the vendor taking
+// the event, else the fallback ones.
+func (e *Engine) targets(vendor, name, run string, mode catalog.Mode) []*subState {
 	var own, general, fallback []*subState
 	for _, st := range e.subs {
 		s := &st.sub
-		if s.Vendor != vendor || (s.Run != "" && s.Run != run) || (len(s.Events) > 0 && !slices.Contains(s.Events, name)) {
+		if s.Vendor != vendor || (s.Run != "" && s.Run != run) || (len(s.Events) > 0 && !slices.Contains(s.Events, name)) || !s.hears(mode) {
 			continue
 		}
 		switch {
@@ -468,7 +468,7 @@ func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
 		e.mu.Unlock()
 		return nil, fmt.Errorf("emit %s %q: %w", vendor, name, ErrShutdown)
 	}
-	targets := e.targets(vendor, name, ev.Run)
+	targets := e.targets(vendor, name, ev.Run, ev.Mode)
 	var recBuf, readyBuf [4]*record
 	recs, ready := recBuf[:0], readyBuf[:0]
 	out := make([]Delivery, 0, len(targets))

@@ -41,6 +41,30 @@ const (
 	FieldBodyTemplate = catalog.FieldBodyTemplate
 )
 
+// hears reports whether the subscription takes the events raised in mode.
+func (s *Subscription) hears(mode catalog.Mode) bool {
+	switch mode {
+	case catalog.ModePlanning:
+		return s.ExecuteInPlanning == nil || *s.ExecuteInPlanning
+	case catalog.ModeRehearsal:
+		return s.ExecuteInRehearsal == nil || *s.ExecuteInRehearsal
+	}
+	return true
+}
+
+// checkModes refuses mode settings the vendor's profile does not offer.
+func checkModes(s Subscription, prof Profile) error {
+	for _, m := range []struct {
+		field string
+		set   bool
+	}{{catalog.FieldExecuteInPlanning, s.ExecuteInPlanning != nil}, {catalog.FieldExecuteInRehearsal, s.ExecuteInRehearsal != nil}} {
+		if m.set && !prof.Allows(m.field) {
+			return fieldErr(m.field, "%s has no such setting; %s is not configurable", prof.Vendor, m.field)
+		}
+	}
+	return nil
+}
+
 // DeliveryHeader carries the delivery id on every request (and on the
 // duplicate of the duplicate fault), so receivers and tests can correlate a
 // request with GET /__admin/deliveries/{id}. No vendor sends it.
@@ -76,6 +100,14 @@ type subState struct {
 // clone returns a copy of s that shares no maps or slices with it.
 func (s Subscription) clone() Subscription {
 	s.Events = slices.Clone(s.Events)
+	if s.ExecuteInPlanning != nil {
+		v := *s.ExecuteInPlanning
+		s.ExecuteInPlanning = &v
+	}
+	if s.ExecuteInRehearsal != nil {
+		v := *s.ExecuteInRehearsal
+		s.ExecuteInRehearsal = &v
+	}
 	if s.Headers != nil {
 		h := make(map[string]string, len(s.Headers))
 		for k, v := range s.Headers {
@@ -137,6 +169,9 @@ func (e *Engine) validate(s Subscription) (*subState, error) {
 		return nil, err
 	}
 	if err := checkFaults(&s.Faults); err != nil {
+		return nil, err
+	}
+	if err := checkModes(s, prof); err != nil {
 		return nil, err
 	}
 

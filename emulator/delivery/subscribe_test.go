@@ -3,11 +3,14 @@ package delivery
 import (
 	"encoding/json"
 	"errors"
-	"github.com/standin-dev/standin/emulator"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/standin-dev/standin/emulator"
+	"github.com/standin-dev/standin/emulator/catalog"
 )
 
 func TestSubscribeRejects(t *testing.T) {
@@ -54,6 +57,8 @@ func TestSubscribeRejects(t *testing.T) {
 		{"window without shuffle", Subscription{Vendor: "cutover", URL: url, Faults: Faults{ReorderWindow: Duration(time.Second)}}, "faults.shuffle_window", "faults.shuffle is false"},
 		{"template for cutover", Subscription{Vendor: "cutover", URL: url, BodyTemplate: "{{.}}"}, "body_template", "cutover sends the event JSON as is; body_template is not configurable"},
 		{"template that does not parse", Subscription{Vendor: "flexdeploy", URL: url, BodyTemplate: `{"a": {{.eventType}`}, "body_template", "parse: template: body_template:1:"},
+		{"rocketlane execute_in_planning", Subscription{Vendor: "rocketlane", URL: url, ExecuteInPlanning: new(false)}, "execute_in_planning", "rocketlane has no such setting"},
+		{"flexdeploy execute_in_rehearsal", Subscription{Vendor: "flexdeploy", URL: url, ExecuteInRehearsal: new(true)}, "execute_in_rehearsal", "not configurable"},
 		{"template with an unknown function", Subscription{Vendor: "flexdeploy", URL: url, BodyTemplate: `{{yaml .}}`}, "body_template", `function "yaml" not defined`},
 	}
 	e := newEngine(t, Config{})
@@ -74,6 +79,41 @@ func TestSubscribeRejects(t *testing.T) {
 	}
 	if n := len(e.Subscriptions()); n != 0 {
 		t.Fatalf("%d subscriptions stored after rejections", n)
+	}
+}
+
+// TestModesKeepEventsFromSubscriptions: a Cutover subscription with
+// execute_in_planning or execute_in_rehearsal false gets no event raised in
+// that mode; unset, it gets every event.
+func TestModesKeepEventsFromSubscriptions(t *testing.T) {
+	e := newEngine(t, Config{})
+	const url = "http://localhost:9000/hook"
+	all := mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: url})
+	noPlanning := mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: url, ExecuteInPlanning: new(false)})
+	noRehearsal := mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: url, ExecuteInRehearsal: new(false)})
+	tests := []struct {
+		mode catalog.Mode
+		want []string
+	}{
+		{catalog.ModePlanning, []string{all.ID, noRehearsal.ID}},
+		{catalog.ModeRehearsal, []string{all.ID, noPlanning.ID}},
+		{catalog.ModeLive, []string{all.ID, noPlanning.ID, noRehearsal.ID}},
+	}
+	for _, tt := range tests {
+		ev := event("cutover", "task.created")
+		ev.Mode = tt.mode
+		var got []string
+		for _, d := range mustEmit(t, e, ev) {
+			got = append(got, d.Subscription)
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(tt.want))
+		if !slices.Equal(got, want) {
+			t.Errorf("mode %q: delivered to %v, want %v", tt.mode, got, want)
+		}
+	}
+	if sub, _ := e.Subscription(noPlanning.ID); sub.ExecuteInPlanning == nil || *sub.ExecuteInPlanning || sub.ExecuteInRehearsal != nil {
+		t.Errorf("the subscription reads back %+v", sub)
 	}
 }
 

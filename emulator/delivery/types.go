@@ -132,6 +132,13 @@ type Subscription struct {
 	// (a run's targets are subscribed this way); a run with subscriptions
 	// of its own delivers to them only.
 	Run string `json:"run,omitempty"`
+	// ExecuteInPlanning and ExecuteInRehearsal, when false, keep from the
+	// subscription the events raised in catalog.ModePlanning or
+	// catalog.ModeRehearsal (Cutover's Execute in Planning and Execute in
+	// Rehearsal). Unset means true; only vendors whose profile makes them
+	// configurable accept them.
+	ExecuteInPlanning  *bool `json:"execute_in_planning,omitempty"`
+	ExecuteInRehearsal *bool `json:"execute_in_rehearsal,omitempty"`
 	// Fallback marks a catch-all subscription (the server's embedded sink):
 	// it receives an event only when no other subscription does.
 	Fallback  bool      `json:"fallback,omitempty"`
@@ -148,6 +155,9 @@ type Event struct {
 	Body json.RawMessage `json:"body"`
 	// Time is when it was emitted (wall clock, for the log only).
 	Time time.Time `json:"time"`
+	// Mode is the vendor's mode the event was raised in (Cutover's planning
+	// or rehearsal); subscriptions may refuse those of some modes.
+	Mode catalog.Mode `json:"mode,omitempty"`
 	// Faults apply to this event's deliveries on top of each
 	// subscription's own: Duplicate or Reorder if either asks, Delay added
 	// (a scenario step's fault).

@@ -90,12 +90,21 @@ func (r *Run) emitLocked(ev catalog.Event, e catalog.Emission) (delivery.Event, 
 			return delivery.Event{}, err
 		}
 	}
-	de := delivery.Event{ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: ev.Name, Body: b, Time: time.Now().UTC()}
+	de := delivery.Event{ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: ev.Name, Body: b, Time: time.Now().UTC(), Mode: r.mode()}
 	var st *scenarios.Step
 	if !e.Outside {
 		st = r.current
 	}
 	return de, r.record(st, de, entity, at, "", e.Note)
+}
+
+// mode is the mode of the event the world built last. Call with r.wmu
+// held.
+func (r *Run) mode() catalog.Mode {
+	if m, ok := r.world.(catalog.ModeReporter); ok {
+		return m.LastMode()
+	}
+	return catalog.ModeLive
 }
 
 // act plays a step of one of the vendor's own kinds through its world.

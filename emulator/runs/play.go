@@ -634,12 +634,13 @@ func (r *Run) play(ctx context.Context) error {
 		r.wmu.Lock()
 		at := r.src.Now()
 		b, entity, err := r.buildStep(p, at)
+		mode := r.mode()
 		r.wmu.Unlock()
 		if err != nil {
 			return r.stepFailed(ctx, st, err)
 		}
 		ev := delivery.Event{
-			ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: st.Event, Body: b, Time: time.Now().UTC(),
+			ID: delivery.NewEventID(), Run: r.opts.ID, Vendor: r.sc.Vendor, Name: st.Event, Body: b, Time: time.Now().UTC(), Mode: mode,
 			Faults: delivery.Faults{Duplicate: st.Fault.Duplicate, Delay: delivery.Duration(st.Fault.Delay), Reorder: st.Fault.Reorder},
 		}
 		if err := r.record(st, ev, entity, at, faultText(st.Fault), ""); err != nil {

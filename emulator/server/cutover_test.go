@@ -18,7 +18,7 @@ type apiDoc struct {
 	Data   json.RawMessage `json:"data"`
 	Meta   map[string]any  `json:"meta"`
 	Errors []struct {
-		Status, Title, Detail string
+		Title, Detail, Code string
 	} `json:"errors"`
 }
 
@@ -26,10 +26,15 @@ type taskResource struct {
 	ID         string `json:"id"`
 	Type       string `json:"type"`
 	Attributes struct {
-		Name, Stage string
-		TaskType    string  `json:"task_type"`
-		EndActual   *string `json:"end_actual"`
+		Name, Stage    string
+		EndActual      *string `json:"end_actual"`
+		CompletionType *string `json:"completion_type"`
 	} `json:"attributes"`
+	Relationships struct {
+		TaskType struct {
+			Data struct{ ID, Type string }
+		} `json:"task_type"`
+	} `json:"relationships"`
 }
 
 func startScript(t *testing.T, base, script string) string {
@@ -152,7 +157,8 @@ steps:
 		t.Errorf("stages %v", stages)
 	}
 	change := tasks[1]
-	if change.Attributes.TaskType != "Integration" || change.Attributes.Stage != "complete" || change.Attributes.EndActual == nil {
+	if change.Relationships.TaskType.Data.Type != "task_type" || change.Relationships.TaskType.Data.ID == tasks[0].Relationships.TaskType.Data.ID ||
+		change.Attributes.Stage != "complete" || change.Attributes.EndActual == nil {
 		t.Errorf("integration task %+v", change)
 	}
 	var one apiDoc
@@ -169,26 +175,26 @@ steps:
 	wait(t, base, fmt.Sprintf("count=%d&timeout=5s&event=task.updated", 3))
 
 	tests := []struct {
-		name, method, path string
-		header             []string
-		want               int
-		detail             string
+		name, method, path, body string
+		header                   []string
+		want                     int
+		detail                   string
 	}{
-		{"no token", "GET", "/cutover/core/runbooks/" + runbookID, nil, 401, "API token"},
-		{"wrong token", "GET", "/cutover/core/runbooks/" + runbookID, []string{"Authorization", "Bearer nope"}, 401, "API token"},
-		{"unknown runbook", "GET", "/cutover/core/runbooks/999999999", auth, 404, "no runbook"},
-		{"unknown task", "GET", "/cutover/core/runbooks/" + runbookID + "/tasks/0", auth, 404, "no task"},
-		{"finish twice", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/finish", auth, 422, "only a task in progress"},
-		{"start a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/start", auth, 422, "only a startable task"},
-		{"skip a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/skip", auth, 422, "already complete"},
-		{"unknown action", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/pause", auth, 404, "start, finish or skip"},
-		{"unknown route", "GET", "/cutover/core/teams", auth, 404, "standin emulates"},
+		{"no token", "GET", "/cutover/core/runbooks/" + runbookID, "", nil, 401, "API token"},
+		{"wrong token", "GET", "/cutover/core/runbooks/" + runbookID, "", []string{"Authorization", "Bearer nope"}, 401, "API token"},
+		{"unknown runbook", "GET", "/cutover/core/runbooks/999999999", "", auth, 404, "no runbook"},
+		{"unknown task", "GET", "/cutover/core/runbooks/" + runbookID + "/tasks/0", "", auth, 404, "no task"},
+		{"finish twice", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/finish", "", auth, 422, "only a task in progress"},
+		{"start a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/start", "", auth, 422, "only a startable task"},
+		{"skip a complete task", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/skip", `{"meta":{"comment":"done elsewhere"}}`, auth, 422, "already complete"},
+		{"unknown action", "PATCH", "/cutover/core/runbooks/" + runbookID + "/tasks/" + smoke.ID + "/pause", "", auth, 404, "start, finish or skip"},
+		{"unknown route", "GET", "/cutover/core/teams", "", auth, 404, "standin emulates"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var e apiDoc
-			code := call(t, tt.method, base+tt.path, "", &e, tt.header...)
-			if code != tt.want || len(e.Errors) != 1 || e.Errors[0].Status != fmt.Sprint(tt.want) || !strings.Contains(e.Errors[0].Detail, tt.detail) {
+			code := call(t, tt.method, base+tt.path, tt.body, &e, tt.header...)
+			if code != tt.want || len(e.Errors) != 1 || e.Errors[0].Title != http.StatusText(tt.want) || e.Errors[0].Code == "" || !strings.Contains(e.Errors[0].Detail, tt.detail) {
 				t.Fatalf("%d %+v; want %d with %q", code, e.Errors, tt.want, tt.detail)
 			}
 		})
@@ -228,8 +234,12 @@ func TestSkipThroughTheAPI(t *testing.T) {
 	if len(tasks) != 2 || tasks[0].Attributes.Stage != "startable" || tasks[1].Attributes.Stage != "not_startable" {
 		t.Fatalf("after run.started the first task is startable: %+v", tasks)
 	}
-	if code := call(t, "PATCH", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[0].ID+"/skip", "", &doc); code != 200 || !strings.Contains(string(doc.Data), `"skipped":true`) {
-		t.Fatalf("skip: %d %s", code, doc.Data)
+	if code := call(t, "PATCH", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[0].ID+"/skip", `{"meta":{"comment":"not needed"}}`, nil); code != 204 {
+		t.Fatalf("skip: %d", code)
+	}
+	call(t, "GET", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[0].ID, "", &doc)
+	if !strings.Contains(string(doc.Data), `"completion_type":"complete_skipped"`) {
+		t.Errorf("a skipped task is complete_skipped: %s", doc.Data)
 	}
 	call(t, "GET", base+"/cutover/core/runbooks/"+rb+"/tasks/"+tasks[1].ID, "", &doc)
 	if !strings.Contains(string(doc.Data), `"stage":"startable"`) {
@@ -274,5 +284,76 @@ func TestSameRunbookInTwoLiveRunsIsAConflict(t *testing.T) {
 	call(t, "POST", base+"/__admin/reset", "", nil)
 	if code := call(t, "GET", base+"/cutover/core/runbooks/"+rb, "", &e); code != 404 {
 		t.Errorf("after a reset the runbook is gone: %d", code)
+	}
+}
+
+// TestExecuteInPlanningAndRehearsal: Cutover's event integration settings
+// as subscription fields. With execute_in_planning false a subscription
+// hears nothing of the runbook's planning (the built-in story's four
+// task.created); with execute_in_rehearsal false, nothing of a rehearsal
+// run; a subscription that leaves them unset hears the whole story.
+func TestExecuteInPlanningAndRehearsal(t *testing.T) {
+	tests := []struct {
+		name, setting, runType string
+		want                   func(ev string, i int) bool // whether the story's i-th event reaches the subscription
+	}{
+		{"planning off", `"execute_in_planning":false`, "live", func(ev string, i int) bool { return i >= 4 }},
+		{"rehearsal off, live run", `"execute_in_rehearsal":false`, "live", func(string, int) bool { return true }},
+		{"rehearsal off, rehearsal run", `"execute_in_rehearsal":false`, "rehearsal", func(ev string, i int) bool { return i < 4 }},
+		{"both on", `"execute_in_planning":true,"execute_in_rehearsal":true`, "rehearsal", func(string, int) bool { return true }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, base := start(t, server.Config{})
+			rcv, url := newReceiver(t)
+			all, allURL := newReceiver(t)
+			subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q,%s}`, url, tt.setting))
+			subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q}`, allURL))
+			var started struct{ ID string }
+			if code := call(t, "POST", base+"/__admin/runs", fmt.Sprintf(`{"scenario":"cutover-runbook-integration-failure","vars":{"run_type":%q}}`, tt.runType), &started); code != 202 {
+				t.Fatalf("start: %d", code)
+			}
+			var rep runDoc
+			call(t, "GET", base+"/__admin/runs/"+started.ID+"?wait=15s", "", &rep)
+			if rep.Status != "succeeded" {
+				t.Fatalf("run %s: %s", rep.Status, rep.Error)
+			}
+			var want []string
+			for i, e := range rep.Events {
+				if tt.want(e.Event, i) {
+					want = append(want, string(e.Payload))
+				}
+			}
+			rcv.mu.Lock()
+			got := append([]string(nil), rcv.bodies...)
+			rcv.mu.Unlock()
+			all.mu.Lock()
+			n := len(all.bodies)
+			all.mu.Unlock()
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("the subscription got %d events, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+			}
+			if n != len(rep.Events) {
+				t.Errorf("the default subscription got %d events, want all %d", n, len(rep.Events))
+			}
+		})
+	}
+	_, base := start(t, server.Config{})
+	var e struct{ Error struct{ Message string } }
+	if code := call(t, "POST", base+"/__admin/subscriptions", `{"vendor":"rocketlane","url":"http://localhost:9/x","execute_in_planning":false}`, &e); code != 400 || !strings.Contains(e.Error.Message, "execute_in_planning") {
+		t.Errorf("rocketlane execute_in_planning: %d %+v", code, e)
+	}
+}
+
+// TestAwaitInPlanningSaysToStartTheRunbook: a task awaited while its
+// runbook is still in planning cannot move until the runbook starts; the
+// failure says how.
+func TestAwaitInPlanningSaysToStartTheRunbook(t *testing.T) {
+	_, base := start(t, server.Config{})
+	id := startScript(t, base, "name: p\nvendor: cutover\nentities: {c: {kind: task}}\nsteps:\n  - event: task.created\n    entity: c\n  - await: {task: c, timeout: 100ms}\n")
+	var rep runDoc
+	call(t, "GET", base+"/__admin/runs/"+id+"?wait=10s", "", &rep)
+	if rep.Status != "failed" || !strings.Contains(rep.Error, "in planning") || !strings.Contains(rep.Error, "/start") || !strings.Contains(rep.Error, "run_type") {
+		t.Fatalf("run %s: %s", rep.Status, rep.Error)
 	}
 }

@@ -620,7 +620,7 @@ func TestErrorsAreJSONEverywhere(t *testing.T) {
 	}{
 		{"GET", "/__admin/subscriptions/", 404, `"code":"not_found"`},
 		{"GET", "/metrics/", 404, `"code":"not_found"`},
-		{"DELETE", "/cutover/core/runbooks/1", 405, `"errors":[{"status":"405"`},
+		{"DELETE", "/cutover/core/runbooks/1", 405, `"code":"method_not_allowed"`},
 		{"POST", "/__admin/events/jira/issue-created", 404, `"code":"unknown_vendor"`},
 		{"POST", "/__admin/subscriptions", 400, `expected an array, got JSON string`},
 	} {
