@@ -60,7 +60,7 @@ const (
 )
 
 // subState is a validated subscription with what its deliveries need at
-// run time. Everything but tok and held is immutable once built.
+// run time. Everything but tok, held and lane is immutable once built.
 type subState struct {
 	sub    Subscription
 	prof   Profile
@@ -70,6 +70,8 @@ type subState struct {
 	// held is the delivery held for a reorder until the subscription's
 	// next one overtakes it; guarded by Engine.mu.
 	held *record
+	// lane is its share of the workers; guarded by Engine.mu.
+	lane lane
 }
 
 // clone returns a copy of s that shares no maps or slices with it.

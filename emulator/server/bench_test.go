@@ -279,7 +279,7 @@ type relay struct {
 }
 
 func newRelay(payloads map[string][]byte, target string, workers int) *relay {
-	rl := &relay{queue: make(chan []byte, delivery.DefaultQueueSize)}
+	rl := &relay{queue: make(chan []byte, 10000)}
 	rl.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		body, ok := payloads[r.URL.Path]
