@@ -172,7 +172,7 @@ type record struct {
 	size  int // bytes the record holds, about (see recordSize)
 	// queued is set while r waits in its lane's ready queue.
 	queued bool
-	timer *time.Timer
+	timer  *time.Timer
 	// then is a delivery held for a reorder that this one overtook: it is
 	// queued once this one is final.
 	then *record
@@ -276,9 +276,9 @@ type Engine struct {
 	pending     int
 	drained     chan struct{} // closed when pending reaches 0 during Shutdown
 	dropped     int
-	droppedSize int // of dropped, those evicted for RetentionBytes
-	refused     int // deliveries failed at once: backlog full
-	trimmed     int // attempts dropped from deliveries (AttemptsKept)
+	droppedSize int       // of dropped, those evicted for RetentionBytes
+	refused     int       // deliveries failed at once: backlog full
+	trimmed     int       // attempts dropped from deliveries (AttemptsKept)
 	unlogged    int       // evictions not logged yet
 	evictLogged time.Time // when evictions were last logged
 	closed      bool      // Shutdown called
@@ -337,12 +337,12 @@ func New(cfg Config) *Engine {
 		names[ev.Vendor][ev.Slug] = [2]string{ev.Name, ev.Slug}
 	}
 	e := &Engine{
-		vendors:   cfg.Vendors,
-		names:     names,
-		client:    cfg.Client,
-		profiles:  profiles,
-		obs:       cfg.Observer,
-		log:       cfg.Logger,
+		vendors:        cfg.Vendors,
+		names:          names,
+		client:         cfg.Client,
+		profiles:       profiles,
+		obs:            cfg.Observer,
+		log:            cfg.Logger,
 		bodyLimit:      cfg.BodyLimit,
 		headerLimit:    cfg.HeaderLimit,
 		attemptsKept:   cfg.AttemptsKept,
