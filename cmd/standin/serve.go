@@ -29,6 +29,7 @@ func newServeCmd() *cobra.Command {
 		seed                        uint64
 		workers, retention          int
 		shutdownTimeout             time.Duration
+		limits                      serveLimits
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr :8080]",
@@ -62,11 +63,16 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 			for id, t := range apiTokens {
 				tokens[id] = *t
 			}
-			srv := server.New(server.Config{
+			cfg := server.Config{
 				AdminToken: adminToken, APITokens: tokens, BodyLimit: bodyLimit, Seed: seed,
 				Version: buildVersion(), Logger: logger, SelfCheck: selfCheck,
 				Workers: workers, Retention: retention,
-			})
+			}
+			if err := limits.apply(&cfg); err != nil {
+				_ = l.Close()
+				return usageErr(err)
+			}
+			srv := server.New(cfg)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			errc := make(chan error, 1)
@@ -103,6 +109,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 	f.Uint64Var(&seed, "seed", 1, "seed of the first emitted event; each emit without ?seed= takes the next")
 	f.IntVar(&workers, "workers", 16, "deliveries attempted at once")
 	f.IntVar(&retention, "retention", 10000, "deliveries kept in the log (the oldest final ones go first, counted)")
+	addLimitFlags(f, &limits)
 	f.DurationVar(&shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight deliveries may take to finish on SIGTERM")
 	f.StringVar(&logFormat, "log-format", "auto", "request log format: text, json, or auto (text on a terminal, JSON otherwise)")
 	return cmd

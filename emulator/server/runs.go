@@ -94,6 +94,10 @@ func (s *Server) startRun(c *gin.Context) {
 			abort(c, http.StatusServiceUnavailable, "unavailable", err.Error(), nil)
 			return
 		}
+		if errors.Is(err, runs.ErrTooManyRuns) {
+			abort(c, http.StatusTooManyRequests, "too_many_runs", err.Error(), gin.H{"limit": s.cfg.runsLimit()})
+			return
+		}
 		abort(c, http.StatusBadRequest, "bad_request", err.Error(), nil)
 		return
 	}
@@ -147,6 +151,7 @@ func (s *Server) getRun(c *gin.Context) {
 			abort(c, http.StatusBadRequest, "bad_query", fmt.Sprintf("wait=%q: want a duration such as 10s, at most %s", v, maxRunWait), nil)
 			return
 		}
+		liftDeadline(c, d)
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
