@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/server"
 )
 
@@ -107,8 +108,8 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 	selfCheckFlag(cmd, &selfCheck)
 	f.Int64Var(&bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body accepted, in bytes (413 beyond)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the first emitted event; each emit without ?seed= takes the next")
-	f.IntVar(&workers, "workers", 16, "deliveries attempted at once")
-	f.IntVar(&retention, "retention", 10000, "deliveries kept in the log (the oldest final ones go first, counted)")
+	f.IntVar(&workers, "workers", delivery.DefaultWorkers, "deliveries attempted at once, shared by the subscriptions in turn")
+	f.IntVar(&retention, "retention", delivery.DefaultRetention, "deliveries kept in the log (the oldest final ones go first, counted)")
 	addLimitFlags(f, &limits)
 	f.DurationVar(&shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight deliveries may take to finish on SIGTERM")
 	f.StringVar(&logFormat, "log-format", "auto", "request log format: text, json, or auto (text on a terminal, JSON otherwise)")

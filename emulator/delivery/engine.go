@@ -49,15 +49,15 @@ type Observer interface {
 
 // Config configures an Engine. The zero value is usable.
 type Config struct {
-	// Workers is how many attempts run at once (default 16). They serve
+	// Workers is how many attempts run at once (default 64). They serve
 	// the subscriptions round-robin.
 	Workers int
 	// InFlight is how many attempts of one subscription run at once
-	// (default 4, at most Workers), so receivers that hang hold only that
+	// (default 8, at most Workers), so receivers that hang hold only that
 	// many workers each.
 	InFlight int
 	// Backlog is how many deliveries of one subscription may be not final
-	// at once (default 1000): waiting for a worker, in flight, waiting for
+	// at once (default 10000): waiting for a worker, in flight, waiting for
 	// a retry or held by a fault. A delivery beyond it is recorded failed
 	// at once ("backlog full: …") and counted in Stats.Refused.
 	Backlog int
@@ -103,9 +103,9 @@ type Config struct {
 
 // Config defaults.
 const (
-	DefaultWorkers        = 16
-	DefaultInFlight       = 4
-	DefaultBacklog        = 1000
+	DefaultWorkers        = 64
+	DefaultInFlight       = 8
+	DefaultBacklog        = 10000
 	DefaultRetention      = 10000
 	DefaultRetentionBytes = 128 << 20
 	DefaultBodyLimit      = 64 << 10
