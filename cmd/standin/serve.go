@@ -56,6 +56,10 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 			if workers < 1 || retention < 1 {
 				return usageErr(errors.New("--workers and --retention must be at least 1"))
 			}
+			cfg := server.Config{}
+			if err := limits.apply(&cfg); err != nil {
+				return usageErr(err)
+			}
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
 				return usageErr(fmt.Errorf("listen on %s: %w", addr, err))
@@ -64,15 +68,9 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 			for id, t := range apiTokens {
 				tokens[id] = *t
 			}
-			cfg := server.Config{
-				AdminToken: adminToken, APITokens: tokens, BodyLimit: bodyLimit, Seed: seed,
-				Version: buildVersion(), Logger: logger, SelfCheck: selfCheck,
-				Workers: workers, Retention: retention,
-			}
-			if err := limits.apply(&cfg); err != nil {
-				_ = l.Close()
-				return usageErr(err)
-			}
+			cfg.AdminToken, cfg.APITokens, cfg.BodyLimit, cfg.Seed = adminToken, tokens, bodyLimit, seed
+			cfg.Version, cfg.Logger, cfg.SelfCheck = buildVersion(), logger, selfCheck
+			cfg.Workers, cfg.Retention = workers, retention
 			srv := server.New(cfg)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()

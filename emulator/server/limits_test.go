@@ -271,3 +271,56 @@ func TestServerTimeoutsSpareLongPolls(t *testing.T) {
 	}
 	healthy(t, base)
 }
+
+// TestAttemptAndHeaderLimitsOverHTTP: many redeliveries keep the first
+// and the latest attempts, big response headers are cut, and the delivery
+// JSON and /metrics say so.
+func TestAttemptAndHeaderLimitsOverHTTP(t *testing.T) {
+	_, base := start(t, server.Config{AttemptsKept: 2, HeaderLimit: 1024})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 8 {
+			w.Header().Set(fmt.Sprintf("X-Big-%d", i), strings.Repeat("h", 512))
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(ts.Close)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q}`, ts.URL))
+	ds, _ := emitTimed(t, base, "cutover/task-created")
+	id := ds[0].ID
+	wait(t, base, "vendor=cutover")
+	for range 5 {
+		if code := call(t, "POST", base+"/__admin/deliveries/"+id+"/redeliver", "", nil); code != http.StatusAccepted {
+			t.Fatalf("redeliver: %d", code)
+		}
+		wait(t, base, "vendor=cutover") // final again
+	}
+	var d struct {
+		AttemptCount    int `json:"attempt_count"`
+		AttemptsDropped int `json:"attempts_dropped"`
+		Attempts        []struct {
+			N        int `json:"n"`
+			Response struct {
+				Headers          http.Header `json:"headers"`
+				HeadersTruncated bool        `json:"headers_truncated"`
+			} `json:"response"`
+		} `json:"attempts"`
+	}
+	call(t, "GET", base+"/__admin/deliveries/"+id, "", &d)
+	var ns []int
+	for _, a := range d.Attempts {
+		ns = append(ns, a.N)
+		if !a.Response.HeadersTruncated || len(a.Response.Headers) >= 8 {
+			t.Errorf("attempt %d kept %d headers, truncated %v", a.N, len(a.Response.Headers), a.Response.HeadersTruncated)
+		}
+	}
+	if fmt.Sprint(ns) != "[1 5 6]" || d.AttemptsDropped != 3 || d.AttemptCount != 6 {
+		t.Fatalf("attempts %v, dropped %d, count %d; want [1 5 6], 3, 6", ns, d.AttemptsDropped, d.AttemptCount)
+	}
+	if v := metricValue(t, base, "standin_attempts_dropped_total"); v != 3 {
+		t.Errorf("standin_attempts_dropped_total %v, want 3", v)
+	}
+	if v := metricValue(t, base, `standin_responses_truncated_total{part="headers"}`); v != 6 {
+		t.Errorf("headers truncated %v, want 6", v)
+	}
+	healthy(t, base)
+}
