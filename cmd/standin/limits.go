@@ -14,7 +14,7 @@ import (
 // STANDIN_<FLAG> variable) with its default; the README's Limits table
 // lists them.
 type serveLimits struct {
-	inflight, backlog                      int
+	inflight, targetInflight, backlog      int
 	retentionBytes, headerLimit, bodyLimit int
 	attemptsKept                           int
 	sinkLimit, sinkNames, sinkBytes        int
@@ -25,6 +25,7 @@ type serveLimits struct {
 // addLimitFlags registers the limits' flags on f.
 func addLimitFlags(f *pflag.FlagSet, l *serveLimits) {
 	f.IntVar(&l.inflight, "inflight", delivery.DefaultInFlight, "attempts to one subscription in flight at once (a hanging receiver holds at most this many workers)")
+	f.IntVar(&l.targetInflight, "target-inflight", delivery.DefaultTargetInFlight, "attempts to one receiver host in flight at once, however many subscriptions share it (a run's targets)")
 	f.IntVar(&l.backlog, "backlog", delivery.DefaultBacklog, "deliveries of one subscription not final at once; beyond, a delivery fails at once with \"backlog full\"")
 	f.IntVar(&l.retentionBytes, "retention-bytes", delivery.DefaultRetentionBytes, "bytes the delivery log keeps, about (the oldest final deliveries go first, counted)")
 	f.IntVar(&l.headerLimit, "header-limit", delivery.DefaultHeaderLimit, "bytes of response headers an attempt keeps (the rest is left out, marked headers_truncated)")
@@ -47,7 +48,7 @@ func (l *serveLimits) apply(cfg *server.Config) error {
 		name string
 		v    int
 	}{
-		{"inflight", l.inflight}, {"backlog", l.backlog}, {"retention-bytes", l.retentionBytes},
+		{"inflight", l.inflight}, {"target-inflight", l.targetInflight}, {"backlog", l.backlog}, {"retention-bytes", l.retentionBytes},
 		{"header-limit", l.headerLimit}, {"response-body-limit", l.bodyLimit}, {"attempts-kept", l.attemptsKept},
 		{"sink-limit", l.sinkLimit}, {"sink-names", l.sinkNames}, {"sink-bytes", l.sinkBytes},
 		{"max-runs", l.runs}, {"runs-kept", l.runsKept},
@@ -66,7 +67,7 @@ func (l *serveLimits) apply(cfg *server.Config) error {
 			return fmt.Errorf("--%s %s: must be above 0 (such as 30s)", d.name, d.v)
 		}
 	}
-	cfg.InFlight, cfg.Backlog, cfg.RetentionBytes = l.inflight, l.backlog, l.retentionBytes
+	cfg.InFlight, cfg.TargetInFlight, cfg.Backlog, cfg.RetentionBytes = l.inflight, l.targetInflight, l.backlog, l.retentionBytes
 	cfg.HeaderLimit, cfg.ResponseBodyLimit, cfg.AttemptsKept = l.headerLimit, l.bodyLimit, l.attemptsKept
 	cfg.SinkLimit, cfg.SinkNames, cfg.SinkBytes = l.sinkLimit, l.sinkNames, l.sinkBytes
 	cfg.Runs, cfg.RunsKept = l.runs, l.runsKept

@@ -56,6 +56,11 @@ type Config struct {
 	// (default 8, at most Workers), so receivers that hang hold only that
 	// many workers each.
 	InFlight int
+	// TargetInFlight is how many attempts to one receiver (scheme and
+	// host, which several subscriptions may share, such as the targets of
+	// many runs) run at once (default 16, at least InFlight and at most
+	// Workers).
+	TargetInFlight int
 	// Backlog is how many deliveries of one subscription may be not final
 	// at once (default 10000): waiting for a worker, in flight, waiting for
 	// a retry or held by a fault. A delivery beyond it is recorded failed
@@ -105,6 +110,7 @@ type Config struct {
 const (
 	DefaultWorkers        = 64
 	DefaultInFlight       = 8
+	DefaultTargetInFlight = 16
 	DefaultBacklog        = 10000
 	DefaultRetention      = 10000
 	DefaultRetentionBytes = 128 << 20
@@ -246,15 +252,17 @@ type Engine struct {
 	retention      int
 	retentionBytes int
 	inflight       int // per subscription
+	targetInflight int // per target
 	backlog        int // per subscription
 	userAgent      string
 	now            func() time.Time // token expiry clock (tests move it)
 
-	cond     *sync.Cond      // on mu: a lane is ready, or the workers should stop
-	turns    fifo[*subState] // lanes with ready work and room, in turn
-	idle     int             // workers waiting on cond
-	stopping bool            // the workers should exit once no lane is ready
-	wg       sync.WaitGroup
+	cond      *sync.Cond         // on mu: a lane is ready, or the workers should stop
+	turns     fifo[*subState]    // lanes with ready work and room, in turn
+	targetsBy map[string]*target // by scheme://host
+	idle      int                // workers waiting on cond
+	stopping  bool               // the workers should exit once no lane is ready
+	wg        sync.WaitGroup
 
 	// Counted outside the lock, by the attempts.
 	headersCut, bodiesCut atomic.Int64
@@ -294,6 +302,10 @@ func New(cfg Config) *Engine {
 		cfg.InFlight = DefaultInFlight
 	}
 	cfg.InFlight = min(cfg.InFlight, cfg.Workers)
+	if cfg.TargetInFlight <= 0 {
+		cfg.TargetInFlight = DefaultTargetInFlight
+	}
+	cfg.TargetInFlight = max(min(cfg.TargetInFlight, cfg.Workers), cfg.InFlight)
 	if cfg.Backlog <= 0 {
 		cfg.Backlog = DefaultBacklog
 	}
@@ -349,6 +361,8 @@ func New(cfg Config) *Engine {
 		retention:      cfg.Retention,
 		retentionBytes: cfg.RetentionBytes,
 		inflight:       cfg.InFlight,
+		targetInflight: cfg.TargetInFlight,
+		targetsBy:      map[string]*target{},
 		backlog:        cfg.Backlog,
 		userAgent:      cfg.UserAgent,
 		now:            time.Now,
@@ -417,6 +431,7 @@ func (e *Engine) Subscribe(s Subscription) (Subscription, error) {
 	defer e.mu.Unlock()
 	st.sub.ID = newID("sub_", func(id string) bool { _, ok := e.subByID[id]; return ok })
 	st.sub.CreatedAt = time.Now().UTC()
+	st.tgt = e.targetOf(st.sub.URL)
 	e.subs = append(e.subs, st)
 	e.subByID[st.sub.ID] = st
 	return st.sub.clone(), nil
@@ -455,6 +470,8 @@ func (e *Engine) Unsubscribe(id string) bool {
 	}
 	delete(e.subByID, id)
 	e.subs = slices.DeleteFunc(e.subs, func(x *subState) bool { return x == st })
+	st.tgt.refs--
+	e.dropTarget(st.tgt)
 	return true
 }
 

@@ -3,6 +3,8 @@ package delivery
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 // fifo is a first-in first-out queue on a slice.
@@ -43,32 +45,54 @@ type lane struct {
 	inflight int
 	backlog  int
 	listed   bool // in Engine.turns
+	parked   bool // in its target's waiting line
+}
+
+// target is a receiver (scheme and host) that lanes share: how many
+// attempts to it are in flight, and the lanes waiting for one of them to
+// end. refs counts the subscriptions to it; it leaves Engine.targetsBy when
+// nothing refers to it. Guarded by Engine.mu.
+type target struct {
+	key      string
+	inflight int
+	waiting  fifo[*subState]
+	refs     int
 }
 
 // The workers serve the lanes round-robin: Engine.turns lists the lanes
 // with a ready delivery and room for one more attempt in flight; a worker
 // takes the first, makes one attempt of its first delivery, and the lane
 // goes to the back of the line if it still has work and room. A lane at its
-// in-flight limit waits off the line, so receivers that hang hold at most
-// that many workers each, and the others go on.
+// in-flight limit waits off the line, and so does one whose target (the
+// receiver's host, which several subscriptions may share, such as a run's
+// targets) is at the target's limit, in the target's waiting line. So
+// receivers that hang hold at most that many workers each, and the others
+// go on.
 
 // push makes r ready for a worker. Call with e.mu held.
 func (e *Engine) push(r *record) {
-	st := r.st
-	l := &st.lane
 	r.queued = true
-	l.ready.push(r)
-	if !l.listed && l.inflight < e.inflight {
-		l.listed = true
-		e.turns.push(st)
-		if e.idle > 0 {
-			e.cond.Signal()
-		}
+	r.st.lane.ready.push(r)
+	e.enlist(r.st)
+}
+
+// enlist puts st's lane in line if it has ready work and room and is in no
+// line yet. Call with e.mu held.
+func (e *Engine) enlist(st *subState) {
+	l := &st.lane
+	if l.listed || l.parked || l.ready.len() == 0 || l.inflight >= e.inflight {
+		return
+	}
+	l.listed = true
+	e.turns.push(st)
+	if e.idle > 0 {
+		e.cond.Signal()
 	}
 }
 
 // take returns the next delivery a worker should attempt, counted in
-// flight on its lane, or nil when no lane has one. Call with e.mu held.
+// flight on its lane and target, or nil when no lane has one. Call with
+// e.mu held.
 func (e *Engine) take() *record {
 	for e.turns.len() > 0 {
 		st := e.turns.pop()
@@ -77,13 +101,17 @@ func (e *Engine) take() *record {
 		if l.ready.len() == 0 || l.inflight >= e.inflight {
 			continue
 		}
+		t := st.tgt
+		if t.inflight >= e.targetInflight {
+			l.parked = true
+			t.waiting.push(st)
+			continue
+		}
 		r := l.ready.pop()
 		r.queued = false
 		l.inflight++
-		if l.ready.len() > 0 && l.inflight < e.inflight {
-			l.listed = true
-			e.turns.push(st)
-		}
+		t.inflight++
+		e.enlist(st)
 		if e.turns.len() > 0 && e.idle > 0 {
 			e.cond.Signal() // a worker for the next lane in line
 		}
@@ -92,17 +120,43 @@ func (e *Engine) take() *record {
 	return nil
 }
 
-// untake ends an attempt of st's lane: it frees its in-flight slot and
-// puts the lane back in line if it has ready work. Call with e.mu held.
+// untake ends an attempt of st's lane: it frees its in-flight slots, lets
+// a lane waiting for the target back in line, and puts st's lane back in
+// line if it has ready work. Call with e.mu held.
 func (e *Engine) untake(st *subState) {
-	l := &st.lane
-	l.inflight--
-	if !l.listed && l.ready.len() > 0 && l.inflight < e.inflight {
-		l.listed = true
-		e.turns.push(st)
-		if e.idle > 0 {
-			e.cond.Signal()
-		}
+	st.lane.inflight--
+	t := st.tgt
+	t.inflight--
+	if t.waiting.len() > 0 {
+		w := t.waiting.pop()
+		w.lane.parked = false
+		e.enlist(w)
+	}
+	e.enlist(st)
+	e.dropTarget(t)
+}
+
+// targetOf returns the target of a subscription to rawURL, counting the
+// reference. Call with e.mu held.
+func (e *Engine) targetOf(rawURL string) *target {
+	key := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		key = strings.ToLower(u.Scheme + "://" + u.Host)
+	}
+	t, ok := e.targetsBy[key]
+	if !ok {
+		t = &target{key: key}
+		e.targetsBy[key] = t
+	}
+	t.refs++
+	return t
+}
+
+// dropTarget forgets t once no subscription refers to it and no attempt
+// to it is in flight or waiting. Call with e.mu held.
+func (e *Engine) dropTarget(t *target) {
+	if t.refs == 0 && t.inflight == 0 && t.waiting.len() == 0 && e.targetsBy[t.key] == t {
+		delete(e.targetsBy, t.key)
 	}
 }
 

@@ -87,6 +87,39 @@ func TestHangingReceiverDelaysOnlyItsOwnSubscription(t *testing.T) {
 	t.Logf("%d healthy deliveries final in %s while 50 hang", n, took)
 }
 
+// TestHangingTargetSharedBySubscriptions: five subscriptions to one
+// hanging host (a run's targets, say) hold at most the target's in-flight
+// limit of workers between them, and another receiver is served at once.
+func TestHangingTargetSharedBySubscriptions(t *testing.T) {
+	e := newEngine(t, Config{Workers: 8, InFlight: 2, TargetInFlight: 4})
+	hung := newHangingReceiver(t)
+	healthy := newReceiver(t, nil)
+	for i := range 5 {
+		mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: fmt.Sprintf("%s/run%d", hung.URL, i)})
+	}
+	mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: healthy.URL})
+	for range 10 {
+		mustEmit(t, e, event("cutover", "task.created"))
+	}
+	for range 4 {
+		recv(t, hung.arrived, "a request to the hanging host")
+	}
+	var ids []string
+	for range 20 {
+		for _, d := range mustEmit(t, e, event("rocketlane", "TASK_CREATED")) {
+			ids = append(ids, d.ID)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := e.AwaitFinal(ctx, ids); err != nil {
+		t.Fatalf("the healthy deliveries were not final within a second while 50 hang on one host: %v", err)
+	}
+	if most := hung.most.Load(); most != 4 {
+		t.Fatalf("the hanging host held %d requests at once; want its limit, 4", most)
+	}
+}
+
 // TestLanesTakeTurns: with one worker, two subscriptions with queued work
 // alternate rather than one draining first.
 func TestLanesTakeTurns(t *testing.T) {

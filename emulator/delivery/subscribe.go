@@ -70,8 +70,10 @@ type subState struct {
 	// held is the delivery held for a reorder until the subscription's
 	// next one overtakes it; guarded by Engine.mu.
 	held *record
-	// lane is its share of the workers; guarded by Engine.mu.
+	// lane is its share of the workers, tgt the receiver it shares with
+	// other subscriptions; guarded by Engine.mu.
 	lane lane
+	tgt  *target
 }
 
 // clone returns a copy of s that shares no maps or slices with it.

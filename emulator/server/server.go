@@ -71,12 +71,12 @@ type Config struct {
 	// oldest requests of the least recently written names go). What they
 	// drop is counted in /metrics and, per name, in SinkDroppedHeader.
 	SinkLimit, SinkNames, SinkBytes int
-	// Workers, InFlight, Backlog, Retention, RetentionBytes, HeaderLimit,
+	// Workers, InFlight, TargetInFlight, Backlog, Retention, RetentionBytes, HeaderLimit,
 	// ResponseBodyLimit (delivery.Config.BodyLimit) and AttemptsKept
 	// configure the engine New makes (see delivery.Config); ignored when
 	// Engine is set.
-	Workers, InFlight, Backlog, Retention, RetentionBytes int
-	HeaderLimit, ResponseBodyLimit, AttemptsKept          int
+	Workers, InFlight, TargetInFlight, Backlog, Retention, RetentionBytes int
+	HeaderLimit, ResponseBodyLimit, AttemptsKept                          int
 	// Runs caps the scenario runs in progress (POST /__admin/runs answers
 	// 429 beyond) and RunsKept the runs remembered (see runs.Limits).
 	Runs, RunsKept int
@@ -153,7 +153,7 @@ func New(cfg Config) *Server {
 	if s.engine == nil {
 		s.engine = delivery.New(delivery.Config{
 			Vendors: cfg.Vendors, Logger: cfg.Logger, Observer: s.metrics, UserAgent: cfg.UserAgent,
-			Workers: cfg.Workers, InFlight: cfg.InFlight, Backlog: cfg.Backlog,
+			Workers: cfg.Workers, InFlight: cfg.InFlight, TargetInFlight: cfg.TargetInFlight, Backlog: cfg.Backlog,
 			Retention: cfg.Retention, RetentionBytes: cfg.RetentionBytes,
 			HeaderLimit: cfg.HeaderLimit, BodyLimit: cfg.ResponseBodyLimit, AttemptsKept: cfg.AttemptsKept,
 		})
