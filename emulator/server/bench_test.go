@@ -41,8 +41,9 @@ const (
 //   - standin: server.New served on a loopback listener with one
 //     subscription per vendor to the receiver; each event is POST
 //     /__admin/events/{vendor}/{event} with a {} body (generate, merge,
-//     validate, Emit; 202 with the event), then the engine's 16 workers
-//     POST it to the receiver;
+//     validate, Emit; 202 with the event), then the engine's workers POST
+//     it to the receiver (16 at once, the default limit per receiver
+//     host);
 //   - relay: the physical limit for the same two hops, a bare net/http
 //     server that reads the POST, answers 202 and queues it, and 16 worker
 //     goroutines POSTing a pre-made payload (generated once by standin for
