@@ -180,9 +180,14 @@ func (e *Engine) purgeReady(lanes map[*subState]struct{}) {
 }
 
 // backlogFull is the error of a delivery refused because its
-// subscription's backlog was full.
+// subscription's backlog was full. It names the receiver without the
+// URL's password.
 func backlogFull(st *subState) string {
-	return fmt.Sprintf("backlog full: %d deliveries waiting for %s", st.lane.backlog, st.sub.URL)
+	target := st.sub.URL
+	if u, err := url.Parse(target); err == nil {
+		target = u.Redacted()
+	}
+	return fmt.Sprintf("backlog full: %d deliveries waiting for %s", st.lane.backlog, target)
 }
 
 // Sizes the retained log is measured in: what a record and an attempt hold
