@@ -17,8 +17,7 @@ func (q *fifo[T]) len() int { return len(q.items) - q.head }
 
 func (q *fifo[T]) push(v T) {
 	if q.head > 0 && q.head == len(q.items) {
-		clear(q.items)
-		q.items, q.head = q.items[:0], 0
+		q.items, q.head = q.items[:0], 0 // pop zeroed them
 	} else if q.head >= 64 && q.head*2 >= len(q.items) {
 		n := copy(q.items, q.items[q.head:])
 		clear(q.items[n:])

@@ -278,3 +278,38 @@ func BenchmarkHungSubscription(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "healthy-deliveries/s")
 }
+
+func TestFifoKeepsOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		// ops are pushes (n > 0 pushes n values) and pops (n < 0 pops -n).
+		ops []int
+	}{
+		{"empty", nil},
+		{"push then pop", []int{10, -10}},
+		{"drain and refill", []int{3, -3, 5, -2, 4, -7}},
+		{"compaction", []int{100, -80, 50, -60, 200, -210}},
+		{"long interleaving", []int{70, -65, 70, -65, 70, -65, 70, -65}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var q fifo[int]
+			next, want := 0, 0
+			for _, op := range tt.ops {
+				for ; op > 0; op-- {
+					q.push(next)
+					next++
+				}
+				for ; op < 0; op++ {
+					if got := q.pop(); got != want {
+						t.Fatalf("popped %d, want %d", got, want)
+					}
+					want++
+				}
+			}
+			if q.len() != next-want {
+				t.Fatalf("len %d, want %d", q.len(), next-want)
+			}
+		})
+	}
+}
