@@ -165,6 +165,33 @@ func TestRunsCapAnswers429(t *testing.T) {
 	healthy(t, base)
 }
 
+func TestRunsKeptForgetsTheOldest(t *testing.T) {
+	_, base := start(t, server.Config{RunsKept: 2})
+	_, url := newReceiver(t)
+	var ids []string
+	for range 3 {
+		var started struct{ ID string }
+		body := fmt.Sprintf(`{"scenario":"rocketlane-project-onboarding","targets":[%q]}`, url)
+		if code := call(t, "POST", base+"/__admin/runs", body, &started); code != http.StatusAccepted {
+			t.Fatalf("start: %d", code)
+		}
+		var rep struct{ Status string }
+		call(t, "GET", base+"/__admin/runs/"+started.ID+"?wait=30s", "", &rep)
+		if rep.Status != "succeeded" {
+			t.Fatalf("run %s: %s", started.ID, rep.Status)
+		}
+		ids = append(ids, started.ID)
+	}
+	var list []struct{ ID string }
+	call(t, "GET", base+"/__admin/runs", "", &list)
+	if len(list) != 2 || list[0].ID != ids[1] || list[1].ID != ids[2] {
+		t.Fatalf("runs listed %+v; want the latest 2 of %v", list, ids)
+	}
+	if v := metricValue(t, base, "standin_runs_forgotten_total"); v != 1 {
+		t.Errorf("standin_runs_forgotten_total %v, want 1", v)
+	}
+}
+
 func TestSinkLimits(t *testing.T) {
 	_, base := start(t, server.Config{SinkLimit: 3, SinkNames: 2, SinkBytes: 4096})
 	post := func(name string, size int) {
