@@ -115,11 +115,11 @@ func TestHangingReceiverDelaysNoOtherSubscription(t *testing.T) {
 func TestFullBacklogFailsAtOnce(t *testing.T) {
 	_, base := start(t, server.Config{Backlog: 3, InFlight: 1})
 	hung := hangingReceiver(t)
-	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q}`, hung))
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"rocketlane","url":%q}`, hung))
 	want := fmt.Sprintf("backlog full: 3 deliveries waiting for %s", hung)
 	var refused string
 	for i := range 5 {
-		ds, took := emitTimed(t, base, "cutover/task-created")
+		ds, took := emitTimed(t, base, "rocketlane/task-created")
 		if len(ds) != 1 {
 			t.Fatalf("emit %d: %d deliveries", i, len(ds))
 		}
@@ -139,8 +139,34 @@ func TestFullBacklogFailsAtOnce(t *testing.T) {
 	if code := call(t, "POST", base+"/__admin/deliveries/"+refused+"/redeliver", "", &e); code != http.StatusTooManyRequests || e.Error.Code != "backlog_full" || !strings.Contains(e.Error.Message, want) {
 		t.Fatalf("redeliver into a full backlog: %d %+v", code, e.Error)
 	}
-	if v := metricValue(t, base, `standin_deliveries_dropped_total{reason="backlog_full"}`); v != 3 {
-		t.Errorf("backlog_full counted %v, want 3 (2 emits, 1 redelivery)", v)
+
+	// A run delivering to the same subscription plays on: each of its
+	// steps' deliveries fails at once.
+	var started struct{ ID string }
+	if code := call(t, "POST", base+"/__admin/runs", `{"scenario":"rocketlane-project-onboarding"}`, &started); code != http.StatusAccepted {
+		t.Fatalf("start a run: %d", code)
+	}
+	var rep struct {
+		Status     string
+		Events     []json.RawMessage
+		Deliveries struct{ Total, Failed int }
+	}
+	call(t, "GET", base+"/__admin/runs/"+started.ID+"?wait=10s", "", &rep)
+	if rep.Status == "running" || rep.Deliveries.Total != len(rep.Events) || rep.Deliveries.Failed != rep.Deliveries.Total {
+		t.Fatalf("run into a full backlog: %s, %+v for %d events; want it ended, every delivery failed", rep.Status, rep.Deliveries, len(rep.Events))
+	}
+	var ds []deliveryDoc
+	call(t, "GET", base+"/__admin/deliveries?run="+started.ID, "", &ds)
+	if len(ds) == 0 || len(ds) != rep.Deliveries.Total {
+		t.Fatalf("%d deliveries listed for the run, its report says %d", len(ds), rep.Deliveries.Total)
+	}
+	for _, d := range ds {
+		if d.Error != want {
+			t.Fatalf("run delivery %s: %s %q, want %q", d.ID, d.Status, d.Error, want)
+		}
+	}
+	if v := metricValue(t, base, `standin_deliveries_dropped_total{reason="backlog_full"}`); v != float64(3+len(ds)) {
+		t.Errorf("backlog_full counted %v, want %d (2 emits, 1 redelivery, the run's)", v, 3+len(ds))
 	}
 	healthy(t, base)
 }
