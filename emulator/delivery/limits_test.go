@@ -313,3 +313,67 @@ func TestFifoKeepsOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestLaneAccountingUnderChurn emits to subscriptions with every fault and
+// retries while others reset, redeliver and unsubscribe; once everything
+// drains, no lane counts a delivery in its backlog or in flight and no
+// target is left behind.
+func TestLaneAccountingUnderChurn(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n%3 == 0 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	e := New(Config{Workers: 4, InFlight: 2, TargetInFlight: 3, Backlog: 20, Logger: discard})
+	retry := Retry{MaxAttempts: 2, InitialInterval: Duration(time.Millisecond), MaxInterval: Duration(time.Millisecond)}
+	var states []*subState
+	for i, f := range []Faults{{}, {Duplicate: true}, {Delay: Duration(time.Millisecond)}, {Reorder: true, ReorderWindow: Duration(5 * time.Millisecond)}} {
+		s := mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: fmt.Sprintf("%s/%d", rc.URL, i), Faults: f, Retry: retry})
+		e.mu.Lock()
+		states = append(states, e.subByID[s.ID])
+		e.mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 60 {
+				ds, err := e.Emit(context.Background(), event("rocketlane", "TASK_CREATED"))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				switch {
+				case g == 0 && i%20 == 19:
+					e.Reset()
+				case g == 1 && len(ds) > 0:
+					_, _ = e.Redeliver(context.Background(), ds[0].ID) // refused unless final
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	e.Unsubscribe(states[0].sub.ID)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown did not drain: %v", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.pending != 0 {
+		t.Errorf("%d pending after shutdown", e.pending)
+	}
+	for i, st := range states {
+		if l := &st.lane; l.backlog != 0 || l.inflight != 0 || l.ready.len() != 0 || l.parked {
+			t.Errorf("subscription %d: backlog %d, in flight %d, ready %d, parked %v", i, l.backlog, l.inflight, l.ready.len(), l.parked)
+		}
+		if st.tgt.inflight != 0 || st.tgt.waiting.len() != 0 {
+			t.Errorf("subscription %d's target: in flight %d, waiting %d", i, st.tgt.inflight, st.tgt.waiting.len())
+		}
+	}
+	if len(e.targetsBy) != 1 {
+		t.Errorf("%d targets, want the receiver's one", len(e.targetsBy))
+	}
+}
