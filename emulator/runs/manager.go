@@ -82,6 +82,9 @@ func NewManager(engine *delivery.Engine, limits Limits) *Manager {
 	return &Manager{engine: engine, keep: limits.Keep, running: limits.Running, ctx: ctx, cancel: cancel, byID: map[string]*Run{}}
 }
 
+// Limits returns the manager's limits, defaults filled in.
+func (m *Manager) Limits() Limits { return Limits{Keep: m.keep, Running: m.running} }
+
 // Stats returns the manager's counters.
 func (m *Manager) Stats() ManagerStats {
 	m.mu.Lock()

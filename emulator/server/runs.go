@@ -95,7 +95,7 @@ func (s *Server) startRun(c *gin.Context) {
 			return
 		}
 		if errors.Is(err, runs.ErrTooManyRuns) {
-			abort(c, http.StatusTooManyRequests, "too_many_runs", err.Error(), gin.H{"limit": s.cfg.runsLimit()})
+			abort(c, http.StatusTooManyRequests, "too_many_runs", err.Error(), gin.H{"limit": s.runs.Limits().Running})
 			return
 		}
 		abort(c, http.StatusBadRequest, "bad_request", err.Error(), nil)

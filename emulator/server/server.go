@@ -363,14 +363,6 @@ func (s *Server) vendorRoutes(r *gin.Engine) {
 	}
 }
 
-// runsLimit is the most runs in progress, as the manager takes it.
-func (cfg *Config) runsLimit() int {
-	if cfg.Runs > 0 {
-		return cfg.Runs
-	}
-	return runs.DefaultRunning
-}
-
 // liftDeadline gives a long-poll handler that will wait up to d the time
 // to wait and then write its answer, past the server's WriteTimeout.
 // (ReadTimeout needs no lifting: net/http clears the read deadline once it
