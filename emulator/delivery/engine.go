@@ -1197,8 +1197,8 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// abort cancels attempts in flight and fails held deliveries; queued ones
-// fail as the workers take them.
+// abort cancels attempts in flight and fails the deliveries held by timers
+// and those waiting on lanes.
 func (e *Engine) abort() {
 	var fx effects
 	e.mu.Lock()
@@ -1215,6 +1215,24 @@ func (e *Engine) abort() {
 				e.drop(r)
 			} else {
 				e.finish(r, Failed, r.shutdownMessage(), &fx)
+			}
+		}
+		// Deliveries waiting on lanes fail now, not as workers reach them.
+		lanes := map[*subState]struct{}{}
+		for _, r := range e.store.order {
+			if r != nil && r.queued {
+				lanes[r.st] = struct{}{}
+			}
+		}
+		for st := range lanes {
+			for l := &st.lane; l.ready.len() > 0; {
+				r := l.ready.pop()
+				r.queued = false
+				if r.gone {
+					e.drop(r)
+				} else {
+					e.finish(r, Failed, r.shutdownMessage(), &fx) // may queue the one it overtook
+				}
 			}
 		}
 	}

@@ -120,13 +120,15 @@ func (e *Engine) take() *record {
 }
 
 // untake ends an attempt of st's lane: it frees its in-flight slots, lets
-// a lane waiting for the target back in line, and puts st's lane back in
-// line if it has ready work. Call with e.mu held.
+// the lanes waiting for the target back in line (those that find it full
+// again wait again), and puts st's lane back in line if it has ready work.
+// So a lane waits for a target only while an attempt to it is in flight,
+// whose end lets it go. Call with e.mu held.
 func (e *Engine) untake(st *subState) {
 	st.lane.inflight--
 	t := st.tgt
 	t.inflight--
-	if t.waiting.len() > 0 {
+	for t.waiting.len() > 0 {
 		w := t.waiting.pop()
 		w.lane.parked = false
 		e.enlist(w)

@@ -377,3 +377,42 @@ func TestLaneAccountingUnderChurn(t *testing.T) {
 		t.Errorf("%d targets, want the receiver's one", len(e.targetsBy))
 	}
 }
+
+// TestLaneWaitingForATargetIsNotForgotten: lanes waiting for a busy
+// target whose queued work Reset forgot still get their next delivery
+// through once the target is free.
+func TestLaneWaitingForATargetIsNotForgotten(t *testing.T) {
+	gate := make(chan struct{})
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 0 {
+			<-gate
+		}
+	})
+	e := newEngine(t, Config{Workers: 4, InFlight: 1, TargetInFlight: 1})
+	a := mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: rc.URL + "/a"})
+	b := mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL + "/b", Events: []string{"TASK_CREATED"}})
+	c := mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL + "/c", Events: []string{"TASK_UPDATED"}})
+	mustEmit(t, e, event("cutover", "task.created"))
+	for len(rc.got()) < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	mustEmit(t, e, event("rocketlane", "TASK_CREATED"))
+	mustEmit(t, e, event("rocketlane", "TASK_UPDATED"))
+	waiting := func() int {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.subByID[a.ID].tgt.waiting.len()
+	}
+	for waiting() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	e.Reset()
+	close(gate)
+	for _, s := range []Subscription{c, b} { // c first: b went back in line first
+		ev := event("rocketlane", s.Events[0])
+		ev.Run = "after_reset_" + s.ID
+		if d := oneDelivery(t, e, ev); d.Status != Delivered {
+			t.Fatalf("%s after the reset: %+v", s.URL, d)
+		}
+	}
+}
