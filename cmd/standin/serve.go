@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/server"
 )
 
@@ -30,6 +31,7 @@ func newServeCmd() *cobra.Command {
 		seed                        uint64
 		workers, retention          int
 		shutdownTimeout             time.Duration
+		limits                      serveLimits
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr :8080]",
@@ -48,13 +50,13 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
   curl -s localhost:8080/__admin/deliveries`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var cfg *configFile
+			var file *configFile
 			if path := configPath(config); path != "" {
 				var err error
-				if cfg, err = loadConfig(path, os.LookupEnv); err != nil {
+				if file, err = loadConfig(path, os.LookupEnv); err != nil {
 					return usageErr(err)
 				}
-				if err := cfg.applySettings(cmd.Flags()); err != nil {
+				if err := file.applySettings(cmd.Flags()); err != nil {
 					return usageErr(err)
 				}
 			}
@@ -65,6 +67,10 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 			if workers < 1 || retention < 1 {
 				return usageErr(errors.New("--workers and --retention must be at least 1"))
 			}
+			cfg := server.Config{}
+			if err := limits.apply(&cfg); err != nil {
+				return usageErr(err)
+			}
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
 				return usageErr(fmt.Errorf("listen on %s: %w", addr, err))
@@ -73,13 +79,12 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 			for id, t := range apiTokens {
 				tokens[id] = *t
 			}
-			srv := server.New(server.Config{
-				AdminToken: adminToken, APITokens: tokens, BodyLimit: bodyLimit, Seed: seed,
-				Version: buildVersion(), Logger: logger, SelfCheck: selfCheck,
-				Workers: workers, Retention: retention,
-			})
-			if cfg != nil {
-				if err := cfg.setup(srv, adminToken); err != nil {
+			cfg.AdminToken, cfg.APITokens, cfg.BodyLimit, cfg.Seed = adminToken, tokens, bodyLimit, seed
+			cfg.Version, cfg.Logger, cfg.SelfCheck = buildVersion(), logger, selfCheck
+			cfg.Workers, cfg.Retention = workers, retention
+			srv := server.New(cfg)
+			if file != nil {
+				if err := file.setup(srv, adminToken); err != nil {
 					_ = l.Close()
 					return usageErr(err)
 				}
@@ -89,9 +94,9 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(l) }()
 			logger.Info("standin listening", "addr", l.Addr().String(), "version", buildVersion())
-			if cfg != nil {
-				logger.Info("configured from file", "file", cfg.path, "subscriptions", len(cfg.Subscriptions), "runs", len(cfg.Runs))
-				cfg.startRuns(srv, adminToken, logger)
+			if file != nil {
+				logger.Info("configured from file", "file", file.path, "subscriptions", len(file.Subscriptions), "runs", len(file.Runs))
+				file.startRuns(srv, adminToken, logger)
 			}
 			select {
 			case err := <-errc:
@@ -123,8 +128,9 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 	selfCheckFlag(cmd, &selfCheck)
 	f.Int64Var(&bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body accepted, in bytes (413 beyond)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the first emitted event; each emit without ?seed= takes the next")
-	f.IntVar(&workers, "workers", 16, "deliveries attempted at once")
-	f.IntVar(&retention, "retention", 10000, "deliveries kept in the log (the oldest final ones go first, counted)")
+	f.IntVar(&workers, "workers", delivery.DefaultWorkers, "deliveries attempted at once, shared by the subscriptions in turn")
+	f.IntVar(&retention, "retention", delivery.DefaultRetention, "deliveries kept in the log (the oldest final ones go first, counted)")
+	addLimitFlags(f, &limits)
 	f.DurationVar(&shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight deliveries may take to finish on SIGTERM")
 	f.StringVar(&logFormat, "log-format", "auto", "request log format: text, json, or auto (text on a terminal, JSON otherwise)")
 	return cmd

@@ -130,3 +130,30 @@ func TestHealthFailsWithoutServer(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+func TestServeRefusesBadLimits(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{args: []string{"--backlog", "0"}, want: "--backlog 0: must be at least 1"},
+		{args: []string{"--inflight", "-1"}, want: "--inflight -1: must be at least 1"},
+		{args: []string{"--max-runs", "0"}, want: "--max-runs 0"},
+		{args: []string{"--write-timeout", "0s"}, want: "--write-timeout 0s: must be above 0"},
+		{env: map[string]string{"STANDIN_SINK_BYTES": "0"}, want: "--sink-bytes 0"},
+		{args: []string{"--header-limit", "lots"}, want: "header-limit"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " ")+fmt.Sprint(tt.env), func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			args := append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)
+			code, _, errOut := cli(t, "", args...)
+			if code != 2 || !strings.Contains(errOut, tt.want) {
+				t.Fatalf("exit %d, %q; want 2 naming %q", code, errOut, tt.want)
+			}
+		})
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -178,7 +180,14 @@ func (e *Engine) exchange(p Profile, out *outgoing, at *Attempt, start time.Time
 	b, truncated, rerr := readBody(resp.Body, e.bodyLimit)
 	_ = resp.Body.Close()
 	at.Duration = Duration(time.Since(start))
-	at.Response = &Response{Status: resp.StatusCode, Headers: resp.Header, Body: string(b), Truncated: truncated}
+	header, cut := capHeader(resp.Header, e.headerLimit)
+	at.Response = &Response{Status: resp.StatusCode, Headers: header, HeadersTruncated: cut, Body: string(b), Truncated: truncated}
+	if truncated {
+		e.bodiesCut.Add(1)
+	}
+	if cut {
+		e.headersCut.Add(1)
+	}
 	switch {
 	case rerr != nil:
 		at.Error = "read the response body: " + e.transportError(ctx, rerr, p.Timeout)
@@ -199,6 +208,27 @@ func (e *Engine) transportError(ctx context.Context, err error, timeout time.Dur
 		return msgShutdownInFlight
 	}
 	return outbound.DescribeTransportError(ctx, err, timeout)
+}
+
+// capHeader returns h, or when its headers take more than limit bytes (see
+// headerSize) a copy with whole headers left out, taking them in name order
+// while they fit, and true.
+func capHeader(h http.Header, limit int) (http.Header, bool) {
+	if headerSize(h) <= limit {
+		return h, false
+	}
+	keys := slices.Sorted(maps.Keys(h))
+	out := http.Header{}
+	left := limit
+	for _, k := range keys {
+		n := headerSize(http.Header{k: h[k]})
+		if n > left {
+			continue
+		}
+		out[k] = h[k]
+		left -= n
+	}
+	return out, true
 }
 
 // readBody reads up to limit bytes of r, reporting whether there was more.

@@ -30,8 +30,10 @@ func BenchmarkDeliver(b *testing.B) {
 		_, _ = io.WriteString(w, "ok")
 	}))
 	defer rc.Close()
-	const workers = DefaultWorkers
-	e := New(Config{Workers: workers, Logger: discard})
+	// One subscription gets DefaultInFlight attempts at once; the plain
+	// client posts from as many goroutines.
+	const workers = DefaultInFlight
+	e := New(Config{Logger: discard})
 	defer func() { _ = e.Shutdown(context.Background()) }()
 	if _, err := e.Subscribe(Subscription{Vendor: "rocketlane", URL: rc.URL}); err != nil {
 		b.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/standin-dev/standin/emulator"
@@ -28,6 +29,14 @@ var (
 	ErrNotFinal = errors.New("delivery is not final")
 )
 
+// BacklogError is a redelivery refused because the subscription has as many
+// deliveries not final as Config.Backlog allows; Message says how many and
+// for which receiver.
+type BacklogError struct{ Message string }
+
+// Error returns the message ("backlog full: …").
+func (e *BacklogError) Error() string { return e.Message }
+
 // Observer receives delivery metrics. Its methods are called from the
 // engine's goroutines, never with the engine's lock held; they must be safe
 // for concurrent use.
@@ -40,18 +49,41 @@ type Observer interface {
 
 // Config configures an Engine. The zero value is usable.
 type Config struct {
-	// Workers is how many attempts run at once (default 16).
+	// Workers is how many attempts run at once (default 64). They serve
+	// the subscriptions round-robin.
 	Workers int
-	// QueueSize is how many deliveries wait for a worker before Emit
-	// blocks (default 10000).
-	QueueSize int
-	// Retention is how many deliveries are kept (default 10000). Beyond it
-	// the oldest final ones are evicted and counted by Dropped; pending and
-	// retrying ones are never evicted.
-	Retention int
+	// InFlight is how many attempts of one subscription run at once
+	// (default 8, at most Workers), so receivers that hang hold only that
+	// many workers each.
+	InFlight int
+	// TargetInFlight is how many attempts to one receiver (scheme and
+	// host, which several subscriptions may share, such as the targets of
+	// many runs) run at once (default 16, at least InFlight and at most
+	// Workers).
+	TargetInFlight int
+	// Backlog is how many deliveries of one subscription may be not final
+	// at once (default 10000): waiting for a worker, in flight, waiting for
+	// a retry or held by a fault. A delivery beyond it is recorded failed
+	// at once ("backlog full: …") and counted in Stats.Refused.
+	Backlog int
+	// Retention is how many deliveries are kept (default 10000), and
+	// RetentionBytes about how many bytes they may hold (payloads, attempt
+	// bodies and headers; default 128 MiB). Beyond either the oldest final
+	// ones are evicted and counted by Dropped; pending and retrying ones
+	// are never evicted.
+	Retention      int
+	RetentionBytes int
 	// BodyLimit is how many response body bytes an attempt keeps (default
 	// 64 KiB); Response.Truncated marks a cut.
 	BodyLimit int
+	// HeaderLimit is how many bytes of response headers an attempt keeps
+	// (default 16 KiB, names and values); Response.HeadersTruncated marks a
+	// cut.
+	HeaderLimit int
+	// AttemptsKept is how many of a delivery's latest attempts are kept
+	// besides its first (default 100); Delivery.AttemptsDropped counts the
+	// attempts dropped between them.
+	AttemptsKept int
 	// Client sends the requests. The default has a transport tuned for
 	// Workers concurrent keep-alive connections per host and does not follow
 	// redirects. Per-attempt timeouts come from the profile, through the
@@ -76,10 +108,15 @@ type Config struct {
 
 // Config defaults.
 const (
-	DefaultWorkers   = 16
-	DefaultQueueSize = 10000
-	DefaultRetention = 10000
-	DefaultBodyLimit = 64 << 10
+	DefaultWorkers        = 64
+	DefaultInFlight       = 8
+	DefaultTargetInFlight = 16
+	DefaultBacklog        = 10000
+	DefaultRetention      = 10000
+	DefaultRetentionBytes = 128 << 20
+	DefaultBodyLimit      = 64 << 10
+	DefaultHeaderLimit    = 16 << 10
+	DefaultAttemptsKept   = 100
 )
 
 // Filter selects deliveries; an empty field matches any value.
@@ -138,7 +175,10 @@ type record struct {
 	// nil while none did. See requestHeader.
 	auths []string
 	round int // attempts since the delivery (or its redelivery) started
-	timer *time.Timer
+	size  int // bytes the record holds, about (see recordSize)
+	// queued is set while r waits in its lane's ready queue.
+	queued bool
+	timer  *time.Timer
 	// then is a delivery held for a reorder that this one overtook: it is
 	// queued once this one is final.
 	then *record
@@ -180,10 +220,10 @@ func (r *record) copy(withAttempts bool) Delivery {
 // shutdownMessage is the error of a delivery whose next attempt Shutdown
 // cancelled.
 func (r *record) shutdownMessage() string {
-	if len(r.d.Attempts) == 0 {
+	if r.d.AttemptCount == 0 {
 		return msgShutdownQueued
 	}
-	return fmt.Sprintf("shutdown before attempt %d (a scheduled retry)", len(r.d.Attempts)+1)
+	return fmt.Sprintf("shutdown before attempt %d (a scheduled retry)", r.d.AttemptCount+1)
 }
 
 // watcher is a Wait in progress: done closes once count (final deliveries
@@ -198,26 +238,38 @@ type watcher struct {
 // Engine delivers events to subscriptions. Make one with New; its methods
 // are safe for concurrent use.
 //
-// Every non-final delivery is held by exactly one of: the queue (or an Emit
-// or Redeliver about to put it there), a worker, or a timer (fault hold or
-// retry backoff). pending counts them; Shutdown waits for it to reach zero.
+// Every non-final delivery is held by exactly one of: its subscription's
+// lane (see lanes.go), a worker, a timer (fault hold or retry backoff), or
+// the delivery it is to follow (a reorder). pending counts them; Shutdown
+// waits for it to reach zero.
 type Engine struct {
-	vendors   *catalog.Registry
-	names     map[string]map[string][2]string // vendor, then event name or slug: name and slug
-	client    *http.Client
-	ownClient bool
-	profiles  map[string]Profile
-	obs       Observer
-	log       *slog.Logger
-	bodyLimit int
-	retention int
-	userAgent string
-	now       func() time.Time // token expiry clock (tests move it)
+	vendors        *catalog.Registry
+	names          map[string]map[string][2]string // vendor, then event name or slug: name and slug
+	client         *http.Client
+	ownClient      bool
+	profiles       map[string]Profile
+	obs            Observer
+	log            *slog.Logger
+	bodyLimit      int
+	headerLimit    int
+	attemptsKept   int
+	retention      int
+	retentionBytes int
+	inflight       int // per subscription
+	targetInflight int // per target
+	backlog        int // per subscription
+	userAgent      string
+	now            func() time.Time // token expiry clock (tests move it)
 
-	queue    chan *record
-	quit     chan struct{} // closed when the workers should exit
-	quitOnce sync.Once
-	wg       sync.WaitGroup
+	cond      *sync.Cond         // on mu: a lane is ready, or the workers should stop
+	turns     fifo[*subState]    // lanes with ready work and room, in turn
+	targetsBy map[string]*target // by scheme://host
+	idle      int                // workers waiting on cond
+	stopping  bool               // the workers should exit once no lane is ready
+	wg        sync.WaitGroup
+
+	// Counted outside the lock, by the attempts.
+	headersCut, bodiesCut atomic.Int64
 
 	// base is the parent of every attempt; a forced Shutdown cancels it.
 	base   context.Context
@@ -236,6 +288,9 @@ type Engine struct {
 	pending     int
 	drained     chan struct{} // closed when pending reaches 0 during Shutdown
 	dropped     int
+	droppedSize int       // of dropped, those evicted for RetentionBytes
+	refused     int       // deliveries failed at once: backlog full
+	trimmed     int       // attempts dropped from deliveries (AttemptsKept)
 	unlogged    int       // evictions not logged yet
 	evictLogged time.Time // when evictions were last logged
 	closed      bool      // Shutdown called
@@ -247,14 +302,31 @@ func New(cfg Config) *Engine {
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
 	}
-	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = DefaultQueueSize
+	if cfg.InFlight <= 0 {
+		cfg.InFlight = DefaultInFlight
+	}
+	cfg.InFlight = min(cfg.InFlight, cfg.Workers)
+	if cfg.TargetInFlight <= 0 {
+		cfg.TargetInFlight = DefaultTargetInFlight
+	}
+	cfg.TargetInFlight = max(min(cfg.TargetInFlight, cfg.Workers), cfg.InFlight)
+	if cfg.Backlog <= 0 {
+		cfg.Backlog = DefaultBacklog
 	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention
 	}
+	if cfg.RetentionBytes <= 0 {
+		cfg.RetentionBytes = DefaultRetentionBytes
+	}
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.HeaderLimit <= 0 {
+		cfg.HeaderLimit = DefaultHeaderLimit
+	}
+	if cfg.AttemptsKept <= 0 {
+		cfg.AttemptsKept = DefaultAttemptsKept
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -281,24 +353,30 @@ func New(cfg Config) *Engine {
 		names[ev.Vendor][ev.Slug] = [2]string{ev.Name, ev.Slug}
 	}
 	e := &Engine{
-		vendors:   cfg.Vendors,
-		names:     names,
-		client:    cfg.Client,
-		profiles:  profiles,
-		obs:       cfg.Observer,
-		log:       cfg.Logger,
-		bodyLimit: cfg.BodyLimit,
-		retention: cfg.Retention,
-		userAgent: cfg.UserAgent,
-		now:       time.Now,
-		queue:     make(chan *record, cfg.QueueSize),
-		quit:      make(chan struct{}),
-		subByID:   map[string]*subState{},
-		store:     newStore(),
-		timed:     map[*record]struct{}{},
-		held:      map[*record]*subState{},
-		watchers:  map[*watcher]struct{}{},
+		vendors:        cfg.Vendors,
+		names:          names,
+		client:         cfg.Client,
+		profiles:       profiles,
+		obs:            cfg.Observer,
+		log:            cfg.Logger,
+		bodyLimit:      cfg.BodyLimit,
+		headerLimit:    cfg.HeaderLimit,
+		attemptsKept:   cfg.AttemptsKept,
+		retention:      cfg.Retention,
+		retentionBytes: cfg.RetentionBytes,
+		inflight:       cfg.InFlight,
+		targetInflight: cfg.TargetInFlight,
+		targetsBy:      map[string]*target{},
+		backlog:        cfg.Backlog,
+		userAgent:      cfg.UserAgent,
+		now:            time.Now,
+		subByID:        map[string]*subState{},
+		store:          newStore(),
+		timed:          map[*record]struct{}{},
+		held:           map[*record]*subState{},
+		watchers:       map[*watcher]struct{}{},
 	}
+	e.cond = sync.NewCond(&e.mu)
 	if e.client == nil {
 		e.client, e.ownClient = defaultClient(cfg.Workers), true
 	}
@@ -310,6 +388,11 @@ func New(cfg Config) *Engine {
 	return e
 }
 
+// maxResponseHeader is the most response header bytes the default client
+// reads; a receiver sending more fails the attempt. Of what it reads, an
+// attempt keeps HeaderLimit.
+const maxResponseHeader = 1 << 20
+
 // defaultClient keeps a connection per worker alive to each receiver and
 // returns redirects as responses (no vendor documents following them).
 func defaultClient(workers int) *http.Client {
@@ -317,6 +400,7 @@ func defaultClient(workers int) *http.Client {
 	t.MaxIdleConns = max(100, 2*workers)
 	t.MaxIdleConnsPerHost = max(workers, 2)
 	t.IdleConnTimeout = 90 * time.Second
+	t.MaxResponseHeaderBytes = maxResponseHeader
 	return &http.Client{
 		Transport:     t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -351,6 +435,7 @@ func (e *Engine) Subscribe(s Subscription) (Subscription, error) {
 	defer e.mu.Unlock()
 	st.sub.ID = newID("sub_", func(id string) bool { _, ok := e.subByID[id]; return ok })
 	st.sub.CreatedAt = time.Now().UTC()
+	st.tgt = e.targetOf(st.sub.URL)
 	e.subs = append(e.subs, st)
 	e.subByID[st.sub.ID] = st
 	return st.sub.clone(), nil
@@ -389,6 +474,8 @@ func (e *Engine) Unsubscribe(id string) bool {
 	}
 	delete(e.subByID, id)
 	e.subs = slices.DeleteFunc(e.subs, func(x *subState) bool { return x == st })
+	st.tgt.refs--
+	e.dropTarget(st.tgt)
 	return true
 }
 
@@ -445,11 +532,12 @@ func combine(sub, ev Faults) Faults {
 	return out
 }
 
-// Emit creates one delivery per subscription that takes ev and queues them.
-// It returns the deliveries as created (pending). It blocks while the queue
-// is full, until ctx is done; deliveries it could not queue are marked
-// failed and the error says why. After Shutdown it returns ErrShutdown.
-func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
+// Emit creates one delivery per subscription that takes ev and queues them
+// on their subscriptions' lanes. It returns the deliveries as created:
+// pending, or failed at once when the subscription's backlog is full
+// (Config.Backlog). It never waits for the receivers; ctx is not used. After
+// Shutdown it returns ErrShutdown.
+func (e *Engine) Emit(_ context.Context, ev Event) ([]Delivery, error) {
 	vendor := ev.Vendor
 	if _, ok := e.profiles[vendor]; !ok {
 		v, err := e.vendors.Vendor(vendor)
@@ -469,19 +557,25 @@ func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
 		return nil, fmt.Errorf("emit %s %q: %w", vendor, name, ErrShutdown)
 	}
 	targets := e.targets(vendor, name, ev.Run, ev.Mode)
-	var recBuf, readyBuf [4]*record
-	recs, ready := recBuf[:0], readyBuf[:0]
 	out := make([]Delivery, 0, len(targets))
 	for _, st := range targets {
 		id := newID("dlv_", func(id string) bool { _, ok := e.store.byID[id]; return ok })
 		faults := combine(st.sub.Faults, ev.Faults)
-		r := &record{st: st, body: body, slug: slug, dup: faults.Duplicate, d: Delivery{
+		r := &record{st: st, body: body, slug: slug, dup: faults.Duplicate, size: recordSize(body), d: Delivery{
 			ID: id, Run: ev.Run, EventID: ev.ID, Vendor: vendor, Event: name,
 			Subscription: st.sub.ID, URL: st.sub.URL, Status: Pending, CreatedAt: now, UpdatedAt: now,
 		}}
 		e.store.add(r)
 		e.pending++
-		recs = append(recs, r)
+		if st.lane.backlog >= e.backlog {
+			msg := backlogFull(st)
+			st.lane.backlog++ // finish releases it
+			e.refused++
+			e.finish(r, Failed, msg, &fx)
+			out = append(out, r.copy(false))
+			continue
+		}
+		st.lane.backlog++
 		out = append(out, r.copy(false))
 		// A delivery held for a reorder goes after this one.
 		if prev := st.held; prev != nil {
@@ -495,66 +589,13 @@ func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
 		if d := time.Duration(faults.Delay); d > 0 {
 			e.schedule(r, d)
 		} else {
-			ready = append(ready, r)
+			e.dispatch(r)
 		}
 	}
 	e.evict(&fx)
 	e.mu.Unlock()
 	e.apply(&fx)
-
-	for i, r := range ready {
-		if err := e.enqueue(ctx, r); err != nil {
-			for _, rest := range ready[i+1:] {
-				e.failUnqueued(rest, err)
-			}
-			e.mu.Lock()
-			for j, r := range recs {
-				if !r.gone {
-					out[j] = r.copy(false)
-				}
-			}
-			e.mu.Unlock()
-			return out, fmt.Errorf("emit %s %q: queue %s: %w", vendor, name, r.d.ID, err)
-		}
-	}
 	return out, nil
-}
-
-// enqueue hands r to the workers, waiting for room until ctx is done or a
-// forced shutdown. When it cannot, r is marked failed.
-func (e *Engine) enqueue(ctx context.Context, r *record) error {
-	select {
-	case e.queue <- r:
-		return nil
-	default:
-	}
-	select {
-	case e.queue <- r:
-		return nil
-	case <-ctx.Done():
-		err := fmt.Errorf("the queue is full: %w", ctx.Err())
-		e.failUnqueued(r, err)
-		return err
-	case <-e.base.Done():
-		e.failUnqueued(r, ErrShutdown)
-		return ErrShutdown
-	}
-}
-
-// failUnqueued marks r failed because it could not be queued.
-func (e *Engine) failUnqueued(r *record, err error) {
-	var fx effects
-	e.mu.Lock()
-	switch {
-	case r.gone:
-		e.drop(r)
-	case errors.Is(err, ErrShutdown):
-		e.finish(r, Failed, r.shutdownMessage(), &fx)
-	default:
-		e.finish(r, Failed, "not queued: "+err.Error(), &fx)
-	}
-	e.mu.Unlock()
-	e.apply(&fx)
 }
 
 // schedule holds r for d, then queues it. Call with e.mu held.
@@ -580,44 +621,62 @@ func (e *Engine) fire(r *record) {
 		e.apply(&fx)
 		return
 	}
+	e.dispatch(r)
 	e.mu.Unlock()
-	select {
-	case e.queue <- r:
-	case <-e.base.Done():
-		e.failUnqueued(r, ErrShutdown)
-	}
 }
 
+// worker makes attempts, one delivery at a time, taking them from the lanes
+// in turn, until Shutdown.
 func (e *Engine) worker() {
 	defer e.wg.Done()
+	var fx effects
+	e.mu.Lock()
 	for {
-		select {
-		case r := <-e.queue:
-			e.run(r)
-		case <-e.quit:
-			return
+		r := e.take()
+		if r == nil {
+			if !fx.empty() {
+				e.mu.Unlock()
+				e.apply(&fx)
+				fx.reset()
+				e.mu.Lock()
+				continue
+			}
+			if e.stopping {
+				e.mu.Unlock()
+				return
+			}
+			e.idle++
+			e.cond.Wait()
+			e.idle--
+			continue
 		}
+		e.run(r, &fx)
 	}
 }
 
 // run makes the next attempt of r (and the duplicate after a success when
-// the fault asks), then finishes r or schedules its retry.
-func (e *Engine) run(r *record) {
-	var fx effects
-	e.mu.Lock()
+// the fault asks), then finishes r or schedules its retry. It is called
+// with e.mu held and r counted in flight on its lane, and returns with e.mu
+// held, r's slot freed and the effects to apply in fx; it applies those of
+// fx before the attempt.
+func (e *Engine) run(r *record, fx *effects) {
+	st := r.st
 	if r.gone {
+		e.untake(st)
 		e.drop(r)
-		e.mu.Unlock()
 		return
 	}
 	if e.aborted {
-		e.finish(r, Failed, r.shutdownMessage(), &fx)
-		e.mu.Unlock()
-		e.apply(&fx)
+		e.untake(st)
+		e.finish(r, Failed, r.shutdownMessage(), fx)
 		return
 	}
-	st, id, body, n := r.st, r.d.ID, r.body, len(r.d.Attempts)+1
+	id, body, n := r.d.ID, r.body, r.d.AttemptCount+1
 	e.mu.Unlock()
+	if !fx.empty() {
+		e.apply(fx)
+		fx.reset()
+	}
 
 	at, out := e.attempt(st, id, body, n)
 	attempts := []Attempt{at}
@@ -630,12 +689,12 @@ func (e *Engine) run(r *record) {
 	for _, a := range attempts {
 		fx.attempted = append(fx.attempted, attemptNote{st.sub.Vendor, a.Success, time.Duration(a.Duration)})
 	}
+	templated := st.tmpl != nil
 
 	e.mu.Lock()
+	e.untake(st)
 	if r.gone {
 		e.drop(r)
-		e.mu.Unlock()
-		e.apply(&fx)
 		return
 	}
 	if out.auth != "" || r.auths != nil {
@@ -646,25 +705,51 @@ func (e *Engine) run(r *record) {
 			r.auths = append(r.auths, out.auth)
 		}
 	}
+	grown := 0
+	for i := range attempts {
+		grown += attemptSize(&attempts[i], templated)
+	}
 	if r.d.Attempts == nil {
 		r.d.Attempts = attempts
 	} else {
 		r.d.Attempts = append(r.d.Attempts, attempts...)
 	}
-	r.d.AttemptCount = len(r.d.Attempts)
+	r.d.AttemptCount += len(attempts)
+	grown -= e.trimAttempts(r, templated)
+	r.size += grown
+	e.store.bytes += grown
 	r.d.UpdatedAt = time.Now().UTC()
 	r.round++
 	switch {
 	case at.Success:
-		e.finish(r, Delivered, "", &fx)
+		e.finish(r, Delivered, "", fx)
 	case r.round < st.sub.Retry.MaxAttempts && !e.aborted:
 		r.d.Status = Retrying
 		e.schedule(r, retryWait(st.sub.Retry, r.round, at, time.Now()))
 	default:
-		e.finish(r, Failed, at.Error, &fx)
+		e.finish(r, Failed, at.Error, fx)
 	}
-	e.mu.Unlock()
-	e.apply(&fx)
+}
+
+// trimAttempts drops the attempts of r between its first and its latest
+// AttemptsKept, counting them, and returns the bytes they held. Call with
+// e.mu held.
+func (e *Engine) trimAttempts(r *record, templated bool) int {
+	extra := len(r.d.Attempts) - 1 - e.attemptsKept
+	if extra <= 0 {
+		return 0
+	}
+	freed := 0
+	for i := 1; i <= extra; i++ {
+		freed += attemptSize(&r.d.Attempts[i], templated)
+	}
+	r.d.Attempts = slices.Delete(r.d.Attempts, 1, 1+extra)
+	if r.auths != nil {
+		r.auths = slices.Delete(r.auths, 1, 1+extra)
+	}
+	r.d.AttemptsDropped += extra
+	e.trimmed += extra
+	return freed
 }
 
 // finish gives r its final status and releases it, and queues the
@@ -679,8 +764,8 @@ func (e *Engine) finish(r *record, s Status, msg string, fx *effects) {
 	}
 	e.noteFinal(r, +1)
 	e.store.finalized(r)
-	e.release()
-	fx.finished = append(fx.finished, finishNote{r.d.Vendor, s, r.d.ID, r.d.URL, r.d.Event, msg, len(r.d.Attempts)})
+	e.release(r)
+	fx.finished = append(fx.finished, finishNote{r.d.Vendor, s, r.d.ID, r.d.URL, r.d.Event, msg, r.d.AttemptCount})
 	e.evict(fx)
 }
 
@@ -688,13 +773,14 @@ func (e *Engine) finish(r *record, s Status, msg string, fx *effects) {
 // by. Call with e.mu held.
 func (e *Engine) drop(r *record) {
 	for ; r != nil; r = r.then {
-		e.release()
+		e.release(r)
 	}
 }
 
-// release drops the hold on a delivery that needs no more work. Call with
-// e.mu held.
-func (e *Engine) release() {
+// release drops the hold on r, which needs no more work. Call with e.mu
+// held.
+func (e *Engine) release(r *record) {
+	r.st.lane.backlog--
 	e.pending--
 	if e.pending == 0 && e.drained != nil {
 		close(e.drained)
@@ -763,22 +849,8 @@ func (e *Engine) releaseHeld(r *record) {
 	e.dispatch(r)
 }
 
-// dispatch queues r, waiting in the background when the queue is full.
-// Call with e.mu held.
-func (e *Engine) dispatch(r *record) {
-	select {
-	case e.queue <- r:
-		return
-	default:
-	}
-	go func() {
-		select {
-		case e.queue <- r:
-		case <-e.base.Done():
-			e.failUnqueued(r, ErrShutdown)
-		}
-	}()
-}
+// dispatch queues r on its subscription's lane. Call with e.mu held.
+func (e *Engine) dispatch(r *record) { e.push(r) }
 
 // Release sends the deliveries among ids that are held for a reorder on
 // their own: no later event will overtake them (a run's last events).
@@ -856,10 +928,13 @@ func (e *Engine) awaitEach(ctx context.Context, ids []string, ready func(*record
 // with e.mu held.
 func (e *Engine) evict(fx *effects) {
 	removed := 0
-	for e.store.live > e.retention {
+	for e.store.live > e.retention || e.store.bytes > e.retentionBytes {
 		r := e.store.oldestFinal()
 		if r == nil {
 			break
+		}
+		if e.store.live <= e.retention {
+			e.droppedSize++
 		}
 		e.noteFinal(r, -1)
 		e.store.remove(r)
@@ -957,8 +1032,9 @@ func (e *Engine) Wait(ctx context.Context, f Filter, n int) ([]Delivery, error) 
 // new attempts are appended, numbered on from the last, with the retry
 // policy starting over. The subscription is the one the delivery was made
 // for, even if it was removed since. Faults that hold deliveries back do not
-// apply; duplicate does.
-func (e *Engine) Redeliver(ctx context.Context, id string) (Delivery, error) {
+// apply; duplicate does. When the subscription's backlog is full it
+// refuses with a *BacklogError and the delivery stays as it was.
+func (e *Engine) Redeliver(_ context.Context, id string) (Delivery, error) {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -974,16 +1050,21 @@ func (e *Engine) Redeliver(ctx context.Context, id string) (Delivery, error) {
 		e.mu.Unlock()
 		return Delivery{}, fmt.Errorf("redeliver %s: %w (it is %s)", id, ErrNotFinal, s)
 	}
+	if r.st.lane.backlog >= e.backlog {
+		msg := backlogFull(r.st)
+		e.refused++
+		e.mu.Unlock()
+		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, &BacklogError{msg})
+	}
 	e.noteFinal(r, -1)
 	e.store.unfinalized(r)
 	r.d.Status, r.d.Error, r.round = Pending, "", 0
 	r.d.UpdatedAt = time.Now().UTC()
 	e.pending++
+	r.st.lane.backlog++
 	d := r.copy(true)
+	e.push(r)
 	e.mu.Unlock()
-	if err := e.enqueue(ctx, r); err != nil {
-		return d, fmt.Errorf("redeliver %s: %w", id, err)
-	}
 	return d, nil
 }
 
@@ -1010,8 +1091,15 @@ func (e *Engine) Reset() {
 			st.held = nil
 		}
 		e.unhold(r)
-		e.release()
+		e.release(r)
 	}
+	lanes := map[*subState]struct{}{}
+	for _, r := range e.store.order {
+		if r != nil && r.queued {
+			lanes[r.st] = struct{}{}
+		}
+	}
+	e.purgeReady(lanes)
 	e.store = newStore()
 	e.broadcast()
 	for w := range e.watchers {
@@ -1024,6 +1112,39 @@ func (e *Engine) Dropped() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.dropped
+}
+
+// Stats counts what the engine's limits dropped or refused since it
+// started (Reset does not zero them), and what it holds now.
+type Stats struct {
+	// Evicted is how many final deliveries retention evicted (Dropped),
+	// EvictedForBytes how many of them for Config.RetentionBytes rather
+	// than Config.Retention.
+	Evicted, EvictedForBytes int
+	// Refused is how many deliveries and redeliveries a full backlog
+	// failed or refused.
+	Refused int
+	// AttemptsDropped is how many attempts were dropped from deliveries
+	// beyond Config.AttemptsKept.
+	AttemptsDropped int
+	// HeadersTruncated and BodiesTruncated are how many attempts kept
+	// only part of the response headers or body.
+	HeadersTruncated, BodiesTruncated int
+	// Pending is how many deliveries are not final now; Retained and
+	// RetainedBytes how many deliveries the log holds and about how many
+	// bytes.
+	Pending, Retained, RetainedBytes int
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Stats{
+		Evicted: e.dropped, EvictedForBytes: e.droppedSize, Refused: e.refused, AttemptsDropped: e.trimmed,
+		HeadersTruncated: int(e.headersCut.Load()), BodiesTruncated: int(e.bodiesCut.Load()),
+		Pending: e.pending, Retained: e.store.live, RetainedBytes: e.store.bytes,
+	}
 }
 
 // Shutdown stops accepting events (Emit and Redeliver return ErrShutdown)
@@ -1063,7 +1184,10 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 			<-drained // everything left fails fast now
 		}
 	}
-	e.quitOnce.Do(func() { close(e.quit) })
+	e.mu.Lock()
+	e.stopping = true
+	e.cond.Broadcast()
+	e.mu.Unlock()
 	e.wg.Wait()
 	e.cancel()
 	e.mu.Lock()
@@ -1077,8 +1201,8 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// abort cancels attempts in flight and fails held deliveries; queued ones
-// fail as the workers take them.
+// abort cancels attempts in flight and fails the deliveries held by timers
+// and those waiting on lanes.
 func (e *Engine) abort() {
 	var fx effects
 	e.mu.Lock()
@@ -1097,6 +1221,24 @@ func (e *Engine) abort() {
 				e.finish(r, Failed, r.shutdownMessage(), &fx)
 			}
 		}
+		// Deliveries waiting on lanes fail now, not as workers reach them.
+		lanes := map[*subState]struct{}{}
+		for _, r := range e.store.order {
+			if r != nil && r.queued {
+				lanes[r.st] = struct{}{}
+			}
+		}
+		for st := range lanes {
+			for l := &st.lane; l.ready.len() > 0; {
+				r := l.ready.pop()
+				r.queued = false
+				if r.gone {
+					e.drop(r)
+				} else {
+					e.finish(r, Failed, r.shutdownMessage(), &fx) // may queue the one it overtook
+				}
+			}
+		}
 	}
 	e.mu.Unlock()
 	e.apply(&fx)
@@ -1109,6 +1251,16 @@ type effects struct {
 	finished  []finishNote
 	evicted   int
 	dropped   int
+}
+
+func (fx *effects) empty() bool {
+	return len(fx.attempted) == 0 && len(fx.finished) == 0 && fx.evicted == 0
+}
+
+// reset empties fx, keeping its slices for reuse.
+func (fx *effects) reset() {
+	clear(fx.finished)
+	*fx = effects{attempted: fx.attempted[:0], finished: fx.finished[:0]}
 }
 
 type attemptNote struct {

@@ -991,7 +991,7 @@ func TestShutdownGraceful(t *testing.T) {
 	}
 }
 
-func TestEmitBlocksOnFullQueue(t *testing.T) {
+func TestBacklogFullFailsAtOnce(t *testing.T) {
 	release := make(chan struct{})
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		select {
@@ -999,21 +999,37 @@ func TestEmitBlocksOnFullQueue(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
-	e := newEngine(t, Config{Workers: 1, QueueSize: 1})
-	mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL})
+	obs := newObserver()
+	e := newEngine(t, Config{Workers: 2, InFlight: 1, Backlog: 3, Observer: obs})
+	sub := mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL})
 	defer close(release)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	var err error
-	for i := 0; i < 5 && err == nil; i++ {
-		_, err = e.Emit(ctx, event("rocketlane", "TASK_CREATED"))
+	var got []Delivery
+	for range 5 {
+		got = append(got, mustEmit(t, e, event("rocketlane", "TASK_CREATED"))...)
 	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("emit into a full queue: %v", err)
+	want := fmt.Sprintf("backlog full: 3 deliveries waiting for %s", sub.URL)
+	for i, d := range got {
+		if i < 3 && d.Status != Pending || i >= 3 && (d.Status != Failed || d.Error != want) {
+			t.Fatalf("delivery %d as emitted: %s %q; want 3 pending, then failed with %q", i, d.Status, d.Error, want)
+		}
 	}
-	failed := e.Deliveries(Filter{Status: "failed"})
-	if len(failed) != 1 || !strings.HasPrefix(failed[0].Error, "not queued: the queue is full") {
-		t.Fatalf("unqueued delivery: %+v", failed)
+	if failed := e.Deliveries(Filter{Status: "failed"}); len(failed) != 2 || failed[0].AttemptCount != 0 {
+		t.Fatalf("failed deliveries in the log: %+v", failed)
+	}
+	if st := e.Stats(); st.Refused != 2 || st.Pending != 3 {
+		t.Fatalf("stats %+v, want 2 refused and 3 pending", st)
+	}
+	if n := obs.count(Failed); n != 2 {
+		t.Fatalf("observer saw %d failed, want the 2 refused", n)
+	}
+	// A redelivery into the full backlog is refused; the delivery stays.
+	_, err := e.Redeliver(context.Background(), got[3].ID)
+	var be *BacklogError
+	if !errors.As(err, &be) || be.Message != want {
+		t.Fatalf("redeliver into a full backlog: %v", err)
+	}
+	if d, _ := e.Delivery(got[3].ID); d.Status != Failed || d.Error != want {
+		t.Fatalf("refused redelivery changed the delivery: %+v", d)
 	}
 }
 

@@ -7,6 +7,7 @@ package delivery
 type store struct {
 	order  []*record // oldest first; nil where a delivery was removed
 	live   int       // non-nil entries of order
+	bytes  int       // sum of the records' size
 	byID   map[string]*record
 	finals []finalEntry // min-heap by record seq; entries go stale (see valid)
 	seq    uint64       // creation counter
@@ -31,6 +32,7 @@ func (s *store) add(r *record) {
 	r.pos = len(s.order)
 	s.order = append(s.order, r)
 	s.live++
+	s.bytes += r.size
 	s.byID[r.d.ID] = r
 }
 
@@ -40,6 +42,7 @@ func (s *store) remove(r *record) {
 	delete(s.byID, r.d.ID)
 	s.order[r.pos] = nil
 	s.live--
+	s.bytes -= r.size
 	if tomb := len(s.order) - s.live; tomb >= 64 && tomb > s.live {
 		s.compact()
 	}

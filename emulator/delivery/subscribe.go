@@ -85,7 +85,7 @@ const (
 )
 
 // subState is a validated subscription with what its deliveries need at
-// run time. Everything but tok and held is immutable once built.
+// run time. Everything but tok, held and lane is immutable once built.
 type subState struct {
 	sub    Subscription
 	prof   Profile
@@ -95,6 +95,10 @@ type subState struct {
 	// held is the delivery held for a reorder until the subscription's
 	// next one overtakes it; guarded by Engine.mu.
 	held *record
+	// lane is its share of the workers, tgt the receiver it shares with
+	// other subscriptions; guarded by Engine.mu.
+	lane lane
+	tgt  *target
 }
 
 // clone returns a copy of s that shares no maps or slices with it.

@@ -182,12 +182,14 @@ type Request struct {
 }
 
 // Response is what an attempt got back. Body is cut to the log's limit;
-// Truncated says when.
+// Truncated says when. Headers are cut to their own limit (whole headers
+// left out, in name order); HeadersTruncated says when.
 type Response struct {
-	Status    int         `json:"status"`
-	Headers   http.Header `json:"headers"`
-	Body      string      `json:"body"`
-	Truncated bool        `json:"truncated,omitempty"`
+	Status           int         `json:"status"`
+	Headers          http.Header `json:"headers"`
+	HeadersTruncated bool        `json:"headers_truncated,omitempty"`
+	Body             string      `json:"body"`
+	Truncated        bool        `json:"truncated,omitempty"`
 }
 
 // Attempt is one HTTP exchange of a delivery.
@@ -223,9 +225,15 @@ type Delivery struct {
 	Status       Status    `json:"status"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
-	// Error is the last attempt's error once the delivery failed.
-	Error    string    `json:"error,omitempty"`
-	Attempts []Attempt `json:"attempts,omitempty"`
-	// AttemptCount is len(Attempts), kept when a listing leaves them out.
+	// Error is the last attempt's error once the delivery failed, or why
+	// it was never attempted ("backlog full: …").
+	Error string `json:"error,omitempty"`
+	// Attempts are the first attempt and the latest ones, as many as the
+	// engine keeps (Config.AttemptsKept); AttemptsDropped counts those
+	// dropped between them.
+	Attempts        []Attempt `json:"attempts,omitempty"`
+	AttemptsDropped int       `json:"attempts_dropped,omitempty"`
+	// AttemptCount is how many attempts were made (kept or dropped), also
+	// when a listing leaves the attempts out.
 	AttemptCount int `json:"attempt_count"`
 }

@@ -3,6 +3,7 @@ package runs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -10,19 +11,49 @@ import (
 	"github.com/standin-dev/standin/scenarios"
 )
 
-// DefaultKeep is how many runs a Manager remembers (each with every
-// payload it emitted).
-const DefaultKeep = 200
+// Manager defaults.
+const (
+	// DefaultKeep is how many runs a Manager remembers (each with every
+	// payload it emitted).
+	DefaultKeep = 200
+	// DefaultRunning is how many runs a Manager plays at once.
+	DefaultRunning = 64
+)
 
 // ErrShutdown is returned by Start after Shutdown.
 var ErrShutdown = errors.New("the server is shutting down; no new runs")
+
+// ErrTooManyRuns is returned by Start when Limits.Running runs are in
+// progress.
+var ErrTooManyRuns = errors.New("too many runs in progress")
+
+// Limits bound what a Manager holds.
+type Limits struct {
+	// Keep is how many runs are remembered, oldest finished ones forgotten
+	// first (default DefaultKeep).
+	Keep int
+	// Running is how many runs may be in progress at once; Start refuses
+	// more with ErrTooManyRuns (default DefaultRunning).
+	Running int
+}
+
+// ManagerStats counts what a Manager's limits did since it started.
+type ManagerStats struct {
+	// Running is how many runs are in progress now.
+	Running int
+	// Refused is how many runs Start refused with ErrTooManyRuns.
+	Refused int
+	// Forgotten is how many finished runs were forgotten beyond Keep.
+	Forgotten int
+}
 
 // Manager plays many runs at once through one engine (the server's runs)
 // and remembers the last Keep of them, oldest finished ones forgotten
 // first. Its methods are safe for concurrent use.
 type Manager struct {
-	engine *delivery.Engine
-	keep   int
+	engine  *delivery.Engine
+	keep    int
+	running int // limit
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -32,39 +63,67 @@ type Manager struct {
 	byID   map[string]*Run
 	order  []*Run // oldest first
 	closed bool
+	// live counts runs in progress (started, not done), and reserved the
+	// Starts preparing one.
+	live, reserved     int
+	refused, forgotten int
 }
 
-// NewManager returns a manager of runs delivered through engine, keeping
-// the last keep runs (DefaultKeep when keep ≤ 0).
-func NewManager(engine *delivery.Engine, keep int) *Manager {
-	if keep <= 0 {
-		keep = DefaultKeep
+// NewManager returns a manager of runs delivered through engine, within
+// limits (a zero field takes its default).
+func NewManager(engine *delivery.Engine, limits Limits) *Manager {
+	if limits.Keep <= 0 {
+		limits.Keep = DefaultKeep
+	}
+	if limits.Running <= 0 {
+		limits.Running = DefaultRunning
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{engine: engine, keep: keep, ctx: ctx, cancel: cancel, byID: map[string]*Run{}}
+	return &Manager{engine: engine, keep: limits.Keep, running: limits.Running, ctx: ctx, cancel: cancel, byID: map[string]*Run{}}
+}
+
+// Limits returns the manager's limits, defaults filled in.
+func (m *Manager) Limits() Limits { return Limits{Keep: m.keep, Running: m.running} }
+
+// Stats returns the manager's counters.
+func (m *Manager) Stats() ManagerStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return ManagerStats{Running: m.live, Refused: m.refused, Forgotten: m.forgotten}
 }
 
 // Start checks a run of sc (see Check), prepares it (see New) and plays it
 // in the background.
+// Start checks a run of sc (see Check), prepares it (see New) and plays it
+// in the background. With Limits.Running runs in progress it returns an
+// error wrapping ErrTooManyRuns.
 func (m *Manager) Start(sc *scenarios.Scenario, opts Options) (*Run, error) {
 	m.mu.Lock()
-	closed := m.closed
-	m.mu.Unlock()
-	if closed {
+	if m.closed {
+		m.mu.Unlock()
 		return nil, ErrShutdown
 	}
+	if n := m.live + m.reserved; n >= m.running {
+		m.refused++
+		m.mu.Unlock()
+		return nil, fmt.Errorf("%w: %d of at most %d; wait for one to finish (GET /__admin/runs?status=running)", ErrTooManyRuns, n, m.running)
+	}
+	m.reserved++
+	m.mu.Unlock()
 	// Preparing a run (planning its loops, building its payloads dry) may
 	// take a while; other requests go on meanwhile. A story the dry run
 	// refuses is not started: nothing of it is delivered.
-	if _, err := Check(sc, opts); err != nil {
-		return nil, err
-	}
-	r, err := New(sc, m.engine, opts)
-	if err != nil {
-		return nil, err
+	_, err := Check(sc, opts)
+	var r *Run
+	if err == nil {
+		r, err = New(sc, m.engine, opts)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reserved--
+	if err != nil {
+		return nil, err
+	}
 	if m.closed {
 		r.unsubscribe()
 		return nil, ErrShutdown
@@ -72,11 +131,15 @@ func (m *Manager) Start(sc *scenarios.Scenario, opts Options) (*Run, error) {
 	m.byID[r.ID()] = r
 	m.order = append(m.order, r)
 	m.forget()
+	m.live++
 	m.wg.Add(1)
 	ctx := m.ctx
 	go func() {
 		defer m.wg.Done()
 		r.Play(ctx)
+		m.mu.Lock()
+		m.live--
+		m.mu.Unlock()
 	}()
 	return r, nil
 }
@@ -89,6 +152,7 @@ func (m *Manager) forget() {
 		case <-r.Done():
 			delete(m.byID, r.ID())
 			m.order = append(m.order[:i], m.order[i+1:]...)
+			m.forgotten++
 		default:
 			i++
 		}

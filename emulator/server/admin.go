@@ -487,6 +487,7 @@ func (s *Server) waitDeliveries(c *gin.Context) {
 		}
 		timeout = d
 	}
+	liftDeadline(c, timeout)
 	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
 	defer cancel()
 	ds, err := s.engine.Wait(ctx, f, n)
@@ -506,6 +507,11 @@ func (s *Server) waitDeliveries(c *gin.Context) {
 
 func (s *Server) redeliver(c *gin.Context) {
 	d, err := s.engine.Redeliver(c.Request.Context(), c.Param("id"))
+	var full *delivery.BacklogError
+	if errors.As(err, &full) {
+		abort(c, http.StatusTooManyRequests, "backlog_full", err.Error(), nil)
+		return
+	}
 	if err != nil {
 		if _, ok := s.engine.Delivery(c.Param("id")); !ok {
 			abort(c, http.StatusNotFound, "not_found", err.Error(), nil)

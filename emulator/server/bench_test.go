@@ -41,8 +41,9 @@ const (
 //   - standin: server.New served on a loopback listener with one
 //     subscription per vendor to the receiver; each event is POST
 //     /__admin/events/{vendor}/{event} with a {} body (generate, merge,
-//     validate, Emit; 202 with the event), then the engine's 16 workers
-//     POST it to the receiver;
+//     validate, Emit; 202 with the event), then the engine's workers POST
+//     it to the receiver (16 at once, the default limit per receiver
+//     host);
 //   - relay: the physical limit for the same two hops, a bare net/http
 //     server that reads the POST, answers 202 and queues it, and 16 worker
 //     goroutines POSTing a pre-made payload (generated once by standin for
@@ -279,7 +280,7 @@ type relay struct {
 }
 
 func newRelay(payloads map[string][]byte, target string, workers int) *relay {
-	rl := &relay{queue: make(chan []byte, delivery.DefaultQueueSize)}
+	rl := &relay{queue: make(chan []byte, 10000)}
 	rl.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		body, ok := payloads[r.URL.Path]

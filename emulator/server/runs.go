@@ -90,7 +90,7 @@ func (s *Server) startRun(c *gin.Context) {
 		// refused the same way; nothing is subscribed or sent.
 		checked, err := runs.Check(sc, opts)
 		if err != nil {
-			abortRun(c, err)
+			s.abortRun(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"valid": true, "scenario": sc.Name, "seed": checked.Seed, "events": checked.Events})
@@ -102,7 +102,7 @@ func (s *Server) startRun(c *gin.Context) {
 	}
 	r, err := s.runs.Start(sc, opts)
 	if err != nil {
-		abortRun(c, err)
+		s.abortRun(c, err)
 		return
 	}
 	rep := r.Report()
@@ -110,14 +110,17 @@ func (s *Server) startRun(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"id": rep.ID, "status": rep.Status, "scenario": rep.Scenario, "seed": rep.Seed})
 }
 
-// abortRun answers a run that could not start: 503 while shutting down,
+// abortRun answers a run that could not start: 503 while shutting down, 429
+// with too many runs in progress,
 // 422 for a step the dry run refused (nothing of the story was sent), 400
 // for the rest of the request's faults (a var of the wrong type).
-func abortRun(c *gin.Context, err error) {
+func (s *Server) abortRun(c *gin.Context, err error) {
 	var serr *runs.StepError
 	switch {
 	case errors.Is(err, runs.ErrShutdown):
 		abort(c, http.StatusServiceUnavailable, "unavailable", err.Error(), nil)
+	case errors.Is(err, runs.ErrTooManyRuns):
+		abort(c, http.StatusTooManyRequests, "too_many_runs", err.Error(), gin.H{"limit": s.runs.Limits().Running})
 	case errors.As(err, &serr):
 		abort(c, http.StatusUnprocessableEntity, "invalid_scenario", err.Error(), nil)
 	default:
@@ -170,6 +173,7 @@ func (s *Server) getRun(c *gin.Context) {
 			abort(c, http.StatusBadRequest, "bad_query", fmt.Sprintf("wait=%q: want a duration such as 10s, at most %s", v, maxRunWait), nil)
 			return
 		}
+		liftDeadline(c, d)
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {

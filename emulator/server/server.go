@@ -27,6 +27,17 @@ import (
 // DefaultBodyLimit caps request bodies the server reads.
 const DefaultBodyLimit = 1 << 20
 
+// Defaults of the sink's limits and the HTTP server's timeouts.
+const (
+	DefaultSinkLimit         = 1000
+	DefaultSinkNames         = 1000
+	DefaultSinkBytes         = 64 << 20
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = time.Minute
+	DefaultWriteTimeout      = time.Minute
+	DefaultIdleTimeout       = 2 * time.Minute
+)
+
 // Config configures a Server.
 type Config struct {
 	// Vendors are the vendors the server emulates (default
@@ -54,12 +65,27 @@ type Config struct {
 	Version string
 	// Logger receives request logs; default slog.Default().
 	Logger *slog.Logger
-	// SinkLimit caps the requests the sink keeps per name (default 1000;
-	// the oldest go first).
-	SinkLimit int
-	// Workers and Retention configure the engine New makes (see
-	// delivery.Config); ignored when Engine is set.
-	Workers, Retention int
+	// SinkLimit caps the requests the sink keeps per name (default
+	// DefaultSinkLimit; the oldest go first), SinkNames the names it keeps
+	// (default DefaultSinkNames; the least recently written goes) and
+	// SinkBytes the bytes of all it keeps (default DefaultSinkBytes; the
+	// oldest requests of the least recently written names go). What they
+	// drop is counted in /metrics and, per name, in SinkDroppedHeader.
+	SinkLimit, SinkNames, SinkBytes int
+	// Workers, InFlight, TargetInFlight, Backlog, Retention, RetentionBytes, HeaderLimit,
+	// ResponseBodyLimit (delivery.Config.BodyLimit) and AttemptsKept
+	// configure the engine New makes (see delivery.Config); ignored when
+	// Engine is set.
+	Workers, InFlight, TargetInFlight, Backlog, Retention, RetentionBytes int
+	HeaderLimit, ResponseBodyLimit, AttemptsKept                          int
+	// Runs caps the scenario runs in progress (POST /__admin/runs answers
+	// 429 beyond) and RunsKept the runs remembered (see runs.Limits).
+	Runs, RunsKept int
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are the
+	// HTTP server's (see http.Server; defaults DefaultReadHeaderTimeout
+	// and so on). The long-poll endpoints lift the write deadline for
+	// their own wait.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// UserAgent is the User-Agent of standin's requests (default
 	// "standin/<Version>").
 	UserAgent string
@@ -94,7 +120,24 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.SinkLimit <= 0 {
-		cfg.SinkLimit = 1000
+		cfg.SinkLimit = DefaultSinkLimit
+	}
+	if cfg.SinkNames <= 0 {
+		cfg.SinkNames = DefaultSinkNames
+	}
+	if cfg.SinkBytes <= 0 {
+		cfg.SinkBytes = DefaultSinkBytes
+	}
+	for _, t := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout}, {&cfg.ReadTimeout, DefaultReadTimeout},
+		{&cfg.WriteTimeout, DefaultWriteTimeout}, {&cfg.IdleTimeout, DefaultIdleTimeout},
+	} {
+		if *t.v <= 0 {
+			*t.v = t.def
+		}
 	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
@@ -105,17 +148,20 @@ func New(cfg Config) *Server {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "standin/" + cfg.Version
 	}
-	s := &Server{cfg: cfg, vendors: cfg.Vendors, log: cfg.Logger, nextSeed: cfg.Seed, sink: newSink(cfg.SinkLimit), fallback: map[string]string{}}
+	s := &Server{cfg: cfg, vendors: cfg.Vendors, log: cfg.Logger, nextSeed: cfg.Seed, sink: newSink(cfg.SinkLimit, cfg.SinkNames, cfg.SinkBytes), fallback: map[string]string{}}
 	s.metrics = newMetrics()
 	s.engine = cfg.Engine
 	if s.engine == nil {
 		s.engine = delivery.New(delivery.Config{
-			Vendors: cfg.Vendors, Logger: cfg.Logger, Observer: s.metrics, Workers: cfg.Workers, Retention: cfg.Retention,
-			UserAgent: cfg.UserAgent,
+			Vendors: cfg.Vendors, Logger: cfg.Logger, Observer: s.metrics, UserAgent: cfg.UserAgent,
+			Workers: cfg.Workers, InFlight: cfg.InFlight, TargetInFlight: cfg.TargetInFlight, Backlog: cfg.Backlog,
+			Retention: cfg.Retention, RetentionBytes: cfg.RetentionBytes,
+			HeaderLimit: cfg.HeaderLimit, BodyLimit: cfg.ResponseBodyLimit, AttemptsKept: cfg.AttemptsKept,
 		})
 		s.ownsEng = true
 	}
-	s.runs = runs.NewManager(s.engine, 0)
+	s.runs = runs.NewManager(s.engine, runs.Limits{Keep: cfg.RunsKept, Running: cfg.Runs})
+	s.metrics.watch(s.engine, s.runs, s.sink)
 	s.router = s.routes()
 	return s
 }
@@ -144,7 +190,10 @@ func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	s.httpSrv = &http.Server{
 		Handler:           s.router,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	srv := s.httpSrv
@@ -317,6 +366,19 @@ func (s *Server) vendorRoutes(r *gin.Engine) {
 		r.Any(prefix+"/*path", gin.WrapH(h))
 	}
 }
+
+// liftDeadline gives a long-poll handler that will wait up to d the time
+// to wait and then write its answer, past the server's WriteTimeout.
+// (ReadTimeout needs no lifting: net/http clears the read deadline once it
+// has read the request.) Without a deadline to lift (a handler under test)
+// it does nothing.
+func liftDeadline(c *gin.Context, d time.Duration) {
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(d + longPollGrace))
+}
+
+// longPollGrace is the time a long-poll handler has to write its answer
+// once its wait ends.
+const longPollGrace = 30 * time.Second
 
 func (s *Server) health(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.cfg.Version})

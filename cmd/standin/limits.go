@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/runs"
+	"github.com/standin-dev/standin/emulator/server"
+)
+
+// serveLimits are the bounds of standin serve, each a flag (and so a
+// STANDIN_<FLAG> variable) with its default; the README's Limits table
+// lists them.
+type serveLimits struct {
+	inflight, targetInflight, backlog      int
+	retentionBytes, headerLimit, bodyLimit int
+	attemptsKept                           int
+	sinkLimit, sinkNames, sinkBytes        int
+	runs, runsKept                         int
+	readHeader, read, write, idle          time.Duration
+}
+
+// addLimitFlags registers the limits' flags on f.
+func addLimitFlags(f *pflag.FlagSet, l *serveLimits) {
+	f.IntVar(&l.inflight, "inflight", delivery.DefaultInFlight, "attempts to one subscription in flight at once (a hanging receiver holds at most this many workers)")
+	f.IntVar(&l.targetInflight, "target-inflight", delivery.DefaultTargetInFlight, "attempts to one receiver host in flight at once, however many subscriptions share it (a run's targets)")
+	f.IntVar(&l.backlog, "backlog", delivery.DefaultBacklog, "deliveries of one subscription not final at once; beyond, a delivery fails at once with \"backlog full\"")
+	f.IntVar(&l.retentionBytes, "retention-bytes", delivery.DefaultRetentionBytes, "bytes the delivery log keeps, about (the oldest final deliveries go first, counted)")
+	f.IntVar(&l.headerLimit, "header-limit", delivery.DefaultHeaderLimit, "bytes of response headers an attempt keeps (the rest is left out, marked headers_truncated)")
+	f.IntVar(&l.bodyLimit, "response-body-limit", delivery.DefaultBodyLimit, "bytes of response body an attempt keeps (the rest is cut, marked truncated)")
+	f.IntVar(&l.attemptsKept, "attempts-kept", delivery.DefaultAttemptsKept, "latest attempts a delivery keeps besides its first (those dropped are counted in attempts_dropped)")
+	f.IntVar(&l.sinkLimit, "sink-limit", server.DefaultSinkLimit, "requests the embedded sink keeps per name (the oldest go first)")
+	f.IntVar(&l.sinkNames, "sink-names", server.DefaultSinkNames, "names the embedded sink keeps (the least recently written goes)")
+	f.IntVar(&l.sinkBytes, "sink-bytes", server.DefaultSinkBytes, "bytes the embedded sink keeps in all, about (the oldest requests go)")
+	f.IntVar(&l.runs, "max-runs", runs.DefaultRunning, "scenario runs in progress at once (POST /__admin/runs answers 429 beyond)")
+	f.IntVar(&l.runsKept, "runs-kept", runs.DefaultKeep, "runs remembered (the oldest finished ones go first)")
+	f.DurationVar(&l.readHeader, "read-header-timeout", server.DefaultReadHeaderTimeout, "how long a client may take to send a request's headers")
+	f.DurationVar(&l.read, "read-timeout", server.DefaultReadTimeout, "how long a client may take to send a whole request")
+	f.DurationVar(&l.write, "write-timeout", server.DefaultWriteTimeout, "how long a response may take (the long-poll waits extend their own)")
+	f.DurationVar(&l.idle, "idle-timeout", server.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
+}
+
+// apply checks the limits and sets them in cfg; an error names the flag.
+func (l *serveLimits) apply(cfg *server.Config) error {
+	for _, n := range []struct {
+		name string
+		v    int
+	}{
+		{"inflight", l.inflight}, {"target-inflight", l.targetInflight}, {"backlog", l.backlog}, {"retention-bytes", l.retentionBytes},
+		{"header-limit", l.headerLimit}, {"response-body-limit", l.bodyLimit}, {"attempts-kept", l.attemptsKept},
+		{"sink-limit", l.sinkLimit}, {"sink-names", l.sinkNames}, {"sink-bytes", l.sinkBytes},
+		{"max-runs", l.runs}, {"runs-kept", l.runsKept},
+	} {
+		if n.v < 1 {
+			return fmt.Errorf("--%s %d: must be at least 1", n.name, n.v)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"read-header-timeout", l.readHeader}, {"read-timeout", l.read}, {"write-timeout", l.write}, {"idle-timeout", l.idle},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("--%s %s: must be above 0 (such as 30s)", d.name, d.v)
+		}
+	}
+	cfg.InFlight, cfg.TargetInFlight, cfg.Backlog, cfg.RetentionBytes = l.inflight, l.targetInflight, l.backlog, l.retentionBytes
+	cfg.HeaderLimit, cfg.ResponseBodyLimit, cfg.AttemptsKept = l.headerLimit, l.bodyLimit, l.attemptsKept
+	cfg.SinkLimit, cfg.SinkNames, cfg.SinkBytes = l.sinkLimit, l.sinkNames, l.sinkBytes
+	cfg.Runs, cfg.RunsKept = l.runs, l.runsKept
+	cfg.ReadHeaderTimeout, cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = l.readHeader, l.read, l.write, l.idle
+	return nil
+}
