@@ -179,7 +179,7 @@ func (p *parser) top(root *node) {
 	if n == nil {
 		p.fail(root.pos, "the scenario needs steps: a list of events to emit")
 	} else if n.kind != seqNode || len(n.vals) == 0 {
-		p.fail(n.pos, "steps must be a non-empty list, got %s", n.kindName())
+		p.fail(n.pos, "steps must be a non-empty list, got %s%s", n.kindName(), listHint(n))
 	} else {
 		p.sc.Steps = p.steps(n, nil)
 	}
@@ -699,7 +699,7 @@ func (p *parser) step(n *node, scope []string) (Step, bool) {
 			}
 		}
 		if block.kind != seqNode || len(block.vals) == 0 {
-			p.fail(block.pos, "steps must be a non-empty list, got %s", block.kindName())
+			p.fail(block.pos, "steps must be a non-empty list, got %s%s", block.kindName(), listHint(block))
 			return s, false
 		}
 		s.Steps = p.steps(block, inner)
@@ -1097,4 +1097,13 @@ func plain(v Value) any {
 		return out
 	}
 	return v.V
+}
+
+// listHint is what to write instead when a mapping stands where a list
+// belongs.
+func listHint(n *node) string {
+	if n.kind == mapNode {
+		return `; start each step with "- " (- event: task.created)`
+	}
+	return ""
 }

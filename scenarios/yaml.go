@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -75,7 +76,7 @@ const maxNodes = 200_000
 func parseYAML(file string, src []byte) (*node, error) {
 	f, err := yamlparser.ParseBytes(src, 0)
 	if err != nil {
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, src, err)
 	}
 	var docs []*ast.DocumentNode
 	for _, d := range f.Docs {
@@ -95,18 +96,61 @@ func parseYAML(file string, src []byte) (*node, error) {
 }
 
 // YAMLError turns an error of the YAML library (github.com/goccy/go-yaml)
-// into an *Error at the place it names, for other YAML files standin reads.
-func YAMLError(file string, err error) error { return yamlError(file, err) }
+// on src into an *Error at the place it names, explained, for other YAML
+// files standin reads.
+func YAMLError(file string, src []byte, err error) error { return yamlError(file, src, err) }
 
-// yamlError turns the YAML library's error into an *Error with the place
-// it names.
-func yamlError(file string, err error) error {
+// yamlError turns the YAML library's error on src into an *Error at the
+// place it names, with what most likely went wrong there in plain words:
+// a tab in the indentation, a line indented differently from the keys
+// around it, an unclosed bracket.
+func yamlError(file string, src []byte, err error) error {
 	var ye yaml.Error
-	if errors.As(err, &ye) && ye.GetToken() != nil {
-		p := ye.GetToken().Position
-		return &Error{File: file, Pos: Pos{p.Line, p.Column}, Msg: "YAML: " + ye.GetMessage()}
+	if !errors.As(err, &ye) || ye.GetToken() == nil {
+		return &Error{File: file, Pos: Pos{1, 1}, Msg: "YAML: " + err.Error()}
 	}
-	return &Error{File: file, Pos: Pos{1, 1}, Msg: "YAML: " + err.Error()}
+	p := ye.GetToken().Position
+	pos := Pos{p.Line, p.Column}
+	msg := strings.ReplaceAll(ye.GetMessage(), "\t", `\t`)
+	lines := strings.Split(string(src), "\n")
+	line := func(n int) string {
+		if n >= 1 && n <= len(lines) {
+			return strings.TrimRight(lines[n-1], "\r")
+		}
+		return ""
+	}
+	indent := func(l string) string { return l[:len(l)-len(strings.TrimLeft(l, " \t"))] }
+	// A tab in an indentation, on the line named or one before it.
+	for n := pos.Line; n >= 1 && n >= pos.Line-1; n-- {
+		if i := strings.IndexByte(indent(line(n)), '\t'); i >= 0 {
+			return &Error{File: file, Pos: Pos{n, i + 1}, Msg: "YAML: a tab in the indentation; YAML indents with spaces only (" + msg + ")"}
+		}
+	}
+	switch {
+	case strings.Contains(msg, "not allowed in this context"), strings.Contains(msg, "could not find expected ':'"),
+		strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "unexpected key name"):
+		// The line is indented unlike the keys it should stand with.
+		cur := len(indent(line(pos.Line)))
+		for n := pos.Line - 1; n >= 1; n-- {
+			prev := line(n)
+			if strings.TrimSpace(prev) == "" || strings.HasPrefix(strings.TrimSpace(prev), "#") {
+				continue
+			}
+			want := len(indent(prev))
+			if t := strings.TrimLeft(prev, " "); strings.HasPrefix(t, "- ") {
+				want += 2 // a key of the list item's mapping lines up after "- "
+			}
+			if cur != want {
+				return &Error{File: file, Pos: Pos{pos.Line, cur + 1}, Msg: fmt.Sprintf(
+					"YAML: this line is indented %d spaces and line %d's keys %d; keys of one mapping start in the same column, and a list item's keys line up after its \"- \" (%s)",
+					cur, n, want, msg)}
+			}
+			break
+		}
+	case strings.Contains(msg, "']' not found"), strings.Contains(msg, "'}' not found"), strings.Contains(msg, "end token"):
+		return &Error{File: file, Pos: pos, Msg: "YAML: a [ or { opened here is not closed on the lines that follow (" + msg + ")"}
+	}
+	return &Error{File: file, Pos: pos, Msg: "YAML: " + msg}
 }
 
 func posOf(n ast.Node) Pos {

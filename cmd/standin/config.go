@@ -98,10 +98,10 @@ func loadConfig(path string, lookup func(string) (string, bool)) (*configFile, e
 	}
 	c := &configFile{path: path}
 	if c.file, err = yamlparser.ParseBytes(src, 0); err != nil {
-		return nil, scenarios.YAMLError(path, err)
+		return nil, scenarios.YAMLError(path, src, err)
 	}
 	if err := yaml.UnmarshalWithOptions(src, c, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
-		return nil, scenarios.YAMLError(path, err)
+		return nil, scenarios.YAMLError(path, src, err)
 	}
 	return c, nil
 }

@@ -54,7 +54,13 @@ or a step the script gets wrong.`,
 		Example: `  standin run cutover-runbook-integration-failure
   standin run flexdeploy-release-pipeline --target http://localhost:9000/hooks --var outcome=rejected
   standin run ./my-scenario.yaml --seed 7 --json > deliveries.jsonl`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return nil
+			}
+			return usageErr(fmt.Errorf("run takes one SCENARIO, a YAML file or a built-in (got %s); the built-ins: %s",
+				plural(len(args), "argument"), strings.Join(scenarios.Names(), ", ")))
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := scenarios.Load(args[0])
 			if err != nil {
