@@ -94,7 +94,7 @@ func TestRunExitsTwoOnBadInput(t *testing.T) {
 		{[]string{"run", "flexdeploy-release-pipeline", "--var", "outcome"}, "want K=V"},
 		{[]string{"run", "flexdeploy-release-pipeline", "--var", "outcom=x"}, "did you mean outcome?"},
 		{[]string{"run", "flexdeploy-release-pipeline", "--target", "ftp://x"}, "target ftp://x"},
-		{[]string{"run"}, "accepts 1 arg"},
+		{[]string{"run"}, "run takes one SCENARIO, a YAML file or a built-in (got 0 arguments); the built-ins: cutover-runbook-integration-failure"},
 		{[]string{"scenarios", "show", "nope"}, "not a built-in scenario"},
 		{[]string{"scenarios", "check", broken}, broken + ":5:12"},
 	}
