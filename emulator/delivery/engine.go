@@ -14,6 +14,7 @@ import (
 
 	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/feed"
 )
 
 // Errors the engine returns; match them with errors.Is.
@@ -117,11 +118,13 @@ func (e *Engine) compileFilter(f Filter) filter {
 	return c
 }
 
-func (c *filter) match(r *record) bool {
-	d := &r.d
+func (c *filter) match(r *record) bool { return c.matches(&r.d, r.slug) }
+
+// matches reports whether d, of an event with slug, passes the filter.
+func (c *filter) matches(d *Delivery, slug string) bool {
 	return (c.Run == "" || d.Run == c.Run) &&
 		(c.vendor == "" || d.Vendor == c.vendor) &&
-		(c.Event == "" || strings.EqualFold(d.Event, c.Event) || !c.byName && r.slug == c.slug) &&
+		(c.Event == "" || strings.EqualFold(d.Event, c.Event) || !c.byName && slug == c.slug) &&
 		(c.Status == "" || string(d.Status) == c.Status) &&
 		(c.Subscription == "" || d.Subscription == c.Subscription) &&
 		(c.EventID == "" || d.EventID == c.EventID)
@@ -156,21 +159,28 @@ func (r *record) copy(withAttempts bool) Delivery {
 	d.Attempts = nil
 	if withAttempts && len(r.d.Attempts) > 0 {
 		d.Attempts = make([]Attempt, len(r.d.Attempts))
-		for i, a := range r.d.Attempts {
-			auth := ""
-			if i < len(r.auths) {
-				auth = r.auths[i]
-			}
-			a.Request.Headers = requestHeader(r.st, r.d.ID, auth)
-			if a.Response != nil {
-				resp := *a.Response
-				resp.Headers = resp.Headers.Clone()
-				a.Response = &resp
-			}
-			d.Attempts[i] = a
+		for i := range r.d.Attempts {
+			d.Attempts[i] = r.attemptCopy(i)
 		}
 	}
 	return d
+}
+
+// attemptCopy returns a deep copy of attempt i, its request headers
+// rebuilt.
+func (r *record) attemptCopy(i int) Attempt {
+	a := r.d.Attempts[i]
+	auth := ""
+	if i < len(r.auths) {
+		auth = r.auths[i]
+	}
+	a.Request.Headers = requestHeader(r.st, r.d.ID, auth)
+	if a.Response != nil {
+		resp := *a.Response
+		resp.Headers = resp.Headers.Clone()
+		a.Response = &resp
+	}
+	return a
 }
 
 // shutdownMessage is the error of a delivery whose next attempt Shutdown
@@ -236,6 +246,12 @@ type Engine struct {
 	evictLogged time.Time // when evictions were last logged
 	closed      bool      // Shutdown called
 	aborted     bool      // Shutdown's context ended
+	// outbox holds the changes noted for the change feed and not yet
+	// published (see publish).
+	outbox []Change
+
+	changes feed.Feed[Change]
+	pubMu   sync.Mutex // held while publishing the outbox
 }
 
 // New starts an engine with cfg's workers.
@@ -477,6 +493,7 @@ func (e *Engine) Emit(ctx context.Context, ev Event) ([]Delivery, error) {
 		}}
 		e.store.add(r)
 		e.pending++
+		e.note(Created, r, 0)
 		recs = append(recs, r)
 		out = append(out, r.copy(false))
 		// A delivery held for a reorder goes after this one.
@@ -650,11 +667,15 @@ func (e *Engine) run(r *record) {
 	r.d.AttemptCount = len(r.d.Attempts)
 	r.d.UpdatedAt = time.Now().UTC()
 	r.round++
+	for i := len(r.d.Attempts) - len(attempts); i < len(r.d.Attempts); i++ {
+		e.note(AttemptFinished, r, i)
+	}
 	switch {
 	case at.Success:
 		e.finish(r, Delivered, "", &fx)
 	case r.round < st.sub.Retry.MaxAttempts && !e.aborted:
 		r.d.Status = Retrying
+		e.note(StatusChanged, r, 0)
 		e.schedule(r, retryWait(st.sub.Retry, r.round, at, time.Now()))
 	default:
 		e.finish(r, Failed, at.Error, &fx)
@@ -669,6 +690,7 @@ func (e *Engine) finish(r *record, s Status, msg string, fx *effects) {
 	r.d.Status = s
 	r.d.Error = msg
 	r.d.UpdatedAt = time.Now().UTC()
+	e.note(StatusChanged, r, 0)
 	if next := r.then; next != nil {
 		r.then = nil
 		e.dispatch(next)
@@ -975,8 +997,10 @@ func (e *Engine) Redeliver(ctx context.Context, id string) (Delivery, error) {
 	r.d.Status, r.d.Error, r.round = Pending, "", 0
 	r.d.UpdatedAt = time.Now().UTC()
 	e.pending++
+	e.note(StatusChanged, r, 0)
 	d := r.copy(true)
 	e.mu.Unlock()
+	e.publish()
 	if err := e.enqueue(ctx, r); err != nil {
 		return d, fmt.Errorf("redeliver %s: %w", id, err)
 	}
@@ -1140,4 +1164,5 @@ func (e *Engine) apply(fx *effects) {
 	if fx.evicted > 0 {
 		e.log.Info("deliveries evicted by retention", "evicted", fx.evicted, "dropped", fx.dropped, "retention", e.retention)
 	}
+	e.publish()
 }

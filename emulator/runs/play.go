@@ -25,6 +25,7 @@ import (
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/feed"
 	"github.com/standin-dev/standin/emulator/payload"
 	"github.com/standin-dev/standin/scenarios"
 	"github.com/standin-dev/standin/schemas"
@@ -123,6 +124,27 @@ type Report struct {
 	Deliveries  Counts         `json:"deliveries"`
 	Events      []Emitted      `json:"events"`
 	Subscribers []string       `json:"subscriptions,omitempty"`
+	// Waiting is what the run waits for while it sleeps out a gap at a
+	// time scale above 0.
+	Waiting *Waiting `json:"waiting,omitempty"`
+}
+
+// Waiting is the step a run is waiting to play.
+type Waiting struct {
+	// Step is the step's label (its event, or its kind and task).
+	Step string        `json:"step"`
+	Pos  scenarios.Pos `json:"pos"`
+	// At is the step's time on the run's virtual clock; Until is the
+	// wall-clock time the wait ends.
+	At    time.Time `json:"at"`
+	Until time.Time `json:"until"`
+}
+
+// Summary is a run without its events: how many it emitted. GET
+// /__admin/runs lists them, and the Manager's change feed reports them.
+type Summary struct {
+	Report
+	Events int `json:"events"`
 }
 
 // StepError is a step that could not be played, at the step's place: the
@@ -193,6 +215,11 @@ type Run struct {
 	unsettled  []string
 	done       chan struct{}
 	once       sync.Once
+
+	// feed, when set (by a Manager), receives the run's summary when it
+	// starts, after each event and when it ends; pmu keeps them in order.
+	feed *feed.Feed[Summary]
+	pmu  sync.Mutex
 }
 
 // New prepares a run of sc through engine: resolves its vars, subscribes
@@ -291,6 +318,41 @@ func (r *Run) Report() Report {
 	return rep
 }
 
+// Summary returns the run as it stands without its events (cheaper than
+// Report).
+func (r *Run) Summary() Summary {
+	r.mu.Lock()
+	rep := r.report
+	n := len(rep.Events)
+	rep.Events = nil
+	r.mu.Unlock()
+	if rep.Status == Running && r.engine != nil {
+		rep.Deliveries, _ = r.counts()
+	}
+	return Summary{Report: rep, Events: n}
+}
+
+// EventsFrom returns the events the run has emitted from the ith (counted
+// from 0) on, to follow a run as it plays.
+func (r *Run) EventsFrom(i int) []Emitted {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i < 0 || i >= len(r.report.Events) {
+		return nil
+	}
+	return append([]Emitted(nil), r.report.Events[i:]...)
+}
+
+// publish reports the run's summary to its feed's listeners.
+func (r *Run) publish() {
+	if r.feed == nil || r.feed.Listening() == 0 {
+		return
+	}
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	r.feed.Publish(r.Summary())
+}
+
 // counts sums up the run's deliveries as the engine has them, with the
 // first failure's description.
 func (r *Run) counts() (Counts, string) {
@@ -324,9 +386,11 @@ func (r *Run) Play(ctx context.Context) Report {
 		r.mu.Lock()
 		r.report.StartedAt = time.Now().UTC()
 		r.mu.Unlock()
+		r.publish()
 		err := r.safePlay(ctx)
 		r.finish(ctx, err)
 		r.unsubscribe()
+		r.publish()
 		close(r.done)
 	})
 	<-r.done
@@ -575,8 +639,9 @@ func (r *Run) play(ctx context.Context) error {
 		}
 		gap += p.pre
 		r.src.Advance(gap)
+		at := r.src.Now()
 		r.wmu.Unlock()
-		if err := r.sleep(ctx, gap); err != nil {
+		if err := r.sleep(ctx, gap, st, at); err != nil {
 			return err
 		}
 		if st.Action != "" {
@@ -586,7 +651,7 @@ func (r *Run) play(ctx context.Context) error {
 			continue
 		}
 		r.wmu.Lock()
-		at := r.src.Now()
+		at = r.src.Now()
 		b, entity, err := r.buildStep(p, at)
 		r.wmu.Unlock()
 		if err != nil {
@@ -681,6 +746,7 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	}
 	r.mu.Unlock()
 	if !wait {
+		r.publish()
 		return nil
 	}
 	left, err := r.engine.Settle(ctx, unsettled)
@@ -690,6 +756,7 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	r.mu.Lock()
 	r.unsettled = left
 	r.mu.Unlock()
+	r.publish()
 	return nil
 }
 
@@ -707,12 +774,27 @@ func faultText(f scenarios.Fault) string {
 	return strings.Join(parts, ", ")
 }
 
-// sleep waits the real time a virtual gap takes at the run's time scale.
-func (r *Run) sleep(ctx context.Context, gap time.Duration) error {
+// sleep waits the real time a virtual gap takes at the run's time scale
+// before step st, due at virtual time at; the report says so meanwhile.
+func (r *Run) sleep(ctx context.Context, gap time.Duration, st *scenarios.Step, at time.Time) error {
 	if r.opts.TimeScale <= 0 || gap <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(time.Duration(float64(gap) * r.opts.TimeScale))
+	real := time.Duration(float64(gap) * r.opts.TimeScale)
+	r.mu.Lock()
+	w := &Waiting{At: at, Until: time.Now().Add(real).UTC()}
+	if st != nil {
+		w.Step, w.Pos = st.Label(), st.Pos
+	}
+	r.report.Waiting = w
+	r.mu.Unlock()
+	r.publish()
+	defer func() {
+		r.mu.Lock()
+		r.report.Waiting = nil
+		r.mu.Unlock()
+	}()
+	t := time.NewTimer(real)
 	defer t.Stop()
 	select {
 	case <-t.C:
