@@ -117,4 +117,3 @@ func (s *Server) writeEvent(buf *bytes.Buffer, event string, data any) {
 	buf.Write(b)
 	buf.WriteString("\n\n")
 }
-
