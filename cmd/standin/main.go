@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,12 @@ func main() {
 
 // run executes the CLI with args and returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdin, stdout, stderr)
+}
+
+// runContext is run with a context the commands that run until
+// interrupted also stop at.
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	started := false // set once arguments and flags were accepted
@@ -57,7 +64,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		started = true
 		return nil
 	}
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -106,6 +113,7 @@ STANDIN_SEED=7 (dashes become underscores: --time-scale is STANDIN_TIME_SCALE).`
 		newHealthCmd(),
 		newRunCmd(),
 		newScenariosCmd(),
+		newTailCmd(),
 	)
 	return root
 }
