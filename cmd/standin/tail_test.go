@@ -239,4 +239,3 @@ func TestTailReconnectsThenGivesUp(t *testing.T) {
 		}
 	}
 }
-
