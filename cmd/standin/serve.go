@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -21,7 +22,7 @@ import (
 
 func newServeCmd() *cobra.Command {
 	var (
-		addr, adminToken, logFormat string
+		addr, adminToken, logFormat, logLevel string
 		apiTokens                   = map[string]*string{}
 		selfCheck                   bool
 		bodyLimit                   int64
@@ -39,6 +40,10 @@ readable at GET /__admin/sink/<vendor>. Prometheus metrics are at /metrics.
 The emulated Cutover API (/cutover/core/runbooks/...) serves the runbooks of
 scenario runs, for integrations that call back.
 
+It logs every request and every delivery's outcome (run, vendor, event,
+target, status, attempts, latency) at info, and failed deliveries at warn
+with the reason; --log-level warn keeps the failures only.
+
 On SIGTERM or SIGINT it stops accepting requests, lets in-flight deliveries
 finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 		Example: `  standin serve --addr :8080
@@ -46,7 +51,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
   curl -s localhost:8080/__admin/deliveries`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := newLogger(cmd.ErrOrStderr(), logFormat)
+			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -103,13 +108,19 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 	f.IntVar(&workers, "workers", 16, "deliveries attempted at once")
 	f.IntVar(&retention, "retention", 10000, "deliveries kept in the log (the oldest final ones go first, counted)")
 	f.DurationVar(&shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight deliveries may take to finish on SIGTERM")
-	f.StringVar(&logFormat, "log-format", "auto", "request log format: text, json, or auto (text on a terminal, JSON otherwise)")
+	f.StringVar(&logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, JSON otherwise)")
+	f.StringVar(&logLevel, "log-level", "info", "least severe log records written: debug, info (every request and delivery), warn (failures) or error")
 	return cmd
 }
 
-// newLogger makes the server's slog logger: text on a terminal, JSON
-// otherwise, unless format says.
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+// newLogger makes the server's slog logger writing records at level and
+// above: text on a terminal, JSON otherwise, unless format says.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil || !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(level)) {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "auto":
 		format = "json"
@@ -121,9 +132,9 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-format %q: want text, json or auto", format)
 	}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	}
-	return slog.New(slog.NewJSONHandler(w, nil)), nil
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
 }
 
 func newHealthCmd() *cobra.Command {

@@ -69,8 +69,9 @@ type Config struct {
 	UserAgent string
 	// Observer receives metrics; nil for none.
 	Observer Observer
-	// Logger receives a Warn record per failed delivery and Info records
-	// counting retention evictions, at most one a second (default
+	// Logger receives each delivery's outcome, an Info record when
+	// delivered and a Warn record with the reason when failed, and Info
+	// records counting retention evictions, at most one a second (default
 	// slog.Default()).
 	Logger *slog.Logger
 }
@@ -698,7 +699,15 @@ func (e *Engine) finish(r *record, s Status, msg string, fx *effects) {
 	e.noteFinal(r, +1)
 	e.store.finalized(r)
 	e.release()
-	fx.finished = append(fx.finished, finishNote{r.d.Vendor, s, r.d.ID, r.d.URL, r.d.Event, msg, len(r.d.Attempts)})
+	note := finishNote{vendor: r.d.Vendor, status: s, id: r.d.ID, url: r.d.URL, event: r.d.Event, run: r.d.Run, err: msg, attempts: len(r.d.Attempts)}
+	if n := len(r.d.Attempts); n > 0 {
+		last := &r.d.Attempts[n-1]
+		note.latency = time.Duration(last.Duration)
+		if last.Response != nil {
+			note.response = last.Response.Status
+		}
+	}
+	fx.finished = append(fx.finished, note)
 	e.evict(fx)
 }
 
@@ -1142,8 +1151,37 @@ type finishNote struct {
 	status   Status
 	id, url  string
 	event    string
+	run      string
 	err      string
 	attempts int
+	latency  time.Duration // of the last attempt
+	response int           // the last attempt's HTTP status, 0 for none
+}
+
+// log writes the delivery's outcome: Info when delivered, Warn with the
+// reason when failed.
+func (f *finishNote) log(l *slog.Logger) {
+	level, msg := slog.LevelInfo, "delivered"
+	if f.status == Failed {
+		level, msg = slog.LevelWarn, "delivery failed"
+	}
+	if !l.Enabled(context.Background(), level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs, slog.String("delivery", f.id))
+	if f.run != "" {
+		attrs = append(attrs, slog.String("run", f.run))
+	}
+	attrs = append(attrs, slog.String("vendor", f.vendor), slog.String("event", f.event), slog.String("target", f.url),
+		slog.String("status", string(f.status)), slog.Int("attempts", f.attempts), slog.String("latency", f.latency.Round(time.Microsecond).String()))
+	if f.response != 0 {
+		attrs = append(attrs, slog.Int("response", f.response))
+	}
+	if f.status == Failed {
+		attrs = append(attrs, slog.String("error", f.err))
+	}
+	l.LogAttrs(context.Background(), level, msg, attrs...)
 }
 
 func (e *Engine) apply(fx *effects) {
@@ -1156,10 +1194,7 @@ func (e *Engine) apply(fx *effects) {
 		if e.obs != nil {
 			e.obs.Finished(f.vendor, f.status)
 		}
-		if f.status == Failed {
-			e.log.Warn("delivery failed", "delivery", f.id, "url", f.url, "error", f.err,
-				"vendor", f.vendor, "event", f.event, "attempts", f.attempts)
-		}
+		f.log(e.log)
 	}
 	if fx.evicted > 0 {
 		e.log.Info("deliveries evicted by retention", "evicted", fx.evicted, "dropped", fx.dropped, "retention", e.retention)
