@@ -23,12 +23,12 @@ import (
 func newServeCmd() *cobra.Command {
 	var (
 		addr, adminToken, logFormat, logLevel string
-		apiTokens                   = map[string]*string{}
-		selfCheck                   bool
-		bodyLimit                   int64
-		seed                        uint64
-		workers, retention          int
-		shutdownTimeout             time.Duration
+		apiTokens                             = map[string]*string{}
+		selfCheck                             bool
+		bodyLimit                             int64
+		seed                                  uint64
+		workers, retention                    int
+		shutdownTimeout                       time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr :8080]",
