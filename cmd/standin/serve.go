@@ -22,14 +22,15 @@ import (
 
 func newServeCmd() *cobra.Command {
 	var (
-		addr, adminToken, logFormat, logLevel string
-		apiTokens                             = map[string]*string{}
-		selfCheck                             bool
-		bodyLimit                             int64
-		seed                                  uint64
-		workers, retention                    int
-		shutdownTimeout                       time.Duration
+		addr, adminToken, logFormat string
+		apiTokens                   = map[string]*string{}
+		selfCheck                   bool
+		bodyLimit                   int64
+		seed                        uint64
+		workers, retention          int
+		shutdownTimeout             time.Duration
 	)
+	var logLevel string
 	cmd := &cobra.Command{
 		Use:   "serve [--addr :8080]",
 		Short: "Run the server: admin API, delivery engine, embedded sink, metrics",
