@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/server"
 )
 
@@ -35,6 +36,14 @@ type stream struct {
 // header pairs, and fails unless it answers 200 with the SSE headers.
 func openStream(t *testing.T, base, query string, header ...string) *stream {
 	t.Helper()
+	s := openPaused(t, base, query, header...)
+	s.read()
+	return s
+}
+
+// openPaused opens the stream but reads nothing until read is called.
+func openPaused(t *testing.T, base, query string, header ...string) *stream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, "GET", base+"/__admin/stream"+query, nil)
 	if err != nil {
@@ -52,6 +61,12 @@ func openStream(t *testing.T, base, query string, header ...string) *stream {
 	}
 	s := &stream{resp: resp, events: make(chan sse, 10000), cancel: cancel}
 	t.Cleanup(s.close)
+	return s
+}
+
+// read starts reading the stream's events.
+func (s *stream) read() {
+	resp := s.resp
 	go func() {
 		defer close(s.events)
 		sc := bufio.NewScanner(resp.Body)
@@ -80,7 +95,6 @@ func openStream(t *testing.T, base, query string, header ...string) *stream {
 			}
 		}
 	}()
-	return s
 }
 
 func (s *stream) close() { s.cancel(); s.resp.Body.Close() }
@@ -290,22 +304,34 @@ func TestStreamHeartbeatAuthAndDisconnect(t *testing.T) {
 }
 
 func TestStreamCountsWhatASlowReaderLost(t *testing.T) {
-	_, base := start(t, server.Config{StreamBuffer: 1, StreamHeartbeat: 5 * time.Millisecond})
-	const subs = 3
+	srv, base := start(t, server.Config{StreamBuffer: 1, StreamHeartbeat: 5 * time.Millisecond})
+	// Every attempt event carries the receiver's 64 KiB answer: a reader
+	// that reads nothing fills the connection's buffers after some
+	// megabytes, and the stream's buffer of one overflows.
+	big := strings.Repeat("x", 64<<10)
+	const subs, emits = 3, 100
 	for range subs {
-		_, url := newReceiver(t)
-		if code := call(t, "POST", base+"/__admin/subscriptions", fmt.Sprintf(`{"vendor":"cutover","url":%q}`, url), nil); code != 201 {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(big)) }))
+		t.Cleanup(ts.Close)
+		if code := call(t, "POST", base+"/__admin/subscriptions", fmt.Sprintf(`{"vendor":"cutover","url":%q}`, ts.URL), nil); code != 201 {
 			t.Fatalf("subscribe: %d", code)
 		}
 	}
-	st := openStream(t, base, "")
-	// One emit makes its three deliveries at once: a buffer of one keeps
-	// one of them.
-	call(t, "POST", base+"/__admin/events/cutover/task.created", "", nil)
+	st := openPaused(t, base, "")
+	for range emits {
+		call(t, "POST", base+"/__admin/events/cutover/task.created", "", nil)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := srv.Engine().Wait(ctx, delivery.Filter{}, subs*emits); err != nil {
+		t.Fatal(err)
+	}
+	st.read()
 	// Every delivery makes 3 events (created, attempt, delivered); each
 	// one arrives or is counted lost.
+	const total = 3 * subs * emits
 	seen, lost, drops := 0, 0, 0
-	for seen+lost < 3*subs {
+	for seen+lost < total {
 		ev := st.next(t)
 		if ev.Event != "dropped" {
 			seen++
@@ -318,8 +344,8 @@ func TestStreamCountsWhatASlowReaderLost(t *testing.T) {
 		lost += d.Dropped
 		drops++
 	}
-	if seen+lost != 3*subs || drops == 0 {
-		t.Fatalf("seen %d, lost %d in %d drop events; want %d in all, some lost", seen, lost, drops, 3*subs)
+	if seen+lost != total || drops == 0 {
+		t.Fatalf("seen %d, lost %d in %d drop events; want %d in all, some lost", seen, lost, drops, total)
 	}
 }
 
