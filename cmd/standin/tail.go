@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -37,7 +38,8 @@ func newTailCmd() *cobra.Command {
 delivery attempt: time, vendor, event, target, status, attempt number and
 latency (coloured on a terminal), or with --json the attempt as one JSON
 object per line. The filters are those of GET /__admin/deliveries; --status
-keeps the attempts of deliveries that end with that status.
+keeps the attempts after which the delivery had that status (retrying,
+delivered or failed), printed once the server reports it.
 
 When the stream breaks, tail reconnects for up to --retry-for. It exits 0
 on SIGINT or SIGTERM, 1 when the server cannot be reached, 2 when the server
@@ -58,7 +60,7 @@ refuses the request (a bad filter, a missing --admin-token).`,
 	f.StringVar(&o.run, "run", "", "only the attempts of this run")
 	f.StringVar(&o.vendor, "vendor", "", "only this vendor's attempts")
 	f.StringVar(&o.event, "event", "", "only this event's attempts (the vendor's name or the slug)")
-	f.StringVar(&o.status, "status", "", "only the deliveries with this status: pending, retrying, delivered or failed")
+	f.StringVar(&o.status, "status", "", "only the attempts that left their delivery retrying, delivered or failed")
 	f.StringVar(&o.subscription, "subscription", "", "only this subscription's attempts")
 	f.BoolVar(&o.asJSON, "json", false, "print each attempt as one JSON object per line")
 	f.DurationVar(&o.retryFor, "retry-for", 30*time.Second, "how long to try to reconnect when the stream breaks (0: exit at once)")
@@ -82,7 +84,12 @@ var errStreamEnded = errors.New("the stream ended")
 func tail(ctx context.Context, out, errOut io.Writer, o tailOptions) error {
 	base := strings.TrimSuffix(o.url, "/")
 	q := url.Values{}
-	for k, v := range map[string]string{"run": o.run, "vendor": o.vendor, "event": o.event, "status": o.status, "subscription": o.subscription} {
+	if o.status != "" && !slices.Contains(attemptStatuses, o.status) {
+		return usageErr(fmt.Errorf("--status %q: want one of %s (an attempt leaves its delivery in one of them)", o.status, strings.Join(attemptStatuses, ", ")))
+	}
+	// The stream's status filter applies to delivery events only; tail
+	// pairs each attempt with the status that follows it instead.
+	for k, v := range map[string]string{"run": o.run, "vendor": o.vendor, "event": o.event, "subscription": o.subscription} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -91,7 +98,7 @@ func tail(ctx context.Context, out, errOut io.Writer, o tailOptions) error {
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	p := &attemptPrinter{out: out, color: !o.asJSON && colorful(out), asJSON: o.asJSON}
+	p := &attemptPrinter{out: out, color: !o.asJSON && colorful(out), asJSON: o.asJSON, status: o.status, held: map[string][]string{}}
 	connected := false
 	var lostAt time.Time
 	wait := 200 * time.Millisecond
@@ -172,7 +179,11 @@ func follow(ctx context.Context, u, token string, p *attemptPrinter, errOut io.W
 		case line == "":
 			switch event {
 			case "attempt":
-				if err := p.print(data); err != nil {
+				if err := p.attempt(data); err != nil {
+					return err
+				}
+			case "delivery":
+				if err := p.delivery(data); err != nil {
 					return err
 				}
 			case "dropped":
@@ -193,11 +204,63 @@ func follow(ctx context.Context, u, token string, p *attemptPrinter, errOut io.W
 	return errStreamEnded
 }
 
-// attemptPrinter writes attempts as lines.
+// attemptStatuses are the statuses an attempt leaves a delivery in.
+var attemptStatuses = []string{string(delivery.Retrying), string(delivery.Delivered), string(delivery.Failed)}
+
+// maxHeld bounds the attempts a --status filter holds back for the status
+// that follows them (which a stream that dropped events may never send).
+const maxHeld = 10000
+
+// attemptPrinter writes attempts as lines; with status set, it holds each
+// attempt until its delivery's next status says whether to print it.
 type attemptPrinter struct {
 	out    io.Writer
 	color  bool
 	asJSON bool
+	status string
+	held   map[string][]string // attempt data by delivery id
+}
+
+// attempt takes one attempt event's data.
+func (p *attemptPrinter) attempt(data string) error {
+	if p.status == "" {
+		return p.print(data)
+	}
+	var ev struct{ Delivery string }
+	if err := json.Unmarshal([]byte(data), &ev); err != nil {
+		return fmt.Errorf("the server sent an attempt that is not JSON: %w", err)
+	}
+	if _, ok := p.held[ev.Delivery]; !ok && len(p.held) >= maxHeld {
+		for id := range p.held { // forget one; its status never came
+			delete(p.held, id)
+			break
+		}
+	}
+	p.held[ev.Delivery] = append(p.held[ev.Delivery], data)
+	return nil
+}
+
+// delivery takes one delivery event's data: the status that follows the
+// attempts held for it.
+func (p *attemptPrinter) delivery(data string) error {
+	if p.status == "" {
+		return nil
+	}
+	var d struct{ ID, Status string }
+	if err := json.Unmarshal([]byte(data), &d); err != nil {
+		return fmt.Errorf("the server sent a delivery that is not JSON: %w", err)
+	}
+	held := p.held[d.ID]
+	delete(p.held, d.ID)
+	if d.Status != p.status {
+		return nil
+	}
+	for _, a := range held {
+		if err := p.print(a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ANSI colours of tail's lines.

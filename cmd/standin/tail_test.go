@@ -140,21 +140,25 @@ func TestTailPrintsAttemptsAsTheyHappen(t *testing.T) {
 		t.Fatalf("subscribe: %v %v", err, resp)
 	}
 	for _, tc := range []struct {
-		name  string
-		args  []string
-		emits []string
-		want  []*regexp.Regexp
+		name        string
+		args        []string
+		emits       []string
+		want        []*regexp.Regexp
+		skipCutover bool // the cutover attempt is filtered out
 	}{
 		{"text", nil, []string{"/__admin/events/cutover/task.created", "/__admin/events/rocketlane/TASK_CREATED"}, []*regexp.Regexp{
 			regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3}  cutover     task\.created\s+` + regexp.QuoteMeta(ts.URL) + `/__sink/cutover  200 ok  #1  [0-9.]+[mµ]?s$`),
 			regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3}  rocketlane  TASK_CREATED\s+` + regexp.QuoteMeta(fail.URL) + `  503    #1  [0-9.]+[mµ]?s  status 503: Rocketlane counts only 200 and 204 as delivered$`),
-		}},
+		}, false},
 		{"filtered by vendor", []string{"--vendor", "rocketlane"}, []string{"/__admin/events/cutover/task.created", "/__admin/events/rocketlane/TASK_CREATED"}, []*regexp.Regexp{
 			regexp.MustCompile(`^\S+  rocketlane  TASK_CREATED `),
-		}},
+		}, true},
+		{"filtered by the status an attempt leaves", []string{"--status", "failed"}, []string{"/__admin/events/cutover/task.created", "/__admin/events/rocketlane/TASK_CREATED"}, []*regexp.Regexp{
+			regexp.MustCompile(`^\S+  rocketlane  TASK_CREATED .* 503 `),
+		}, true},
 		{"json", []string{"--json"}, []string{"/__admin/events/cutover/task.created"}, []*regexp.Regexp{
 			regexp.MustCompile(`^\{"delivery":"dlv_[0-9a-f]{12}","vendor":"cutover","event":"task.created",.*"attempt":\{"n":1,.*"response":\{"status":200,`),
-		}},
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bg := startCLI(t, append([]string{"tail", "--url", ts.URL, "--admin-token", "tok"}, tc.args...)...)
@@ -162,7 +166,7 @@ func TestTailPrintsAttemptsAsTheyHappen(t *testing.T) {
 			for _, p := range tc.emits {
 				emit(t, ts.URL, p)
 				// Each line comes as its attempt ends, before the next emit.
-				if !strings.Contains(p, "cutover") || tc.name != "filtered by vendor" {
+				if !strings.Contains(p, "cutover") || !tc.skipCutover {
 					l := bg.line(t)
 					if want := tc.want[0]; !want.MatchString(l) {
 						t.Fatalf("line\n %q\ndoes not match\n %s", l, want)
@@ -209,7 +213,8 @@ func TestTailErrors(t *testing.T) {
 	}{
 		{"no server", []string{"--url", gone}, 1, "cannot reach standin at " + gone},
 		{"no token", []string{"--url", ts.URL}, 2, "401 Unauthorized: the admin API needs Authorization: Bearer <admin token> (give --admin-token or STANDIN_ADMIN_TOKEN)"},
-		{"bad filter", []string{"--url", ts.URL, "--admin-token", "tok", "--status", "done"}, 2, `status="done": want one of`},
+		{"bad filter", []string{"--url", ts.URL, "--admin-token", "tok", "--vendor", "stripe"}, 2, `400 Bad Request: unknown vendor "stripe"`},
+		{"bad status", []string{"--url", ts.URL, "--status", "pending"}, 2, `--status "pending": want one of retrying, delivered, failed`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := cli(t, "", append([]string{"tail"}, tc.args...)...)
