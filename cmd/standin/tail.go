@@ -135,9 +135,24 @@ func tail(ctx context.Context, out, errOut io.Writer, o tailOptions) error {
 	}
 }
 
+// idleTimeout is how long a stream may stay silent (the server sends a
+// heartbeat every 15 s) before tail takes it for broken; a variable for
+// the tests.
+var idleTimeout = 45 * time.Second
+
 // follow reads one connection to the stream at u, calling opened once it
 // answers 200, and prints its attempts until it ends.
-func follow(ctx context.Context, u, token string, p *attemptPrinter, errOut io.Writer, opened func()) error {
+func follow(ctx context.Context, u, token string, p *attemptPrinter, errOut io.Writer, opened func()) (err error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	errSilent := fmt.Errorf("nothing received for %s, not even a heartbeat", idleTimeout)
+	idle := time.AfterFunc(idleTimeout, func() { cancel(errSilent) })
+	defer idle.Stop()
+	defer func() {
+		if context.Cause(ctx) == errSilent {
+			err = errSilent
+		}
+	}()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return usageErr(fmt.Errorf("--url: %w", err))
@@ -174,6 +189,7 @@ func follow(ctx context.Context, u, token string, p *attemptPrinter, errOut io.W
 	sc.Buffer(nil, 16<<20)
 	var event, data string
 	for sc.Scan() {
+		idle.Reset(idleTimeout)
 		line := sc.Text()
 		switch {
 		case line == "":

@@ -244,3 +244,20 @@ func TestTailReconnectsThenGivesUp(t *testing.T) {
 		}
 	}
 }
+
+func TestTailTakesASilentStreamForBroken(t *testing.T) {
+	old := idleTimeout
+	idleTimeout = 50 * time.Millisecond
+	defer func() { idleTimeout = old }()
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // never a heartbeat
+	}))
+	defer silent.Close()
+	code, _, errOut := cli(t, "", "tail", "--url", silent.URL, "--retry-for", "0")
+	if code != 1 || !strings.Contains(errOut, "lost the stream from "+silent.URL+" (nothing received for 50ms, not even a heartbeat)") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
