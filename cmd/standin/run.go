@@ -132,8 +132,14 @@ func playScenario(ctx context.Context, out, errOut io.Writer, sc *scenarios.Scen
 	// run's id is known once it has started.
 	changes := srv.Engine().Listen(delivery.Filter{}, 1<<14)
 	defer changes.Close()
-	summaries := srv.Runs().Listen("", 256)
-	defer summaries.Close()
+	// The run's summaries say what it waits for, for the status line.
+	status := !asJSON && opts.TimeScale > 0 && isTerminal(out)
+	var summaries <-chan runs.Summary
+	if status {
+		l := srv.Runs().Listen("", 256)
+		defer l.Close()
+		summaries = l.C()
+	}
 	r, err := srv.Runs().Start(sc, opts)
 	if err != nil {
 		return usageErr(err)
@@ -141,7 +147,7 @@ func playScenario(ctx context.Context, out, errOut io.Writer, sc *scenarios.Scen
 	if _, ok := sc.Def.(catalog.API); ok && !asJSON {
 		fmt.Fprintf(out, "%s API for this run: %s/%s/\n\n", sc.Def.Name(), base, sc.Vendor)
 	}
-	p := newRowPrinter(out, sc, opts.Targets, asJSON, !asJSON && opts.TimeScale > 0 && isTerminal(out))
+	p := newRowPrinter(out, sc, opts.Targets, asJSON, status)
 	p.header()
 	follow := newRowFollower(r, srv.Engine())
 	var tick <-chan time.Time
@@ -160,7 +166,7 @@ play:
 					return err
 				}
 			}
-		case sum := <-summaries.C():
+		case sum := <-summaries:
 			if sum.ID == r.ID() {
 				p.wait(sum.Waiting)
 			}

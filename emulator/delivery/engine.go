@@ -696,7 +696,7 @@ func (e *Engine) finish(r *record, s Status, msg string, fx *effects) {
 		r.then = nil
 		e.dispatch(next)
 	}
-	e.noteFinal(r, +1)
+	e.noteFinal(r, +1, fx)
 	e.store.finalized(r)
 	e.release()
 	note := finishNote{vendor: r.d.Vendor, status: s, id: r.d.ID, url: r.d.URL, event: r.d.Event, run: r.d.Run, err: msg, attempts: len(r.d.Attempts)}
@@ -730,14 +730,26 @@ func (e *Engine) release() {
 }
 
 // noteFinal tells the waiters that r became final (delta 1) or stopped
-// being a stored final delivery (-1). Call with e.mu held.
-func (e *Engine) noteFinal(r *record, delta int) {
-	e.broadcast()
+// being a stored final delivery (-1). With fx, they wake in apply, once
+// the change feed has the change (so a run that waited for its deliveries
+// is reported ended after them); without, at once. Call with e.mu held.
+func (e *Engine) noteFinal(r *record, delta int, fx *effects) {
+	wake := func(ch chan struct{}) {
+		if fx != nil {
+			fx.wake = append(fx.wake, ch)
+		} else {
+			close(ch)
+		}
+	}
+	if e.changed != nil {
+		wake(e.changed)
+		e.changed = nil
+	}
 	for w := range e.watchers {
 		if w.f.match(r) {
 			w.count += delta
 			if w.count >= w.n {
-				close(w.done)
+				wake(w.done)
 				delete(e.watchers, w)
 			}
 		}
@@ -888,7 +900,7 @@ func (e *Engine) evict(fx *effects) {
 		if r == nil {
 			break
 		}
-		e.noteFinal(r, -1)
+		e.noteFinal(r, -1, fx)
 		e.store.remove(r)
 		removed++
 	}
@@ -1001,7 +1013,7 @@ func (e *Engine) Redeliver(ctx context.Context, id string) (Delivery, error) {
 		e.mu.Unlock()
 		return Delivery{}, fmt.Errorf("redeliver %s: %w (it is %s)", id, ErrNotFinal, s)
 	}
-	e.noteFinal(r, -1)
+	e.noteFinal(r, -1, nil)
 	e.store.unfinalized(r)
 	r.d.Status, r.d.Error, r.round = Pending, "", 0
 	r.d.UpdatedAt = time.Now().UTC()
@@ -1138,6 +1150,7 @@ type effects struct {
 	finished  []finishNote
 	evicted   int
 	dropped   int
+	wake      []chan struct{} // waiters to wake once the changes are out
 }
 
 type attemptNote struct {
@@ -1200,4 +1213,7 @@ func (e *Engine) apply(fx *effects) {
 		e.log.Info("deliveries evicted by retention", "evicted", fx.evicted, "dropped", fx.dropped, "retention", e.retention)
 	}
 	e.publish()
+	for _, ch := range fx.wake {
+		close(ch)
+	}
 }

@@ -217,10 +217,18 @@ type Run struct {
 	once       sync.Once
 
 	// feed, when set (by a Manager), receives the run's summary when it
-	// starts, after each event and when it ends; pmu keeps them in order.
-	feed *feed.Feed[Summary]
-	pmu  sync.Mutex
+	// starts, waits and ends, and as events are emitted at most every
+	// progressEvery; pmu keeps them in order and guards the fields below.
+	feed     *feed.Feed[Summary]
+	pmu      sync.Mutex
+	lastPub  time.Time
+	pubTimer *time.Timer // a progress summary due
+	ended    bool        // the last summary is out
 }
+
+// progressEvery is how often a run's summary goes out at most as its
+// events are emitted: each one counts the run's deliveries.
+const progressEvery = 100 * time.Millisecond
 
 // New prepares a run of sc through engine: resolves its vars, subscribes
 // its targets and declares its entities. Errors here are the input's: an
@@ -343,14 +351,65 @@ func (r *Run) EventsFrom(i int) []Emitted {
 	return append([]Emitted(nil), r.report.Events[i:]...)
 }
 
-// publish reports the run's summary to its feed's listeners.
+// publish reports the run's summary to its feed's listeners now.
 func (r *Run) publish() {
 	if r.feed == nil || r.feed.Listening() == 0 {
 		return
 	}
 	r.pmu.Lock()
 	defer r.pmu.Unlock()
+	r.publishLocked()
+}
+
+// publishLocked publishes the summary unless the last one is out. Call
+// with r.pmu held.
+func (r *Run) publishLocked() {
+	if r.ended {
+		return
+	}
+	r.lastPub = time.Now()
 	r.feed.Publish(r.Summary())
+}
+
+// progress reports the run's summary after an event: now, or once
+// progressEvery has passed since the last one.
+func (r *Run) progress() {
+	if r.feed == nil || r.feed.Listening() == 0 {
+		return
+	}
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if r.pubTimer != nil || r.ended {
+		return // one is due
+	}
+	wait := progressEvery - time.Since(r.lastPub)
+	if wait <= 0 {
+		r.publishLocked()
+		return
+	}
+	r.pubTimer = time.AfterFunc(wait, func() {
+		r.pmu.Lock()
+		defer r.pmu.Unlock()
+		r.pubTimer = nil
+		r.publishLocked()
+	})
+}
+
+// publishEnd reports the run's final summary, its last.
+func (r *Run) publishEnd() {
+	if r.feed == nil {
+		return
+	}
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if r.pubTimer != nil {
+		r.pubTimer.Stop()
+		r.pubTimer = nil
+	}
+	if r.feed.Listening() > 0 {
+		r.publishLocked()
+	}
+	r.ended = true
 }
 
 // counts sums up the run's deliveries as the engine has them, with the
@@ -390,7 +449,7 @@ func (r *Run) Play(ctx context.Context) Report {
 		err := r.safePlay(ctx)
 		r.finish(ctx, err)
 		r.unsubscribe()
-		r.publish()
+		r.publishEnd()
 		close(r.done)
 	})
 	<-r.done
@@ -746,7 +805,7 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	}
 	r.mu.Unlock()
 	if !wait {
-		r.publish()
+		r.progress()
 		return nil
 	}
 	left, err := r.engine.Settle(ctx, unsettled)
@@ -756,7 +815,7 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	r.mu.Lock()
 	r.unsettled = left
 	r.mu.Unlock()
-	r.publish()
+	r.progress()
 	return nil
 }
 

@@ -70,6 +70,12 @@ func (s *Server) stream(c *gin.Context) {
 		case ch := <-changes.C():
 			s.writeChange(&buf, ch)
 		case sum := <-runs.C():
+			// The delivery changes published before this summary are
+			// buffered by now: they go first (a run ends after its
+			// deliveries).
+			for pending := len(changes.C()); pending > 0; pending-- {
+				s.writeChange(&buf, <-changes.C())
+			}
 			s.writeEvent(&buf, "run", sum)
 		case <-beat.C:
 			buf.WriteString(": ping\n\n")
