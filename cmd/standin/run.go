@@ -290,6 +290,7 @@ func (f *rowFollower) change(ch delivery.Change) []deliveryRow {
 	for len(f.queue) > 0 && f.final[f.queue[0]] {
 		id := f.queue[0]
 		f.queue = f.queue[1:]
+		delete(f.final, id)
 		d, ok := f.engine.Delivery(id)
 		if !ok {
 			continue
