@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,12 @@ func main() {
 
 // run executes the CLI with args and returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdin, stdout, stderr)
+}
+
+// runContext is run with a context the commands that run until
+// interrupted also stop at.
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	started := false // set once arguments and flags were accepted
@@ -57,7 +64,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		started = true
 		return nil
 	}
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -111,6 +118,7 @@ A flag on the command line wins over the environment.`,
 		newScenariosCmd(),
 		newTriggerCmd(),
 		newConfigCmd(),
+		newTailCmd(),
 	)
 	return root
 }

@@ -42,6 +42,10 @@ its schema and delivered to each --target with the vendor's delivery rules,
 one after another, in order. Without --target the events go to an embedded
 sink, so you can see what would be sent.
 
+Each delivery is printed once it is final, in story order, also when the
+output is a pipe or a file; on a terminal at a --time-scale above 0, a
+status line says which step the run waits for and how long.
+
 --time-scale 0 (the default) plays the waits between steps at once while the
 payload timestamps still follow the scenario's clock; 1 plays them in real
 time, 0.1 ten times faster. The same scenario, seed and vars always give the
@@ -70,7 +74,7 @@ or a step the script gets wrong.`,
 			if cmd.Flags().Changed("seed") || os.Getenv(envPrefix+"SEED") != "" {
 				opts.Seed = &seed
 			}
-			return playScenario(cmd.Context(), cmd.OutOrStdout(), sc, opts, asJSON, listen)
+			return playScenario(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), sc, opts, asJSON, listen, cmd.Flags().Changed("listen"))
 		},
 	}
 	f := cmd.Flags()
@@ -79,16 +83,18 @@ or a step the script gets wrong.`,
 	f.Uint64Var(&seed, "seed", 0, "seed of every generated value; without it, the scenario's seed:, else 1")
 	f.Float64Var(&timeScale, "time-scale", 0, "real seconds per virtual second: 0 plays at once, 1 in real time")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per delivery, with the payload")
-	f.StringVar(&listen, "listen", "127.0.0.1:0", "address of the run's embedded server (the sink, and a vendor's API an integration calls back)")
+	f.StringVar(&listen, "listen", "127.0.0.1:0", "address of the run's embedded server (the sink, a vendor's API an integration calls back); when given, it also serves the admin API, the live stream and the inspector, and goes on after the run until interrupted")
 	selfCheckFlag(cmd, &selfCheck)
 	return cmd
 }
 
-// playScenario runs sc in-process and reports every delivery. The run
-// lives in an embedded server on listen: its sink takes the events when
-// no target is given, and it serves the emulated Cutover API, so an
-// integration service can call back.
-func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, opts runs.Options, asJSON bool, listen string) error {
+// playScenario runs sc in-process and prints every delivery as it
+// becomes final, in story order. The run lives in an embedded server on
+// listen: its sink takes the events when no target is given, and it serves
+// the emulated Cutover API, so an integration service can call back. With
+// keepServing, that server (admin API, stream, inspector) goes on after the
+// run until interrupted.
+func playScenario(ctx context.Context, out, errOut io.Writer, sc *scenarios.Scenario, opts runs.Options, asJSON bool, listen string, keepServing bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -102,7 +108,7 @@ func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, op
 	}
 	srv := server.New(server.Config{Logger: quiet, Version: buildVersion(), SelfCheck: opts.SelfCheck})
 	go func() { _ = srv.Serve(l) }()
-	base := "http://" + l.Addr().String()
+	base := "http://" + dialable(l.Addr())
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -111,6 +117,18 @@ func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, op
 	if len(opts.Targets) == 0 {
 		opts.Targets = []string{base + "/__sink/" + sc.Vendor}
 	}
+	// Listening before the run starts, so that no change is missed; the
+	// run's id is known once it has started.
+	changes := srv.Engine().Listen(delivery.Filter{}, 1<<14)
+	defer changes.Close()
+	// The run's summaries say what it waits for, for the status line.
+	status := !asJSON && opts.TimeScale > 0 && isTerminal(out)
+	var summaries <-chan runs.Summary
+	if status {
+		l := srv.Runs().Listen("", 256)
+		defer l.Close()
+		summaries = l.C()
+	}
 	r, err := srv.Runs().Start(sc, opts)
 	if err != nil {
 		return usageErr(err)
@@ -118,28 +136,54 @@ func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, op
 	if _, ok := sc.Def.(catalog.API); ok && !asJSON {
 		fmt.Fprintf(out, "%s API for this run: %s/%s/\n\n", sc.Def.Name(), base, sc.Vendor)
 	}
-	select {
-	case <-r.Done():
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = srv.Shutdown(sctx) // cancels the run, which records how far it got
-		cancel()
-		<-r.Done()
+	p := newRowPrinter(out, sc, opts.Targets, asJSON, status)
+	p.header()
+	follow := newRowFollower(r, srv.Engine())
+	var tick <-chan time.Time
+	if p.status {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		tick = t.C
 	}
-	rep := r.Report()
-	rows := deliveryRows(srv.Engine(), rep)
-	if asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetEscapeHTML(false)
-		for _, row := range rows {
-			if err := enc.Encode(row); err != nil {
-				return err
+	interrupted := false
+play:
+	for {
+		select {
+		case ch := <-changes.C():
+			if ch.Delivery.Run == r.ID() {
+				if err := p.rows(follow.change(ch)); err != nil {
+					return err
+				}
 			}
+		case sum := <-summaries:
+			if sum.ID == r.ID() {
+				p.wait(sum.Waiting)
+			}
+		case <-tick:
+			p.drawStatus()
+		case <-r.Done():
+			break play
+		case <-ctx.Done():
+			interrupted = true
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = srv.Shutdown(sctx) // cancels the run, which records how far it got
+			cancel()
+			<-r.Done()
+			break play
 		}
-	} else {
-		printTable(out, rows)
-		fmt.Fprintf(out, "\n%s: %d events, %d deliveries: %d delivered, %d failed (seed %d)\n",
-			rep.Scenario, len(rep.Events), rep.Deliveries.Total, rep.Deliveries.Delivered, rep.Deliveries.Failed, rep.Seed)
+	}
+	p.wait(nil)
+	rep := r.Report()
+	// The rest, from the final report: rows the feed has not shown yet.
+	if err := p.rows(follow.rest(rep)); err != nil {
+		return err
+	}
+	if !asJSON {
+		p.footer(rep)
+	}
+	if keepServing && !interrupted {
+		fmt.Fprintf(errOut, "%s: the run has ended; serving it at %s (admin API, live stream, inspector) until interrupted\n", programName, base)
+		<-ctx.Done()
 	}
 	var serr *runs.StepError
 	switch {
@@ -151,6 +195,19 @@ func playScenario(ctx context.Context, out io.Writer, sc *scenarios.Scenario, op
 		return failedErr(errors.New(rep.Error))
 	}
 	return nil
+}
+
+// dialable turns a listen address such as [::]:8080 into one a client on
+// this machine can dial.
+func dialable(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // deliveryRow is one delivery as run prints it.
@@ -172,27 +229,98 @@ type deliveryRow struct {
 	Payload   json.RawMessage `json:"payload"`
 }
 
-func deliveryRows(engine *delivery.Engine, rep runs.Report) []deliveryRow {
+// rowOf is delivery d of event ev as a row.
+func rowOf(ev runs.Emitted, d delivery.Delivery) deliveryRow {
+	row := deliveryRow{
+		Step: ev.Step, At: ev.At, Event: ev.Event, Entity: ev.Entity, EventID: ev.EventID,
+		Delivery: d.ID, Target: d.URL, Status: string(d.Status), Attempts: len(d.Attempts),
+		Error: d.Error, Fault: ev.Fault, Note: ev.Note, Payload: ev.Payload,
+	}
+	if n := len(d.Attempts); n > 0 {
+		last := d.Attempts[n-1]
+		row.LatencyMS = float64(time.Duration(last.Duration).Microseconds()) / 1000
+		if last.Response != nil {
+			row.Response = last.Response.Status
+		}
+	}
+	return row
+}
+
+// rowFollower turns a run's delivery changes into rows, in story order:
+// a delivery's row is ready once it is final and every delivery made
+// before it has had its row.
+type rowFollower struct {
+	run    *runs.Run
+	engine *delivery.Engine
+	events map[string]runs.Emitted // by event id
+	seen   int                     // events read from the run
+	queue  []string                // deliveries made and not printed, oldest first
+	final  map[string]bool
+	done   map[string]bool // printed
+}
+
+func newRowFollower(r *runs.Run, e *delivery.Engine) *rowFollower {
+	return &rowFollower{run: r, engine: e, events: map[string]runs.Emitted{}, final: map[string]bool{}, done: map[string]bool{}}
+}
+
+// change takes one change of the run's deliveries and returns the rows it
+// made ready.
+func (f *rowFollower) change(ch delivery.Change) []deliveryRow {
+	id := ch.Delivery.ID
+	switch {
+	case ch.Kind == delivery.Created:
+		f.queue = append(f.queue, id)
+	case ch.Kind == delivery.StatusChanged && ch.Delivery.Status.Final():
+		f.final[id] = true
+	default:
+		return nil
+	}
+	var rows []deliveryRow
+	for len(f.queue) > 0 && f.final[f.queue[0]] {
+		id := f.queue[0]
+		f.queue = f.queue[1:]
+		delete(f.final, id)
+		d, ok := f.engine.Delivery(id)
+		if !ok {
+			continue
+		}
+		ev, ok := f.event(d.EventID)
+		if !ok {
+			continue // left to rest
+		}
+		f.done[id] = true
+		rows = append(rows, rowOf(ev, d))
+	}
+	return rows
+}
+
+// event returns the run's event with id, reading the run's new events.
+func (f *rowFollower) event(id string) (runs.Emitted, bool) {
+	if ev, ok := f.events[id]; ok {
+		return ev, true
+	}
+	for _, ev := range f.run.EventsFrom(f.seen) {
+		f.events[ev.EventID] = ev
+		f.seen++
+	}
+	ev, ok := f.events[id]
+	return ev, ok
+}
+
+// rest returns, from the run's final report, the rows not returned yet.
+func (f *rowFollower) rest(rep runs.Report) []deliveryRow {
 	var rows []deliveryRow
 	for _, ev := range rep.Events {
 		for _, id := range ev.Deliveries {
-			d, ok := engine.Delivery(id)
+			if f.done[id] {
+				continue
+			}
+			d, ok := f.engine.Delivery(id)
 			if !ok {
 				continue
 			}
-			row := deliveryRow{
-				Step: ev.Step, At: ev.At, Event: ev.Event, Entity: ev.Entity, EventID: ev.EventID,
-				Delivery: d.ID, Target: d.URL, Status: string(d.Status), Attempts: len(d.Attempts),
-				Error: d.Error, Fault: ev.Fault, Note: ev.Note, Payload: ev.Payload,
-			}
-			if n := len(d.Attempts); n > 0 {
-				last := d.Attempts[n-1]
-				row.LatencyMS = float64(time.Duration(last.Duration).Microseconds()) / 1000
-				if last.Response != nil {
-					row.Response = last.Response.Status
-				}
-			}
-			rows = append(rows, row)
+			f.done[id] = true
+			rows = append(rows, rowOf(ev, d))
 		}
 		if len(ev.Deliveries) == 0 {
 			rows = append(rows, deliveryRow{Step: ev.Step, At: ev.At, Event: ev.Event, Entity: ev.Entity, EventID: ev.EventID,
@@ -202,10 +330,59 @@ func deliveryRows(engine *delivery.Engine, rep runs.Report) []deliveryRow {
 	return rows
 }
 
-func printTable(out io.Writer, rows []deliveryRow) {
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STEP\tAT\tEVENT\tENTITY\tTARGET\tSTATUS\tATTEMPTS\tLATENCY")
+// rowPrinter writes rows as they come: a table with fixed columns (sized
+// for the scenario's event names and targets), or JSON lines; on a
+// terminal, also a status line saying what the run waits for.
+type rowPrinter struct {
+	out     io.Writer
+	asJSON  bool
+	widths  [3]int // event, entity, target
+	printed []deliveryRow
+	status  bool
+	waiting *runs.Waiting
+	drawn   bool // the status line is on screen
+}
+
+func newRowPrinter(out io.Writer, sc *scenarios.Scenario, targets []string, asJSON, status bool) *rowPrinter {
+	p := &rowPrinter{out: out, asJSON: asJSON, status: status, widths: [3]int{len("EVENT"), len("ENTITY"), len("TARGET")}}
+	for _, e := range sc.Def.Events() {
+		p.widths[0] = max(p.widths[0], len(e.Name))
+	}
+	for _, e := range sc.Entities {
+		p.widths[1] = max(p.widths[1], len(e.Name))
+	}
+	for _, t := range targets {
+		p.widths[2] = max(p.widths[2], len(t))
+	}
+	return p
+}
+
+const rowFormat = "%-4s  %-19s  %-*s  %-*s  %-*s  %s\n"
+
+func (p *rowPrinter) header() {
+	if p.asJSON {
+		return
+	}
+	fmt.Fprintf(p.out, rowFormat, "STEP", "AT", p.widths[0], "EVENT", p.widths[1], "ENTITY", p.widths[2], "TARGET", fmt.Sprintf("%-16s  %-8s  %s", "STATUS", "ATTEMPTS", "LATENCY"))
+}
+
+// rows writes rows, each on its own line.
+func (p *rowPrinter) rows(rows []deliveryRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	p.clearStatus()
 	for _, r := range rows {
+		if p.asJSON {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintf(p.out, "%s\n", b); err != nil {
+				return err
+			}
+			continue
+		}
 		status := r.Status
 		if r.Response != 0 {
 			status = fmt.Sprintf("%s (%d)", r.Status, r.Response)
@@ -213,20 +390,61 @@ func printTable(out io.Writer, rows []deliveryRow) {
 		if r.Fault != "" {
 			status += " [" + r.Fault + "]"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%.1fms\n", r.Step, r.At.UTC().Format("2006-01-02 15:04:05"),
-			r.Event, r.Entity, r.Target, status, r.Attempts, r.LatencyMS)
+		if _, err := fmt.Fprintf(p.out, rowFormat, fmt.Sprint(r.Step), r.At.UTC().Format("2006-01-02 15:04:05"),
+			p.widths[0], r.Event, p.widths[1], r.Entity, p.widths[2], r.Target,
+			fmt.Sprintf("%-16s  %-8d  %.1fms", status, r.Attempts, r.LatencyMS)); err != nil {
+			return err
+		}
+		p.printed = append(p.printed, r)
 	}
-	_ = tw.Flush()
-	for _, r := range rows {
+	p.drawStatus()
+	return nil
+}
+
+// wait sets what the run waits for (nil: nothing) and redraws the status
+// line.
+func (p *rowPrinter) wait(w *runs.Waiting) {
+	p.waiting = w
+	if w == nil {
+		p.clearStatus()
+		return
+	}
+	p.drawStatus()
+}
+
+// drawStatus writes the status line over the last one: the next step,
+// its virtual time and the real time left.
+func (p *rowPrinter) drawStatus() {
+	if !p.status || p.waiting == nil {
+		return
+	}
+	w := p.waiting
+	left := max(time.Until(w.Until), 0).Round(100 * time.Millisecond)
+	fmt.Fprintf(p.out, "\r\x1b[Kwaiting for %s (line %d) at %s virtual time, %s left", w.Step, w.Pos.Line, w.At.UTC().Format("2006-01-02 15:04:05"), left)
+	p.drawn = true
+}
+
+func (p *rowPrinter) clearStatus() {
+	if p.drawn {
+		fmt.Fprint(p.out, "\r\x1b[K")
+		p.drawn = false
+	}
+}
+
+// footer writes the notes, the errors and the summary line after the rows.
+func (p *rowPrinter) footer(rep runs.Report) {
+	for _, r := range p.printed {
 		if r.Note != "" {
-			fmt.Fprintf(out, "step %d %s: %s\n", r.Step, r.Event, r.Note)
+			fmt.Fprintf(p.out, "step %d %s: %s\n", r.Step, r.Event, r.Note)
 		}
 	}
-	for _, r := range rows {
+	for _, r := range p.printed {
 		if r.Error != "" {
-			fmt.Fprintf(out, "step %d %s to %s: %s\n", r.Step, r.Event, r.Target, r.Error)
+			fmt.Fprintf(p.out, "step %d %s to %s: %s\n", r.Step, r.Event, r.Target, r.Error)
 		}
 	}
+	fmt.Fprintf(p.out, "\n%s: %d events, %d deliveries: %d delivered, %d failed (seed %d)\n",
+		rep.Scenario, len(rep.Events), rep.Deliveries.Total, rep.Deliveries.Delivered, rep.Deliveries.Failed, rep.Seed)
 }
 
 func newScenariosCmd() *cobra.Command {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +34,7 @@ func newServeCmd() *cobra.Command {
 		shutdownTimeout             time.Duration
 		limits                      serveLimits
 	)
+	var logLevel string
 	cmd := &cobra.Command{
 		Use:   "serve [--addr :8080]",
 		Short: "Run the server: admin API, delivery engine, embedded sink, metrics",
@@ -42,6 +44,10 @@ Events that no subscription takes go to the embedded sink, /__sink/<vendor>,
 readable at GET /__admin/sink/<vendor>. Prometheus metrics are at /metrics.
 The emulated Cutover API (/cutover/core/runbooks/...) serves the runbooks of
 scenario runs, for integrations that call back.
+
+It logs every request and every delivery's outcome (run, vendor, event,
+target, status, attempts, latency) at info, and failed deliveries at warn
+with the reason; --log-level warn keeps the failures only.
 
 On SIGTERM or SIGINT it stops accepting requests, lets in-flight deliveries
 finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
@@ -60,7 +66,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 					return usageErr(err)
 				}
 			}
-			logger, err := newLogger(cmd.ErrOrStderr(), logFormat)
+			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -132,29 +138,33 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 	f.IntVar(&retention, "retention", delivery.DefaultRetention, "deliveries kept in the log (the oldest final ones go first, counted)")
 	addLimitFlags(f, &limits)
 	f.DurationVar(&shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight deliveries may take to finish on SIGTERM")
-	f.StringVar(&logFormat, "log-format", "auto", "request log format: text, json, or auto (text on a terminal, JSON otherwise)")
+	f.StringVar(&logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, JSON otherwise)")
+	f.StringVar(&logLevel, "log-level", "info", "least severe log records written: debug, info (every request and delivery), warn (failures) or error")
 	return cmd
 }
 
-// newLogger makes the server's slog logger: text on a terminal, JSON
-// otherwise, unless format says.
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+// newLogger makes the server's slog logger writing records at level and
+// above: text on a terminal, JSON otherwise, unless format says.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil || !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(level)) {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "auto":
 		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
+		if isTerminal(w) {
+			format = "text"
 		}
 	case "text", "json":
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text, json or auto", format)
 	}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	}
-	return slog.New(slog.NewJSONHandler(w, nil)), nil
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
 }
 
 func newHealthCmd() *cobra.Command {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/feed"
 )
 
 // Errors the engine returns; match them with errors.Is.
@@ -100,8 +101,9 @@ type Config struct {
 	UserAgent string
 	// Observer receives metrics; nil for none.
 	Observer Observer
-	// Logger receives a Warn record per failed delivery and Info records
-	// counting retention evictions, at most one a second (default
+	// Logger receives each delivery's outcome, an Info record when
+	// delivered and a Warn record with the reason when failed, and Info
+	// records counting retention evictions, at most one a second (default
 	// slog.Default()).
 	Logger *slog.Logger
 }
@@ -154,11 +156,13 @@ func (e *Engine) compileFilter(f Filter) filter {
 	return c
 }
 
-func (c *filter) match(r *record) bool {
-	d := &r.d
+func (c *filter) match(r *record) bool { return c.matches(&r.d, r.slug) }
+
+// matches reports whether d, of an event with slug, passes the filter.
+func (c *filter) matches(d *Delivery, slug string) bool {
 	return (c.Run == "" || d.Run == c.Run) &&
 		(c.vendor == "" || d.Vendor == c.vendor) &&
-		(c.Event == "" || strings.EqualFold(d.Event, c.Event) || !c.byName && r.slug == c.slug) &&
+		(c.Event == "" || strings.EqualFold(d.Event, c.Event) || !c.byName && slug == c.slug) &&
 		(c.Status == "" || string(d.Status) == c.Status) &&
 		(c.Subscription == "" || d.Subscription == c.Subscription) &&
 		(c.EventID == "" || d.EventID == c.EventID)
@@ -196,25 +200,32 @@ func (r *record) copy(withAttempts bool) Delivery {
 	d.Attempts = nil
 	if withAttempts && len(r.d.Attempts) > 0 {
 		d.Attempts = make([]Attempt, len(r.d.Attempts))
-		for i, a := range r.d.Attempts {
-			auth := ""
-			if i < len(r.auths) {
-				auth = r.auths[i]
-			}
-			if a.Request != nil {
-				req := *a.Request
-				req.Headers = requestHeader(r.st, r.d.ID, auth)
-				a.Request = &req
-			}
-			if a.Response != nil {
-				resp := *a.Response
-				resp.Headers = resp.Headers.Clone()
-				a.Response = &resp
-			}
-			d.Attempts[i] = a
+		for i := range r.d.Attempts {
+			d.Attempts[i] = r.attemptCopy(i)
 		}
 	}
 	return d
+}
+
+// attemptCopy returns a deep copy of attempt i, its request headers
+// rebuilt.
+func (r *record) attemptCopy(i int) Attempt {
+	a := r.d.Attempts[i]
+	auth := ""
+	if i < len(r.auths) {
+		auth = r.auths[i]
+	}
+	if a.Request != nil {
+		req := *a.Request
+		req.Headers = requestHeader(r.st, r.d.ID, auth)
+		a.Request = &req
+	}
+	if a.Response != nil {
+		resp := *a.Response
+		resp.Headers = resp.Headers.Clone()
+		a.Response = &resp
+	}
+	return a
 }
 
 // shutdownMessage is the error of a delivery whose next attempt Shutdown
@@ -295,6 +306,12 @@ type Engine struct {
 	evictLogged time.Time // when evictions were last logged
 	closed      bool      // Shutdown called
 	aborted     bool      // Shutdown's context ended
+	// outbox holds the changes noted for the change feed and not yet
+	// published (see publish).
+	outbox []Change
+
+	changes feed.Feed[Change]
+	pubMu   sync.Mutex // held while publishing the outbox
 }
 
 // New starts an engine with cfg's workers.
@@ -567,6 +584,7 @@ func (e *Engine) Emit(_ context.Context, ev Event) ([]Delivery, error) {
 		}}
 		e.store.add(r)
 		e.pending++
+		e.note(Created, r, 0)
 		if st.lane.backlog >= e.backlog {
 			msg := backlogFull(st)
 			st.lane.backlog++ // finish releases it
@@ -720,11 +738,15 @@ func (e *Engine) run(r *record, fx *effects) {
 	e.store.bytes += grown
 	r.d.UpdatedAt = time.Now().UTC()
 	r.round++
+	for i := len(r.d.Attempts) - len(attempts); i < len(r.d.Attempts); i++ {
+		e.note(AttemptFinished, r, i)
+	}
 	switch {
 	case at.Success:
 		e.finish(r, Delivered, "", fx)
 	case r.round < st.sub.Retry.MaxAttempts && !e.aborted:
 		r.d.Status = Retrying
+		e.note(StatusChanged, r, 0)
 		e.schedule(r, retryWait(st.sub.Retry, r.round, at, time.Now()))
 	default:
 		e.finish(r, Failed, at.Error, fx)
@@ -758,14 +780,23 @@ func (e *Engine) finish(r *record, s Status, msg string, fx *effects) {
 	r.d.Status = s
 	r.d.Error = msg
 	r.d.UpdatedAt = time.Now().UTC()
+	e.note(StatusChanged, r, 0)
 	if next := r.then; next != nil {
 		r.then = nil
 		e.dispatch(next)
 	}
-	e.noteFinal(r, +1)
+	e.noteFinal(r, +1, fx)
 	e.store.finalized(r)
 	e.release(r)
-	fx.finished = append(fx.finished, finishNote{r.d.Vendor, s, r.d.ID, r.d.URL, r.d.Event, msg, r.d.AttemptCount})
+	note := finishNote{vendor: r.d.Vendor, status: s, id: r.d.ID, url: r.d.URL, event: r.d.Event, run: r.d.Run, err: msg, attempts: r.d.AttemptCount}
+	if n := len(r.d.Attempts); n > 0 {
+		last := &r.d.Attempts[n-1]
+		note.latency = time.Duration(last.Duration)
+		if last.Response != nil {
+			note.response = last.Response.Status
+		}
+	}
+	fx.finished = append(fx.finished, note)
 	e.evict(fx)
 }
 
@@ -789,14 +820,26 @@ func (e *Engine) release(r *record) {
 }
 
 // noteFinal tells the waiters that r became final (delta 1) or stopped
-// being a stored final delivery (-1). Call with e.mu held.
-func (e *Engine) noteFinal(r *record, delta int) {
-	e.broadcast()
+// being a stored final delivery (-1). With fx, they wake in apply, once
+// the change feed has the change (so a run that waited for its deliveries
+// is reported ended after them); without, at once. Call with e.mu held.
+func (e *Engine) noteFinal(r *record, delta int, fx *effects) {
+	wake := func(ch chan struct{}) {
+		if fx != nil {
+			fx.wake = append(fx.wake, ch)
+		} else {
+			close(ch)
+		}
+	}
+	if e.changed != nil {
+		wake(e.changed)
+		e.changed = nil
+	}
 	for w := range e.watchers {
 		if w.f.match(r) {
 			w.count += delta
 			if w.count >= w.n {
-				close(w.done)
+				wake(w.done)
 				delete(e.watchers, w)
 			}
 		}
@@ -936,7 +979,7 @@ func (e *Engine) evict(fx *effects) {
 		if e.store.live <= e.retention {
 			e.droppedSize++
 		}
-		e.noteFinal(r, -1)
+		e.noteFinal(r, -1, fx)
 		e.store.remove(r)
 		removed++
 	}
@@ -1056,15 +1099,17 @@ func (e *Engine) Redeliver(_ context.Context, id string) (Delivery, error) {
 		e.mu.Unlock()
 		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, &BacklogError{msg})
 	}
-	e.noteFinal(r, -1)
+	e.noteFinal(r, -1, nil)
 	e.store.unfinalized(r)
 	r.d.Status, r.d.Error, r.round = Pending, "", 0
 	r.d.UpdatedAt = time.Now().UTC()
 	e.pending++
 	r.st.lane.backlog++
+	e.note(StatusChanged, r, 0)
 	d := r.copy(true)
 	e.push(r)
 	e.mu.Unlock()
+	e.publish()
 	return d, nil
 }
 
@@ -1251,6 +1296,7 @@ type effects struct {
 	finished  []finishNote
 	evicted   int
 	dropped   int
+	wake      []chan struct{} // waiters to wake once the changes are out
 }
 
 func (fx *effects) empty() bool {
@@ -1274,8 +1320,37 @@ type finishNote struct {
 	status   Status
 	id, url  string
 	event    string
+	run      string
 	err      string
 	attempts int
+	latency  time.Duration // of the last attempt
+	response int           // the last attempt's HTTP status, 0 for none
+}
+
+// log writes the delivery's outcome: Info when delivered, Warn with the
+// reason when failed.
+func (f *finishNote) log(l *slog.Logger) {
+	level, msg := slog.LevelInfo, "delivered"
+	if f.status == Failed {
+		level, msg = slog.LevelWarn, "delivery failed"
+	}
+	if !l.Enabled(context.Background(), level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs, slog.String("delivery", f.id))
+	if f.run != "" {
+		attrs = append(attrs, slog.String("run", f.run))
+	}
+	attrs = append(attrs, slog.String("vendor", f.vendor), slog.String("event", f.event), slog.String("target", f.url),
+		slog.String("status", string(f.status)), slog.Int("attempts", f.attempts), slog.String("latency", f.latency.Round(time.Microsecond).String()))
+	if f.response != 0 {
+		attrs = append(attrs, slog.Int("response", f.response))
+	}
+	if f.status == Failed {
+		attrs = append(attrs, slog.String("error", f.err))
+	}
+	l.LogAttrs(context.Background(), level, msg, attrs...)
 }
 
 func (e *Engine) apply(fx *effects) {
@@ -1288,12 +1363,13 @@ func (e *Engine) apply(fx *effects) {
 		if e.obs != nil {
 			e.obs.Finished(f.vendor, f.status)
 		}
-		if f.status == Failed {
-			e.log.Warn("delivery failed", "delivery", f.id, "url", f.url, "error", f.err,
-				"vendor", f.vendor, "event", f.event, "attempts", f.attempts)
-		}
+		f.log(e.log)
 	}
 	if fx.evicted > 0 {
 		e.log.Info("deliveries evicted by retention", "evicted", fx.evicted, "dropped", fx.dropped, "retention", e.retention)
+	}
+	e.publish()
+	for _, ch := range fx.wake {
+		close(ch)
 	}
 }

@@ -956,8 +956,8 @@ func TestShutdownForced(t *testing.T) {
 	if n := strings.Count(logs.String(), "level=WARN msg=\"delivery failed\""); n != 6 {
 		t.Errorf("%d failure logs, want 6:\n%s", n, logs.String())
 	}
-	if !strings.Contains(logs.String(), "url="+rc.URL) {
-		t.Errorf("failure log without the url:\n%s", logs.String())
+	if !strings.Contains(logs.String(), "target="+rc.URL) {
+		t.Errorf("failure log without the target:\n%s", logs.String())
 	}
 }
 

@@ -37,8 +37,9 @@ func (r *Run) Advance(ctx context.Context, lo, hi time.Duration) error {
 	r.wmu.Lock()
 	gap := r.src.Duration(lo, hi)
 	r.src.Advance(gap)
+	at := r.src.Now()
 	r.wmu.Unlock()
-	return r.sleep(ctx, gap)
+	return r.sleep(ctx, gap, r.current, at)
 }
 
 // Emit builds e with the world locked, validates it where the run

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/feed"
 	"github.com/standin-dev/standin/scenarios"
 )
 
@@ -67,6 +68,8 @@ type Manager struct {
 	// Starts preparing one.
 	live, reserved     int
 	refused, forgotten int
+
+	feed feed.Feed[Summary]
 }
 
 // NewManager returns a manager of runs delivered through engine, within
@@ -128,6 +131,7 @@ func (m *Manager) Start(sc *scenarios.Scenario, opts Options) (*Run, error) {
 		r.unsubscribe()
 		return nil, ErrShutdown
 	}
+	r.feed = &m.feed
 	m.byID[r.ID()] = r
 	m.order = append(m.order, r)
 	m.forget()
@@ -215,3 +219,16 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// Listen subscribes to the runs' changes: a run's summary when it starts,
+// while it waits out a gap, after each event it emits and when it ends,
+// of the run with id run (of every run when run is empty). The listener
+// holds up to buffer summaries; those that do not fit are dropped and
+// counted (TakeDropped), as runs never wait for a listener. Close it when
+// done.
+func (m *Manager) Listen(run string, buffer int) *feed.Listener[Summary] {
+	return m.feed.Listen(buffer, func(s Summary) bool { return run == "" || s.ID == run })
+}
+
+// Listening returns how many listeners the runs' change feed has.
+func (m *Manager) Listening() int { return m.feed.Listening() }

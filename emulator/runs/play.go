@@ -25,6 +25,7 @@ import (
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/feed"
 	"github.com/standin-dev/standin/emulator/payload"
 	"github.com/standin-dev/standin/scenarios"
 	"github.com/standin-dev/standin/schemas"
@@ -123,6 +124,27 @@ type Report struct {
 	Deliveries  Counts         `json:"deliveries"`
 	Events      []Emitted      `json:"events"`
 	Subscribers []string       `json:"subscriptions,omitempty"`
+	// Waiting is what the run waits for while it sleeps out a gap at a
+	// time scale above 0.
+	Waiting *Waiting `json:"waiting,omitempty"`
+}
+
+// Waiting is the step a run is waiting to play.
+type Waiting struct {
+	// Step is the step's label (its event, or its kind and task).
+	Step string        `json:"step"`
+	Pos  scenarios.Pos `json:"pos"`
+	// At is the step's time on the run's virtual clock; Until is the
+	// wall-clock time the wait ends.
+	At    time.Time `json:"at"`
+	Until time.Time `json:"until"`
+}
+
+// Summary is a run without its events: how many it emitted. GET
+// /__admin/runs lists them, and the Manager's change feed reports them.
+type Summary struct {
+	Report
+	Events int `json:"events"`
 }
 
 // StepError is a step that could not be played, at the step's place: the
@@ -197,7 +219,20 @@ type Run struct {
 	unsettled  []string
 	done       chan struct{}
 	once       sync.Once
+
+	// feed, when set (by a Manager), receives the run's summary when it
+	// starts, waits and ends, and as events are emitted at most every
+	// progressEvery; pmu keeps them in order and guards the fields below.
+	feed     *feed.Feed[Summary]
+	pmu      sync.Mutex
+	lastPub  time.Time
+	pubTimer *time.Timer // a progress summary due
+	ended    bool        // the last summary is out
 }
+
+// progressEvery is how often a run's summary goes out at most as its
+// events are emitted: each one counts the run's deliveries.
+const progressEvery = 100 * time.Millisecond
 
 // New prepares a run of sc through engine: resolves its vars, subscribes
 // its targets and declares its entities. Errors here are the input's: an
@@ -344,6 +379,92 @@ func (r *Run) Report() Report {
 	return rep
 }
 
+// Summary returns the run as it stands without its events (cheaper than
+// Report).
+func (r *Run) Summary() Summary {
+	r.mu.Lock()
+	rep := r.report
+	n := len(rep.Events)
+	rep.Events = nil
+	r.mu.Unlock()
+	if rep.Status == Running && r.engine != nil {
+		rep.Deliveries, _ = r.counts()
+	}
+	return Summary{Report: rep, Events: n}
+}
+
+// EventsFrom returns the events the run has emitted from the ith (counted
+// from 0) on, to follow a run as it plays.
+func (r *Run) EventsFrom(i int) []Emitted {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i < 0 || i >= len(r.report.Events) {
+		return nil
+	}
+	return append([]Emitted(nil), r.report.Events[i:]...)
+}
+
+// publish reports the run's summary to its feed's listeners now.
+func (r *Run) publish() {
+	if r.feed == nil || r.feed.Listening() == 0 {
+		return
+	}
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	r.publishLocked()
+}
+
+// publishLocked publishes the summary unless the last one is out. Call
+// with r.pmu held.
+func (r *Run) publishLocked() {
+	if r.ended {
+		return
+	}
+	r.lastPub = time.Now()
+	r.feed.Publish(r.Summary())
+}
+
+// progress reports the run's summary after an event: now, or once
+// progressEvery has passed since the last one.
+func (r *Run) progress() {
+	if r.feed == nil || r.feed.Listening() == 0 {
+		return
+	}
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if r.pubTimer != nil || r.ended {
+		return // one is due
+	}
+	wait := progressEvery - time.Since(r.lastPub)
+	if wait <= 0 {
+		r.publishLocked()
+		return
+	}
+	r.pubTimer = time.AfterFunc(wait, func() {
+		r.pmu.Lock()
+		defer r.pmu.Unlock()
+		r.pubTimer = nil
+		r.publishLocked()
+	})
+}
+
+// publishEnd reports the run's final summary, its last.
+func (r *Run) publishEnd() {
+	if r.feed == nil {
+		return
+	}
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if r.pubTimer != nil {
+		r.pubTimer.Stop()
+		r.pubTimer = nil
+	}
+	if r.feed.Listening() > 0 {
+		r.publishLocked()
+	}
+	r.ended = true
+}
+
 // counts sums up the run's deliveries as the engine has them, with the
 // first failure's description.
 func (r *Run) counts() (Counts, string) {
@@ -377,9 +498,11 @@ func (r *Run) Play(ctx context.Context) Report {
 		r.mu.Lock()
 		r.report.StartedAt = time.Now().UTC()
 		r.mu.Unlock()
+		r.publish()
 		err := r.safePlay(ctx)
 		r.finish(ctx, err)
 		r.unsubscribe()
+		r.publishEnd()
 		close(r.done)
 	})
 	<-r.done
@@ -622,7 +745,10 @@ func (r *Run) play(ctx context.Context) error {
 		st := p.st
 		r.current = st
 		gap := r.advance(p)
-		if err := r.sleep(ctx, gap); err != nil {
+		r.wmu.Lock()
+		at := r.src.Now()
+		r.wmu.Unlock()
+		if err := r.sleep(ctx, gap, st, at); err != nil {
 			return err
 		}
 		if st.Action != "" {
@@ -632,7 +758,7 @@ func (r *Run) play(ctx context.Context) error {
 			continue
 		}
 		r.wmu.Lock()
-		at := r.src.Now()
+		at = r.src.Now()
 		b, entity, err := r.buildStep(p, at)
 		mode := r.mode()
 		r.wmu.Unlock()
@@ -750,6 +876,7 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	}
 	r.mu.Unlock()
 	if !wait {
+		r.progress()
 		return nil
 	}
 	left, err := r.engine.Settle(ctx, unsettled)
@@ -759,6 +886,7 @@ func (r *Run) send(ctx context.Context, ev delivery.Event, wait bool) error {
 	r.mu.Lock()
 	r.unsettled = left
 	r.mu.Unlock()
+	r.progress()
 	return nil
 }
 
@@ -776,12 +904,27 @@ func faultText(f scenarios.Fault) string {
 	return strings.Join(parts, ", ")
 }
 
-// sleep waits the real time a virtual gap takes at the run's time scale.
-func (r *Run) sleep(ctx context.Context, gap time.Duration) error {
+// sleep waits the real time a virtual gap takes at the run's time scale
+// before step st, due at virtual time at; the report says so meanwhile.
+func (r *Run) sleep(ctx context.Context, gap time.Duration, st *scenarios.Step, at time.Time) error {
 	if r.opts.TimeScale <= 0 || gap <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(time.Duration(float64(gap) * r.opts.TimeScale))
+	real := time.Duration(float64(gap) * r.opts.TimeScale)
+	r.mu.Lock()
+	w := &Waiting{At: at, Until: time.Now().Add(real).UTC()}
+	if st != nil {
+		w.Step, w.Pos = st.Label(), st.Pos
+	}
+	r.report.Waiting = w
+	r.mu.Unlock()
+	r.publish()
+	defer func() {
+		r.mu.Lock()
+		r.report.Waiting = nil
+		r.mu.Unlock()
+	}()
+	t := time.NewTimer(real)
 	defer t.Stop()
 	select {
 	case <-t.C:

@@ -185,12 +185,6 @@ func (s *Server) getRun(c *gin.Context) {
 	c.JSON(http.StatusOK, r.Report())
 }
 
-// runSummary is a run in the list: its report without the events.
-type runSummary struct {
-	runs.Report
-	Events int `json:"events"`
-}
-
 func (s *Server) listRuns(c *gin.Context) {
 	status := c.Query("status")
 	valid := []string{string(runs.Running), string(runs.Succeeded), string(runs.Failed)}
@@ -198,15 +192,13 @@ func (s *Server) listRuns(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "bad_query", fmt.Sprintf("status=%q: want one of %s", status, strings.Join(valid, ", ")), nil)
 		return
 	}
-	out := []runSummary{}
+	out := []runs.Summary{}
 	for _, r := range s.runs.List() {
-		rep := r.Report()
-		if status != "" && string(rep.Status) != status {
+		sum := r.Summary()
+		if status != "" && string(sum.Status) != status {
 			continue
 		}
-		n := len(rep.Events)
-		rep.Events = nil
-		out = append(out, runSummary{Report: rep, Events: n})
+		out = append(out, sum)
 	}
 	c.JSON(http.StatusOK, out)
 }

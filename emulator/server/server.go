@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -89,6 +90,13 @@ type Config struct {
 	// UserAgent is the User-Agent of standin's requests (default
 	// "standin/<Version>").
 	UserAgent string
+	// StreamHeartbeat is how often GET /__admin/stream sends a heartbeat
+	// comment (default DefaultHeartbeat).
+	StreamHeartbeat time.Duration
+	// StreamBuffer is how many events a stream's reader may fall behind
+	// by before the server drops some for it and says how many (default
+	// DefaultStreamBuffer).
+	StreamBuffer int
 }
 
 // Server is a running standin. Make one with New.
@@ -109,6 +117,10 @@ type Server struct {
 	fallback map[string]string // vendor -> id of the sink subscription used when no other matches
 
 	httpSrv *http.Server
+
+	streamSeq   atomic.Uint64 // the last id of a stream event
+	closing     chan struct{} // closed by Shutdown: streams end
+	closingOnce sync.Once
 }
 
 // New builds a Server; call Serve or use Handler.
@@ -148,7 +160,14 @@ func New(cfg Config) *Server {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "standin/" + cfg.Version
 	}
-	s := &Server{cfg: cfg, vendors: cfg.Vendors, log: cfg.Logger, nextSeed: cfg.Seed, sink: newSink(cfg.SinkLimit, cfg.SinkNames, cfg.SinkBytes), fallback: map[string]string{}}
+	if cfg.StreamHeartbeat <= 0 {
+		cfg.StreamHeartbeat = DefaultHeartbeat
+	}
+	if cfg.StreamBuffer <= 0 {
+		cfg.StreamBuffer = DefaultStreamBuffer
+	}
+	s := &Server{cfg: cfg, vendors: cfg.Vendors, log: cfg.Logger, nextSeed: cfg.Seed, sink: newSink(cfg.SinkLimit, cfg.SinkNames, cfg.SinkBytes), fallback: map[string]string{},
+		closing: make(chan struct{})}
 	s.metrics = newMetrics()
 	s.engine = cfg.Engine
 	if s.engine == nil {
@@ -217,6 +236,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.runs.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("runs: %w", err))
 	}
+	// Live streams would keep their connections busy: they end now.
+	s.closingOnce.Do(func() { close(s.closing) })
 	if srv != nil {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http server: %w", err))
@@ -283,6 +304,7 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/runs/:id", s.getRun)
 	admin.GET("/scenarios", s.listScenarios)
 	admin.GET("/scenarios/:name", s.getScenario)
+	admin.GET("/stream", s.stream)
 	admin.GET("/sink/:name", s.sinkList)
 	admin.DELETE("/sink/:name", s.sinkClear)
 	return r
