@@ -47,6 +47,9 @@ func decodeStrict(c *gin.Context, v any) bool {
 		abort(c, http.StatusBadRequest, "bad_json", "the request needs a JSON body", nil)
 		return false
 	}
+	if !checkDepth(c, b) {
+		return false
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
@@ -58,6 +61,19 @@ func decodeStrict(c *gin.Context, v any) bool {
 		return false
 	}
 	return true
+}
+
+// checkDepth answers 400 too_deep when the JSON body b nests deeper than
+// payload.MaxDepth, before any decoder reads it.
+func checkDepth(c *gin.Context, b []byte) bool {
+	err := payload.CheckDepth(b, payload.MaxDepth)
+	if err == nil {
+		return true
+	}
+	var de *payload.DepthError
+	errors.As(err, &de)
+	abort(c, http.StatusBadRequest, "too_deep", err.Error(), gin.H{"limit": de.Limit, "offset": de.Offset})
+	return false
 }
 
 // describeJSONError says what is wrong with a JSON body and where.
@@ -220,7 +236,7 @@ func (s *Server) emit(c *gin.Context) {
 		return
 	}
 	body, ok := readBody(c)
-	if !ok {
+	if !ok || !checkDepth(c, body) {
 		return
 	}
 	seed := s.seed(q)
