@@ -179,7 +179,13 @@ type Error struct {
 	File string `json:"file"`
 	Pos  Pos    `json:"pos"`
 	Msg  string `json:"message"`
+	// kind is what errors.Is matches the problem with (ErrTooDeep), if
+	// anything.
+	kind error
 }
+
+// Unwrap returns the kind of problem, such as ErrTooDeep, or nil.
+func (e *Error) Unwrap() error { return e.kind }
 
 // Error writes file:line:col: message.
 func (e *Error) Error() string {
@@ -188,6 +194,15 @@ func (e *Error) Error() string {
 
 // Errors are all the problems found in one file, in file order.
 type Errors []*Error
+
+// Unwrap returns the problems, for errors.Is and errors.As.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
 
 // Error writes one problem per line.
 func (es Errors) Error() string {
