@@ -7,7 +7,9 @@ import (
 )
 
 func TestCheckNesting(t *testing.T) {
-	deep := func(open, close string, n int) string { return strings.Repeat(open, n) + "1" + strings.Repeat(close, n) }
+	deep := func(open, close string, n int) string {
+		return strings.Repeat(open, n) + "1" + strings.Repeat(close, n)
+	}
 	tests := []struct {
 		name  string
 		src   string
