@@ -163,6 +163,8 @@ func (p *parser) top(root *node) {
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
 				p.fail(n.pos, "start %q: want an RFC 3339 time such as 2026-03-02T09:00:00Z", s)
+			} else if err := p.reg.CheckStart(p.sc.Vendor, t); err != nil {
+				p.fail(n.pos, "start %v", err)
 			}
 			p.sc.Start = t.UTC()
 		}

@@ -235,6 +235,15 @@ func (s *Server) emit(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "bad_query", err.Error(), nil)
 		return
 	}
+	if err := s.vendors.CheckStart(e.Vendor, q.start); err != nil {
+		var se *catalog.StartError
+		details := any(nil)
+		if errors.As(err, &se) {
+			details = gin.H{"from": se.Range.From, "to": se.Range.To}
+		}
+		abort(c, http.StatusBadRequest, "bad_query", "start="+err.Error(), details)
+		return
+	}
 	body, ok := readBody(c)
 	if !ok || !checkDepth(c, body) {
 		return
