@@ -54,7 +54,11 @@ type Var struct {
 	// Values, when set, are the only values the var may take.
 	Values      []string
 	Description string
-	Pos         Pos
+	// Secret marks a var whose value standin shows masked (see package
+	// redact); vars named like credentials (integration_token) are
+	// masked anyway.
+	Secret bool
+	Pos    Pos
 }
 
 // Value is a value written in the script, with its place. V is a string
@@ -172,6 +176,17 @@ func (c Cond) Holds(value string) bool {
 		return !in
 	}
 	return in
+}
+
+// SecretVars names the vars marked secret.
+func (sc *Scenario) SecretVars() []string {
+	var out []string
+	for _, v := range sc.Vars {
+		if v.Secret {
+			out = append(out, v.Name)
+		}
+	}
+	return out
 }
 
 // Error is a problem at a place in a scenario file.

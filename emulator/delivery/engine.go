@@ -14,6 +14,7 @@ import (
 
 	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/redact"
 )
 
 // Errors the engine returns; match them with errors.Is.
@@ -149,8 +150,8 @@ type record struct {
 	finalGen uint64 // see finalEntry
 }
 
-// copy returns the delivery, with deep copies of the attempts (their
-// request headers rebuilt) or without them.
+// copy returns the delivery as standin shows it (see shown), with deep
+// copies of the attempts (their request headers rebuilt) or without them.
 func (r *record) copy(withAttempts bool) Delivery {
 	d := r.d
 	d.Attempts = nil
@@ -164,13 +165,12 @@ func (r *record) copy(withAttempts bool) Delivery {
 			a.Request.Headers = requestHeader(r.st, r.d.ID, auth)
 			if a.Response != nil {
 				resp := *a.Response
-				resp.Headers = resp.Headers.Clone()
-				a.Response = &resp
+				a.Response = &resp // shown copies its headers
 			}
 			d.Attempts[i] = a
 		}
 	}
-	return d
+	return shown(d, r.st.sub.SecretHeaders)
 }
 
 // shutdownMessage is the error of a delivery whose next attempt Shutdown
@@ -282,7 +282,7 @@ func New(cfg Config) *Engine {
 		client:    cfg.Client,
 		profiles:  profiles,
 		obs:       cfg.Observer,
-		log:       cfg.Logger,
+		log:       slog.New(redact.Handler(cfg.Logger.Handler())),
 		bodyLimit: cfg.BodyLimit,
 		retention: cfg.Retention,
 		userAgent: cfg.UserAgent,

@@ -159,17 +159,6 @@ func (s *Server) schema(c *gin.Context) {
 	c.Data(http.StatusOK, "application/schema+json", b)
 }
 
-// redacted hides a subscription's secrets for listing.
-func redacted(sub delivery.Subscription) delivery.Subscription {
-	if sub.Auth.Token != "" {
-		sub.Auth.Token = "***"
-	}
-	if sub.Auth.ClientSecret != "" {
-		sub.Auth.ClientSecret = "***"
-	}
-	return sub
-}
-
 func (s *Server) subscribe(c *gin.Context) {
 	var sub delivery.Subscription
 	if !decodeStrict(c, &sub) {
@@ -184,14 +173,14 @@ func (s *Server) subscribe(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "invalid_subscription", err.Error(), nil)
 		return
 	}
-	c.JSON(http.StatusCreated, redacted(created))
+	c.JSON(http.StatusCreated, created.Redacted())
 }
 
 func (s *Server) listSubscriptions(c *gin.Context) {
 	subs := s.engine.Subscriptions()
 	out := make([]delivery.Subscription, 0, len(subs))
 	for _, sub := range subs {
-		out = append(out, redacted(sub))
+		out = append(out, sub.Redacted())
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -202,7 +191,7 @@ func (s *Server) getSubscription(c *gin.Context) {
 		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no subscription %q", c.Param("id")), nil)
 		return
 	}
-	c.JSON(http.StatusOK, redacted(sub))
+	c.JSON(http.StatusOK, sub.Redacted())
 }
 
 func (s *Server) unsubscribe(c *gin.Context) {

@@ -20,6 +20,7 @@ import (
 	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/redact"
 	"github.com/standin-dev/standin/emulator/runs"
 )
 
@@ -92,6 +93,9 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// Every line the server, its engine and its runs log has its secrets
+	// masked.
+	cfg.Logger = slog.New(redact.Handler(cfg.Logger.Handler()))
 	if cfg.SinkLimit <= 0 {
 		cfg.SinkLimit = 1000
 	}
