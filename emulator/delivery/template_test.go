@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // countdown is a context that reports Canceled after its Err has been
@@ -94,5 +95,32 @@ func TestBodyTemplatesRenderWithinLimits(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestShutdownStopsARender: a render that would run for the attempt's whole
+// timeout (FlexDeploy: 30 s) without writing a byte stops when Shutdown
+// aborts the attempts in flight, instead of holding Shutdown up.
+func TestShutdownStopsARender(t *testing.T) {
+	e := New(Config{Logger: discard})
+	mustSubscribe(t, e, Subscription{Vendor: "flexdeploy", URL: "http://127.0.0.1:1/", BodyTemplate: chain(30, "")})
+	d := mustEmit(t, e, event("flexdeploy", "Release Started"))[0]
+	// The grace lets a worker take the delivery and start rendering; then
+	// Shutdown aborts it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Shutdown(ctx) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Shutdown: %v, want the grace to run out", err)
+		}
+	case <-time.After(20 * time.Second): // far below the render's 2^30 calls, far above a stopped render
+		t.Fatal("Shutdown waited for the render")
+	}
+	got, _ := e.Delivery(d.ID)
+	if got.Status != Failed || got.Error != msgShutdownInFlight {
+		t.Errorf("delivery %s: %q, want failed: %s", got.Status, got.Error, msgShutdownInFlight)
 	}
 }
