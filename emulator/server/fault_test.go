@@ -49,7 +49,9 @@ func allocated(f func()) uint64 {
 
 func TestHostileInputsAreRefused(t *testing.T) {
 	_, base := start(t, server.Config{})
-	nested := func(open, close string, n int) string { return strings.Repeat(open, n) + "1" + strings.Repeat(close, n) }
+	nested := func(open, close string, n int) string {
+		return strings.Repeat(open, n) + "1" + strings.Repeat(close, n)
+	}
 	script := func(steps string) string {
 		b, _ := json.Marshal(map[string]string{"script": "name: deep\nvendor: cutover\nsteps: " + steps + "\n"})
 		return string(b)
