@@ -667,4 +667,7 @@ func TestReadmeSubscriptionExample(t *testing.T) {
 	if secret, _ := sub["auth"].(map[string]any)["client_secret"].(string); !strings.HasPrefix(secret, "***sha256:") {
 		t.Errorf("the secret is listed: %v", sub["auth"])
 	}
+	if h := sub["headers"].(map[string]any); h["X-Env"] != "ci" || !strings.HasPrefix(h["X-Tenant"].(string), "***sha256:") {
+		t.Errorf("headers listed as %v: X-Tenant is in secret_headers", h)
+	}
 }
