@@ -126,6 +126,9 @@ func HeaderMap(h map[string]string, extra Names) map[string]string {
 // that does not parse is returned with what looks like user information
 // masked (see Text).
 func URL(raw string) string {
+	if !strings.ContainsAny(raw, "@?") {
+		return raw // neither user information nor a query: the common case
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return Text(raw)

@@ -66,6 +66,7 @@ func TestHostileInputsAreRefused(t *testing.T) {
 		{"emit: unclosed [", "POST", "/__admin/events/cutover/task.created", strings.Repeat("[", 1_000_000), 400, "too_deep", "deeper than 64 levels"},
 		{"emit: nested objects", "POST", "/__admin/events/cutover/task.created", nested(`{"meta":`, `}`, 100), 400, "too_deep", "deeper than 64 levels"},
 		{"emit: brackets in strings are data", "POST", "/__admin/events/cutover/task.created", `{"meta":{"task":{"name":"` + strings.Repeat("[", 10_000) + `"}}}`, 202, "", ""},
+		{"emit: escaped quotes do not end a string", "POST", "/__admin/events/cutover/task.created", `{"meta":{"task":{"name":"\"` + strings.Repeat("[", 1000) + `\\"}}}`, 202, "", ""},
 		{"emit: nesting within the limit", "POST", "/__admin/events/cutover/task.created", `{"meta":{"x":` + nested("[", "]", 60) + `}}`, 422, "invalid_payload", "/meta: additionalProperties"},
 		{"subscription: nested", "POST", "/__admin/subscriptions", `{"vendor":"cutover","url":"http://127.0.0.1:1/","headers":` + nested(`{"a":`, `}`, 70) + `}`, 400, "too_deep", "deeper than 64"},
 		{"run: nested vars", "POST", "/__admin/runs", `{"scenario":"flexdeploy-release-pipeline","vars":{"outcome":` + nested("[", "]", 500_000) + `}}`, 400, "too_deep", "deeper than 64"},
@@ -73,6 +74,8 @@ func TestHostileInputsAreRefused(t *testing.T) {
 		{"run: 32,000 flow brackets", "POST", "/__admin/runs", script(nested("[", "]", 32_000)), 400, "too_deep", "script:3:107: the YAML nests more than 100 levels"},
 		{"run: unclosed flow brackets", "POST", "/__admin/runs", script(strings.Repeat("[", 500_000)), 400, "too_deep", "nests more than 100 levels"},
 		{"run: flow mappings", "POST", "/__admin/runs", script(nested("{a: ", "}", 20_000)), 400, "too_deep", "nests more than 100 levels"},
+		{"run: brackets in a block scalar are text", "POST", "/__admin/runs", `{"script":"name: text\ndescription: |\n  ` + strings.Repeat("[", 50_000) + `\nvendor: cutover\nsteps:\n  - event: task.created\n"}`, 202, "", ""},
+		{"run: brackets in a quoted string are text", "POST", "/__admin/runs", `{"script":"name: text\ndescription: '` + strings.Repeat("{", 50_000) + `'\nvendor: cutover\nsteps:\n  - event: task.created\n"}`, 202, "", ""},
 		{"run: compact entries", "POST", "/__admin/runs", script("\n" + strings.Repeat("- ", 100_000) + "x"), 400, "too_deep", "nests more than 100 levels"},
 		// Body templates refused at subscription time.
 		{"template: does not parse", "POST", "/__admin/subscriptions", `{"vendor":"flexdeploy","url":"http://127.0.0.1:1/","body_template":"{{if}}"}`, 400, "invalid_subscription", "body_template: parse"},
