@@ -302,6 +302,10 @@ func (r *Run) Report() Report {
 	if rep.Status == Running && r.engine != nil {
 		rep.Deliveries, _ = r.counts()
 	}
+	rep.Error = redact.Text(rep.Error)
+	for i := range rep.Events {
+		rep.Events[i].Note = redact.Text(rep.Events[i].Note)
+	}
 	return rep
 }
 
