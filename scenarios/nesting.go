@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrTooDeep matches (errors.Is) the error of a scenario whose YAML nests
@@ -32,6 +33,7 @@ func checkNesting(file string, src []byte, limit int) error {
 		indents     []int // indentation of the enclosing block lines
 		quote       byte  // the open quote, 0 outside quoted strings
 		blockScalar = -1  // indentation of the line that opened a | or > scalar, -1 outside one
+		content     = -1  // indentation of the block scalar's first line, -1 before it
 		line        = 1
 	)
 	for i := 0; i < len(src); {
@@ -44,14 +46,20 @@ func checkNesting(file string, src []byte, limit int) error {
 		}
 		blank := i == len(src) || src[i] == '\n' || src[i] == '\r' || src[i] == '#'
 		if blockScalar >= 0 {
-			if blank || indent > blockScalar {
+			// The scalar's lines are those indented as much as its first
+			// one, which is indented more than the line that opened it.
+			if content < 0 && !blank && indent > blockScalar {
+				content = indent
+			}
+			if blank || (content >= 0 && indent >= content) {
 				i = skipLine(src, i) + 1
 				line++
 				continue
 			}
-			blockScalar = -1
+			blockScalar, content = -1, -1
 		}
 		tokenStart, compact := false, 0
+		flowToken := false // in a flow collection, where a value may start
 		if quote == 0 && flow == 0 && !blank {
 			for len(indents) > 0 && indents[len(indents)-1] >= indent {
 				indents = indents[:len(indents)-1]
@@ -87,18 +95,28 @@ func checkNesting(file string, src []byte, limit int) error {
 			case c == '#' && prevSpace:
 				i = skipLine(src, i) - 1 // a comment
 			case flow > 0:
+				// Every bracket outside quotes is one; a quote starts a
+				// string only where a value starts (after [ { , : and
+				// spaces), as inside a plain scalar it is a character.
 				switch c {
 				case '[', '{':
 					flow++
+					flowToken = true
 					if len(indents)+compact+flow > limit {
 						return tooDeep(file, line, i-lineStart+1, limit)
 					}
 				case ']', '}':
 					flow--
+					flowToken = false
+				case ',', ':', '?':
+					flowToken = true
 				case '"', '\'':
-					if prevSpace || (i > 0 && (src[i-1] == '[' || src[i-1] == '{' || src[i-1] == ',' || src[i-1] == ':')) {
+					if flowToken {
 						quote = c
 					}
+					flowToken = false
+				default:
+					flowToken = false
 				}
 			case tokenStart && (c == '-' || c == '?') && next == ' ':
 				compact++
@@ -107,18 +125,20 @@ func checkNesting(file string, src []byte, limit int) error {
 				}
 			case tokenStart && (c == '[' || c == '{'):
 				flow++
-				tokenStart = false
+				tokenStart, flowToken = false, true
 				if len(indents)+compact+flow > limit {
 					return tooDeep(file, line, i-lineStart+1, limit)
 				}
 			case tokenStart && (c == '"' || c == '\''):
 				quote, tokenStart = c, false
-			case tokenStart && (c == '|' || c == '>'):
+			case tokenStart && (c == '|' || c == '>') && blockHeader(src[i+1:]):
 				blockScalar = indent
 				i = skipLine(src, i) - 1
 			case tokenStart && (c == '&' || c == '!' || c == '*'):
-				for i+1 < len(src) && src[i+1] != ' ' && src[i+1] != '\n' {
-					i++ // an anchor, tag or alias: the value may follow
+				// An anchor, tag or alias, which ends at a space or a flow
+				// indicator; the value may follow.
+				for i+1 < len(src) && strings.IndexByte(" \t\r\n[]{},", src[i+1]) < 0 {
+					i++
 				}
 			case c == ':' && next == ' ':
 				tokenStart = true // a mapping value follows
@@ -130,6 +150,22 @@ func checkNesting(file string, src []byte, limit int) error {
 		line++
 	}
 	return nil
+}
+
+// blockHeader reports whether rest, what follows a | or >, completes a
+// block scalar's header: indentation and chomping indicators, then a
+// space, a comment or the end of the line.
+func blockHeader(rest []byte) bool {
+	for _, c := range rest {
+		switch {
+		case c == '+' || c == '-' || (c >= '0' && c <= '9'):
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			return true
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // skipLine returns the index of the newline ending the line i is on (or

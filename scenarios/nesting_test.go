@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	yamlparser "github.com/goccy/go-yaml/parser"
 )
 
 func TestCheckNesting(t *testing.T) {
@@ -30,6 +32,13 @@ func TestCheckNesting(t *testing.T) {
 		{"brackets in block scalars", "a: |\n  [[[[[[[[\n\n  {{{{{{{\nb: [1]\n", 2, ""},
 		{"after a block scalar", "a: >-\n  text\nb: [[[1]]]\n", 3, "3:6"},
 		{"tags and anchors before flow", "a: !t &x [[[1]]]\n", 3, "1:12"},
+		// What the parser reads as flow, however it is disguised.
+		{"a quote inside a flow plain scalar", "a: [x ', " + strings.Repeat("[", 20) + "\n", 10, "1:18"},
+		{"an anchor before flow", "a: &x" + strings.Repeat("[", 20) + "\n", 10, "1:15"},
+		{"a tag before flow", "a: !t" + strings.Repeat("{", 20) + "\n", 10, "1:15"},
+		{"not a block scalar header", "a: |x\n  " + strings.Repeat("[", 20) + "\n", 10, "2:11"},
+		{"less indented than the block scalar", "a: |\n    text\n  " + strings.Repeat("[", 20) + "\n", 10, "3:11"},
+		{"block scalar with indicators", "a: |-2 # c\n  [[[[[[[[[[[[\nb: 1\n", 3, ""},
 		{"quotes inside flow", "a: [\"]]]]\", 'x'']]', it's, [[1]]]\n", 2, "1:28"},
 	}
 	for _, tt := range tests {
@@ -61,4 +70,49 @@ func TestDeepYAMLIsRefusedBeforeTheParser(t *testing.T) {
 			t.Errorf("got %v, want one error naming the limit", err)
 		}
 	}
+}
+
+// treeDepth is how deeply a converted YAML tree nests mappings and lists.
+func treeDepth(n *node) int {
+	if n == nil || n.kind == scalarNode {
+		return 0
+	}
+	d := 0
+	for _, v := range n.vals {
+		d = max(d, treeDepth(v))
+	}
+	return d + 1
+}
+
+// FuzzCheckNesting looks for YAML the pre-scan passes and the parser still
+// reads as nesting deeper than the limit: what would reach the parser's
+// quadratic cost.
+func FuzzCheckNesting(f *testing.F) {
+	const limit = 8
+	for _, s := range []string{
+		"a: [[[1]]]\n", "a: [x ', [[[[[[[[[[[\n", "a: &x[[[[[[[[[[[\n", "a: |x\n  [[[[[[[[[[\n",
+		"a: |\n    text\n  [[[[[[[[[[[\n", "- - - - - - - - - - x\n", "a: {b: {c: {d: [1]}}}\n",
+		"a: \"[[[[\\\"[[[[\"\nb: '[[['' [[['\n", "a: >-\n  [[[[[[[[[[[[\nb: [1]\n", "? ? ? ? ? ? ? ? ? ? x\n",
+		"a:\n  - b:\n      - c: [d, {e: f}]\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		// Aliases nest what they name again, which the parser does not pay for.
+		if strings.Contains(src, "*") || checkNesting("f.yaml", []byte(src), limit) != nil {
+			return
+		}
+		file, err := yamlparser.ParseBytes([]byte(src), 0)
+		if err != nil || len(file.Docs) == 0 || file.Docs[0] == nil || file.Docs[0].Body == nil {
+			return
+		}
+		c := converter{file: "f.yaml", anchors: map[string]*node{}}
+		root, err := c.convert(file.Docs[0].Body, 0)
+		if err != nil {
+			return
+		}
+		if d := treeDepth(root); d > limit {
+			t.Fatalf("the pre-scan passed %q, which nests %d deep", src, d)
+		}
+	})
 }
