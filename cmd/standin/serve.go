@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/redact"
 	"github.com/standin-dev/standin/emulator/server"
 )
 
@@ -109,7 +110,8 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 }
 
 // newLogger makes the server's slog logger: text on a terminal, JSON
-// otherwise, unless format says.
+// otherwise, unless format says; every line has its secrets masked
+// (package redact).
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 	switch format {
 	case "auto":
@@ -123,10 +125,11 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text, json or auto", format)
 	}
+	var h slog.Handler = slog.NewJSONHandler(w, nil)
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		h = slog.NewTextHandler(w, nil)
 	}
-	return slog.New(slog.NewJSONHandler(w, nil)), nil
+	return slog.New(redact.Handler(h)), nil
 }
 
 func newHealthCmd() *cobra.Command {

@@ -34,12 +34,20 @@ func Fingerprint(v string) string {
 	return "sha256:" + hex.EncodeToString(sum[:4])
 }
 
-// Mask is v redacted: Prefix and v's Fingerprint; "" stays "".
+// Mask is v redacted: Prefix and v's Fingerprint; "" stays "", and so does
+// a value masked already (so masking twice, as nested log handlers do,
+// changes nothing).
 func Mask(v string) string {
-	if v == "" {
-		return ""
+	if v == "" || masked(v) {
+		return v
 	}
 	return Prefix + Fingerprint(v)
+}
+
+// masked reports whether v is what Mask writes.
+func masked(v string) bool {
+	const n = len(Prefix + "sha256:")
+	return len(v) == n+8 && strings.HasPrefix(v, Prefix+"sha256:")
 }
 
 // secretParts are what a header, query parameter or var name holds,

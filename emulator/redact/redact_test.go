@@ -20,6 +20,9 @@ func TestMask(t *testing.T) {
 	if !strings.HasPrefix(got, "***sha256:") || len(got) != len("***sha256:")+8 || got != "***"+redact.Fingerprint("Bearer s3cret") {
 		t.Errorf("Mask = %q", got)
 	}
+	if again := redact.Mask(got); again != got {
+		t.Errorf("masking twice gives %q", again)
+	}
 	if redact.Mask("a") == redact.Mask("b") {
 		t.Error("different values, same fingerprint")
 	}
@@ -93,7 +96,8 @@ func TestVars(t *testing.T) {
 
 func TestHandler(t *testing.T) {
 	var buf bytes.Buffer
-	log := slog.New(redact.Handler(slog.NewTextHandler(&buf, nil))).With("target", "https://u:pw@h/in")
+	// Wrapped twice, as the server wraps the logger serve gives it.
+	log := slog.New(redact.Handler(redact.Handler(slog.NewTextHandler(&buf, nil)))).With("target", "https://u:pw@h/in")
 	log.Info("delivering to http://a:b@h/ with Bearer tok123", "authorization", "Bearer tok123", "group", slog.GroupValue(slog.String("api_key", "k")), "status", 200)
 	out := buf.String()
 	for _, secret := range []string{"u:pw", "a:b", "tok123", "=k "} {
@@ -101,7 +105,7 @@ func TestHandler(t *testing.T) {
 			t.Errorf("log line shows %q: %s", secret, out)
 		}
 	}
-	if !strings.Contains(out, "status=200") || !strings.Contains(out, redact.Mask("u:pw")) {
+	if !strings.Contains(out, "status=200") || !strings.Contains(out, redact.Mask("u:pw")) || !strings.Contains(out, "authorization="+redact.Mask("Bearer tok123")) {
 		t.Errorf("log line lost what it should keep: %s", out)
 	}
 }
