@@ -21,8 +21,9 @@ import (
 //
 //   - at subscription time (parseBodyTemplate): the source is at most
 //     MaxTemplateSize bytes, control structures and template calls nest at
-//     most MaxTemplateNesting deep, and no template calls itself, directly
-//     or through others;
+//     most MaxTemplateNesting deep, the template calls expand to at most
+//     MaxTemplateExpansion nodes, and no template calls itself, directly or
+//     through others;
 //   - while rendering (renderBody): the rendered body is at most
 //     MaxRenderedBody bytes, the functions that make strings (json, print,
 //     printf, println, html, js, urlquery) produce at most
@@ -44,6 +45,10 @@ const (
 	// MaxTemplateNesting bounds how deeply a body_template nests if, range,
 	// with and template calls.
 	MaxTemplateNesting = 32
+	// MaxTemplateExpansion bounds the nodes a body_template expands to
+	// with every template call in place: templates that call others twice
+	// over grow exponentially.
+	MaxTemplateExpansion = 100_000
 	// MaxRenderedBody bounds the body a body_template renders, in bytes.
 	MaxRenderedBody = 1 << 20
 	// renderBudget bounds the bytes a render's string functions produce.
@@ -78,7 +83,7 @@ func parseBodyTemplate(s string) (*template.Template, error) {
 			trees[d.Name()] = d.Tree
 		}
 	}
-	c := nestingCheck{trees: trees, depth: map[string]int{}, visiting: map[string]bool{}}
+	c := nestingCheck{trees: trees, measured: map[string]measure{}, visiting: map[string]bool{}}
 	for name := range trees {
 		if _, err := c.template(name); err != nil {
 			return nil, err
@@ -90,76 +95,87 @@ func parseBodyTemplate(s string) (*template.Template, error) {
 	return t, nil
 }
 
-// nestingCheck measures how deeply templates nest, through the templates
-// they call, and finds templates that call themselves.
+// nestingCheck measures templates, through the templates they call: how
+// deeply they nest and how many nodes they expand to. It finds templates
+// that call themselves.
 type nestingCheck struct {
 	trees    map[string]*parse.Tree
-	depth    map[string]int // measured templates
+	measured map[string]measure
 	visiting map[string]bool
 }
 
-func (c *nestingCheck) template(name string) (int, error) {
-	if d, ok := c.depth[name]; ok {
-		return d, nil
+// measure is how deeply a list of nodes nests and how many nodes it
+// expands to with every template call in place (at most
+// MaxTemplateExpansion+1).
+type measure struct{ depth, size int }
+
+func (c *nestingCheck) template(name string) (measure, error) {
+	if m, ok := c.measured[name]; ok {
+		return m, nil
 	}
 	tr, ok := c.trees[name]
 	if !ok {
-		return 0, nil // an undefined template: execution says so
+		return measure{}, nil // an undefined template: execution says so
 	}
 	if c.visiting[name] {
-		return 0, fmt.Errorf("template %q calls itself; body templates may not recurse", name)
+		return measure{}, fmt.Errorf("template %q calls itself; body templates may not recurse", name)
 	}
 	c.visiting[name] = true
-	d, err := c.list(tr.Root)
+	m, err := c.list(tr.Root)
 	delete(c.visiting, name)
 	if err != nil {
-		return 0, err
+		return measure{}, err
 	}
-	c.depth[name] = d
-	return d, nil
+	if m.size > MaxTemplateExpansion {
+		return measure{}, fmt.Errorf("template %q expands to more than %d nodes through the templates it calls", name, MaxTemplateExpansion)
+	}
+	c.measured[name] = m
+	return m, nil
 }
 
-// list returns how deeply the nodes of l nest.
-func (c *nestingCheck) list(l *parse.ListNode) (int, error) {
+// list measures the nodes of l.
+func (c *nestingCheck) list(l *parse.ListNode) (measure, error) {
+	var out measure
 	if l == nil {
-		return 0, nil
+		return out, nil
 	}
-	deepest := 0
 	for _, n := range l.Nodes {
-		var d int
+		m := measure{size: 1}
 		var err error
 		switch n := n.(type) {
 		case *parse.IfNode:
-			d, err = c.branch(&n.BranchNode)
+			m, err = c.branch(&n.BranchNode)
 		case *parse.RangeNode:
-			d, err = c.branch(&n.BranchNode)
+			m, err = c.branch(&n.BranchNode)
 		case *parse.WithNode:
-			d, err = c.branch(&n.BranchNode)
+			m, err = c.branch(&n.BranchNode)
 		case *parse.TemplateNode:
-			d, err = c.template(n.Name)
-			d++
+			m, err = c.template(n.Name)
+			m.depth++
+			m.size++
 		}
 		if err != nil {
-			return 0, err
+			return measure{}, err
 		}
-		if d > MaxTemplateNesting {
-			return 0, fmt.Errorf("the template nests if, range, with and template calls more than %d deep (at byte %d)", MaxTemplateNesting, n.Position())
+		if m.depth > MaxTemplateNesting {
+			return measure{}, fmt.Errorf("the template nests if, range, with and template calls more than %d deep (at byte %d)", MaxTemplateNesting, n.Position())
 		}
-		deepest = max(deepest, d)
+		out.depth = max(out.depth, m.depth)
+		out.size = min(out.size+m.size, MaxTemplateExpansion+1)
 	}
-	return deepest, nil
+	return out, nil
 }
 
-func (c *nestingCheck) branch(b *parse.BranchNode) (int, error) {
-	d, err := c.list(b.List)
+func (c *nestingCheck) branch(b *parse.BranchNode) (measure, error) {
+	l, err := c.list(b.List)
 	if err != nil {
-		return 0, err
+		return measure{}, err
 	}
 	e, err := c.list(b.ElseList)
 	if err != nil {
-		return 0, err
+		return measure{}, err
 	}
-	return 1 + max(d, e), nil
+	return measure{depth: 1 + max(l.depth, e.depth), size: min(1+l.size+e.size, MaxTemplateExpansion+1)}, nil
 }
 
 // addCheckpoints puts an empty text node before every node of l and of the

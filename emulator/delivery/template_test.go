@@ -36,6 +36,17 @@ func chain(n int, leaf string) string {
 	return b.String()
 }
 
+// line defines templates t0…tn, each calling the one before once.
+func line(n int) string {
+	var b strings.Builder
+	b.WriteString(`{{define "t0"}}x{{end}}`)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `{{define "t%d"}}{{template "t%d" .}}{{end}}`, i, i-1)
+	}
+	fmt.Fprintf(&b, `{{template "t%d" .}}`, n)
+	return b.String()
+}
+
 func TestBodyTemplatesAreRefusedAtParse(t *testing.T) {
 	tests := []struct {
 		name, tmpl, want string
@@ -44,7 +55,8 @@ func TestBodyTemplatesAreRefusedAtParse(t *testing.T) {
 		{"too large", strings.Repeat("x", MaxTemplateSize+1), "the template is 65537 bytes; at most 65536"},
 		{"recursion", `{{define "a"}}{{template "b"}}{{end}}{{define "b"}}{{template "a"}}{{end}}{{template "a"}}`, "calls itself"},
 		{"nesting", strings.Repeat("{{if .}}", MaxTemplateNesting+1) + strings.Repeat("{{end}}", MaxTemplateNesting+1), "more than 32 deep"},
-		{"nesting through calls", chain(MaxTemplateNesting+1, "x"), "more than 32 deep"},
+		{"nesting through calls", line(MaxTemplateNesting + 1), "more than 32 deep"},
+		{"calls that expand exponentially", chain(30, "x"), `template "t16" expands to more than 100000 nodes`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,8 +82,8 @@ func TestBodyTemplatesRenderWithinLimits(t *testing.T) {
 	}{
 		{name: "json", tmpl: `{"release": {{json .payload}}}`, checks: 1000, want: `{"release": {"id":7,"list":[1,2.50]}}`},
 		{name: "printf and html", tmpl: `{{printf "%03d" 7}} {{html "<b>"}}`, checks: 1000, want: `007 &lt;b&gt;`},
-		{name: "output doubled by calls", tmpl: chain(30, `{{json .}}`), checks: 1 << 30, wantErr: errBodyTooLarge},
-		{name: "calls that write nothing", tmpl: chain(30, ``), checks: 10_000, wantErr: context.Canceled},
+		{name: "output doubled by calls", tmpl: chain(15, `{{json .}}`), checks: 1 << 30, wantErr: errBodyTooLarge},
+		{name: "calls that write nothing", tmpl: strings.TrimSuffix(chain(15, ``), `{{template "t15" .}}`) + `{{range 1000000}}{{template "t15" .}}{{end}}`, checks: 10_000, wantErr: context.Canceled},
 		{name: "a long silent range", tmpl: `{{range 1000000000}}{{end}}`, checks: 10_000, wantErr: context.Canceled},
 		{name: "ranges in ranges", tmpl: `{{range .payload.list}}{{range 100000}}{{range 100000}}{{end}}{{end}}{{end}}`, checks: 10_000, wantErr: context.Canceled},
 		{name: "a string doubled in a loop", tmpl: `{{$a := json .}}{{range 64}}{{$a = printf "%s%s" $a $a}}{{end}}`, checks: 1 << 30, wantErr: errOverBudget},
@@ -103,7 +115,7 @@ func TestBodyTemplatesRenderWithinLimits(t *testing.T) {
 // aborts the attempts in flight, instead of holding Shutdown up.
 func TestShutdownStopsARender(t *testing.T) {
 	e := New(Config{Logger: discard})
-	mustSubscribe(t, e, Subscription{Vendor: "flexdeploy", URL: "http://127.0.0.1:1/", BodyTemplate: chain(30, "")})
+	mustSubscribe(t, e, Subscription{Vendor: "flexdeploy", URL: "http://127.0.0.1:1/", BodyTemplate: `{{range 1000000000}}{{range 1000000000}}{{end}}{{end}}`})
 	d := mustEmit(t, e, event("flexdeploy", "Release Started"))[0]
 	// The grace lets a worker take the delivery and start rendering; then
 	// Shutdown aborts it.
@@ -116,7 +128,7 @@ func TestShutdownStopsARender(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Shutdown: %v, want the grace to run out", err)
 		}
-	case <-time.After(20 * time.Second): // far below the render's 2^30 calls, far above a stopped render
+	case <-time.After(20 * time.Second): // far below the render's 10^18 iterations, far above a stopped render
 		t.Fatal("Shutdown waited for the render")
 	}
 	got, _ := e.Delivery(d.ID)

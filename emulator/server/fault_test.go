@@ -80,6 +80,7 @@ func TestHostileInputsAreRefused(t *testing.T) {
 		// Body templates refused at subscription time.
 		{"template: does not parse", "POST", "/__admin/subscriptions", `{"vendor":"flexdeploy","url":"http://127.0.0.1:1/","body_template":"{{if}}"}`, 400, "invalid_subscription", "body_template: parse"},
 		{"template: recursion", "POST", "/__admin/subscriptions", `{"vendor":"flexdeploy","url":"http://127.0.0.1:1/","body_template":"{{define \"a\"}}{{template \"a\"}}{{end}}{{template \"a\"}}"}`, 400, "invalid_subscription", "calls itself"},
+		{"template: calls that expand exponentially", "POST", "/__admin/subscriptions", fmt.Sprintf(`{"vendor":"flexdeploy","url":"http://127.0.0.1:1/","body_template":%q}`, exponential(30)), 400, "invalid_subscription", "expands to more than 100000 nodes"},
 		{"template: nesting", "POST", "/__admin/subscriptions", fmt.Sprintf(`{"vendor":"flexdeploy","url":"http://127.0.0.1:1/","body_template":%q}`, strings.Repeat("{{with .}}", 40)+strings.Repeat("{{end}}", 40)), 400, "invalid_subscription", "more than 32 deep"},
 		// Start times outside what a vendor's payloads can say.
 		{"start: Rocketlane before 2000", "POST", "/__admin/events/rocketlane/TASK_CREATED?start=1999-12-31T00:00:00Z", "", 400, "bad_query", "rocketlane payloads can say: the start must be from 2001-01-01T00:00:00Z to before 2099-01-01T00:00:00Z"},
@@ -111,16 +112,9 @@ func TestHostileInputsAreRefused(t *testing.T) {
 func TestBodyTemplateIsBoundedPerAttempt(t *testing.T) {
 	_, base := start(t, server.Config{})
 	rc, url := newReceiver(t)
-	// Thirty templates, each calling the one before twice: 2^30 copies of
-	// the payload. It parses (it nests 31 deep), and renders to the output
-	// limit, where the attempt fails.
-	var tmpl strings.Builder
-	tmpl.WriteString(`{{define "t0"}}{{json .}}{{end}}`)
-	for i := 1; i <= 30; i++ {
-		fmt.Fprintf(&tmpl, `{{define "t%d"}}{{template "t%d" .}}{{template "t%d" .}}{{end}}`, i, i-1, i-1)
-	}
-	tmpl.WriteString(`{{template "t30" .}}`)
-	body, _ := json.Marshal(map[string]any{"vendor": "flexdeploy", "url": url, "body_template": tmpl.String()})
+	// A billion copies of the payload: it parses, and renders to the
+	// output limit, where the attempt fails.
+	body, _ := json.Marshal(map[string]any{"vendor": "flexdeploy", "url": url, "body_template": `{{range 1000000000}}{{json $}}{{end}}`})
 	subscribe(t, base, string(body))
 	var n uint64
 	var ds []deliveryDoc
@@ -239,6 +233,18 @@ func TestNoSecretIsShown(t *testing.T) {
 	if want := strings.Replace(url, "http://", "http://"+redact.Mask("hook:"+password)+"@", 1); d.Attempts[0].Request.URL != want {
 		t.Errorf("attempt URL %s, want %s", d.Attempts[0].Request.URL, want)
 	}
+}
+
+// exponential is n templates, each calling the one before twice: 2^n
+// calls in 50·n bytes.
+func exponential(n int) string {
+	var b strings.Builder
+	b.WriteString(`{{define "t0"}}{{json .}}{{end}}`)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `{{define "t%d"}}{{template "t%d" .}}{{template "t%d" .}}{{end}}`, i, i-1, i-1)
+	}
+	fmt.Fprintf(&b, `{{template "t%d" .}}`, n)
+	return b.String()
 }
 
 // lockedBuffer is a log writer for handlers on many goroutines.
