@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/standin-dev/standin/emulator/suggest"
 )
 
 //go:embed builtin/*.yaml
@@ -75,7 +77,7 @@ var ErrUnknown = errors.New("unknown scenario")
 func unknownScenario(name string) error {
 	names := Names()
 	msg := fmt.Sprintf("%q is not a built-in scenario (built in: %s)", name, strings.Join(names, ", "))
-	if near := nearest(name, names); near != "" {
+	if near := suggest.Nearest(name, names); near != "" {
 		msg += fmt.Sprintf("; did you mean %s?", near)
 	}
 	return fmt.Errorf("%w: %s", ErrUnknown, msg)

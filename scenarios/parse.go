@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/standin-dev/standin/emulator/suggest"
+
 	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
 )
@@ -93,7 +95,7 @@ func (p *parser) keys(n *node, where string, allowed ...string) {
 			continue
 		}
 		msg := fmt.Sprintf("unknown key %q in %s; valid keys: %s", key, where, strings.Join(allowed, ", "))
-		if near := nearest(key, allowed); near != "" {
+		if near := suggest.Nearest(key, allowed); near != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", near)
 		}
 		p.fail(k.pos, "%s", msg)
@@ -305,7 +307,7 @@ func (p *parser) entities(n *node) {
 		kind, ok := p.vocab.Kind(ks)
 		if !ok {
 			msg := fmt.Sprintf("entity %s: %s has no kind %q; valid: %s", name, p.sc.Vendor, ks, strings.Join(p.vocab.KindNames(), ", "))
-			if near := nearest(ks, p.vocab.KindNames()); near != "" {
+			if near := suggest.Nearest(ks, p.vocab.KindNames()); near != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", near)
 			}
 			p.fail(kn.pos, "%s", msg)
@@ -328,7 +330,7 @@ func (p *parser) entities(n *node) {
 			}
 		}
 		allowed := append([]string{"kind"}, catalog.FieldNames(kind.Attrs)...)
-		p.keys(body, "a "+kind.Name+" entity", allowed...)
+		p.keys(body, catalog.Article(kind.Name)+" "+kind.Name+" entity", allowed...)
 		e := Entity{Name: name, Kind: kind.Name, Pos: k.pos}
 		for j, ak := range body.keys {
 			key := ak.scalar.(string)
@@ -1044,7 +1046,7 @@ func (sc *Scenario) ResolveVars(overrides map[string]string) (map[string]any, er
 				return nil, fmt.Errorf("var %s: scenario %s declares no vars", k, sc.Name)
 			}
 			msg := fmt.Sprintf("var %s: scenario %s declares no such var; valid: %s", k, sc.Name, strings.Join(declared, ", "))
-			if near := nearest(k, declared); near != "" {
+			if near := suggest.Nearest(k, declared); near != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", near)
 			}
 			return nil, errors.New(msg)

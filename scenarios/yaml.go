@@ -97,6 +97,10 @@ func parseYAML(file string, src []byte) (*node, error) {
 	return c.convert(docs[0].Body, 0)
 }
 
+// YAMLError turns an error of the YAML library (github.com/goccy/go-yaml)
+// into an *Error at the place it names, for other YAML files standin reads.
+func YAMLError(file string, err error) error { return yamlError(file, err) }
+
 // yamlError turns the YAML library's error into an *Error with the place
 // it names.
 func yamlError(file string, err error) error {

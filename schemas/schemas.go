@@ -142,25 +142,32 @@ type Error struct {
 	Violations []Violation
 }
 
-func (e *Error) Error() string {
-	if e.Syntax != nil {
-		return fmt.Sprintf("%s %s: %v", e.Vendor, e.Event, e.Syntax)
-	}
+// Problems writes the violations on one line, "; "-separated.
+func (e *Error) Problems() string {
 	parts := make([]string, len(e.Violations))
 	for i, v := range e.Violations {
 		parts[i] = v.String()
 	}
-	return fmt.Sprintf("%s %s payload is invalid: %s", e.Vendor, e.Event, strings.Join(parts, "; "))
+	return strings.Join(parts, "; ")
 }
 
-// SyntaxError locates malformed JSON by line and column (both from 1).
+func (e *Error) Error() string {
+	if e.Syntax != nil {
+		return fmt.Sprintf("%s %s: %v", e.Vendor, e.Event, e.Syntax)
+	}
+	return fmt.Sprintf("%s %s payload is invalid: %s", e.Vendor, e.Event, e.Problems())
+}
+
+// SyntaxError locates malformed JSON by line and column (both from 1) and
+// byte offset (from 0).
 type SyntaxError struct {
 	Line, Column int
+	Offset       int64
 	Msg          string
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", e.Line, e.Column, e.Msg)
+	return fmt.Sprintf("invalid JSON at line %d, column %d (byte offset %d): %s", e.Line, e.Column, e.Offset, e.Msg)
 }
 
 // Decode parses a JSON document the way the validator needs it (numbers kept
@@ -198,5 +205,5 @@ func syntaxError(b []byte, off int64, err error) *SyntaxError {
 			col++
 		}
 	}
-	return &SyntaxError{Line: line, Column: col, Msg: strings.TrimPrefix(err.Error(), "json: ")}
+	return &SyntaxError{Line: line, Column: col, Offset: off, Msg: strings.TrimPrefix(err.Error(), "json: ")}
 }

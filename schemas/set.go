@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/standin-dev/standin/emulator/suggest"
+
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
@@ -148,7 +150,7 @@ func (s *Set) validate(sch *jsonschema.Schema, slug string, v any) error {
 	if !errors.As(err, &ve) {
 		return fmt.Errorf("validate %s/%s: %w", s.vendor, slug, err)
 	}
-	return &Error{Vendor: s.vendor, Event: slug, Violations: s.violations(ve)}
+	return &Error{Vendor: s.vendor, Event: slug, Violations: s.violations(ve, v)}
 }
 
 // schema returns the compiled schema of the event slug, compiling it (and
@@ -275,16 +277,18 @@ func escapePointer(s string) string {
 
 // violations flattens a validation error tree into its leaves: the rules
 // that failed themselves, not the "doesn't validate with $ref" wrappers.
-func (s *Set) violations(ve *jsonschema.ValidationError) []Violation {
+func (s *Set) violations(ve *jsonschema.ValidationError, inst any) []Violation {
 	var out []Violation
 	seen := map[string]bool{} // pointer and message: format and pattern often say the same
 	var walk func(*jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
-			v := Violation{Pointer: e.InstanceLocation, Message: s.explain(e), Keyword: e.KeywordLocation}
-			if key := v.Pointer + "\x00" + v.Message; !seen[key] {
-				seen[key] = true
-				out = append(out, v)
+			for _, msg := range s.explainAll(e, inst) {
+				v := Violation{Pointer: e.InstanceLocation, Message: msg, Keyword: e.KeywordLocation}
+				if key := v.Pointer + "\x00" + v.Message; !seen[key] {
+					seen[key] = true
+					out = append(out, v)
+				}
 			}
 			return
 		}
@@ -295,6 +299,90 @@ func (s *Set) violations(ve *jsonschema.ValidationError) []Violation {
 	walk(ve)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out
+}
+
+// explainAll words a failed rule: one message per missing or unknown
+// field, read from the schema and the payload ("missing required field
+// \"task\"", "unknown field \"tsk\" (did you mean \"task\"?)"), else as
+// explain does.
+func (s *Set) explainAll(e *jsonschema.ValidationError, inst any) []string {
+	kw := e.AbsoluteKeywordLocation
+	i := strings.LastIndexByte(kw, '/')
+	if i < 0 {
+		return []string{s.explain(e)}
+	}
+	keyword := kw[i+1:]
+	if keyword != "required" && keyword != "additionalProperties" {
+		return []string{s.explain(e)}
+	}
+	node, ok := s.schemaNode(kw[:i])
+	obj, isObj := at(inst, e.InstanceLocation).(map[string]any)
+	if !ok || !isObj {
+		return []string{s.explain(e)}
+	}
+	props, _ := node["properties"].(map[string]any)
+	var out []string
+	switch keyword {
+	case "required":
+		req, _ := node["required"].([]any)
+		for _, r := range req {
+			if name, ok := r.(string); ok {
+				if _, has := obj[name]; !has {
+					out = append(out, fmt.Sprintf("missing required field %q", name))
+				}
+			}
+		}
+	case "additionalProperties":
+		if _, patterned := node["patternProperties"]; patterned {
+			return []string{s.explain(e)}
+		}
+		known := make([]string, 0, len(props))
+		for k := range props {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		var unknown []string
+		for k := range obj {
+			if _, ok := props[k]; !ok {
+				unknown = append(unknown, k)
+			}
+		}
+		sort.Strings(unknown)
+		for _, k := range unknown {
+			msg := fmt.Sprintf("unknown field %q", k)
+			if near := suggest.Nearest(k, known); near != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", near)
+			}
+			out = append(out, msg)
+		}
+	}
+	if len(out) == 0 {
+		return []string{s.explain(e)}
+	}
+	return out
+}
+
+// at is the value at the JSON pointer ptr in v, or nil.
+func at(v any, ptr string) any {
+	if ptr == "" || ptr == "/" {
+		return v
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch n := v.(type) {
+		case map[string]any:
+			v = n[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(n) {
+				return nil
+			}
+			v = n[i]
+		default:
+			return nil
+		}
+	}
+	return v
 }
 
 // explain rewrites a failed pattern, format or bound as what was expected,

@@ -16,13 +16,13 @@ func deliveries() testkit.Deliveries {
 	return testkit.Deliveries{
 		{Delivery: delivery.Delivery{ID: "dlv_1", Vendor: "cutover", Event: "task.created", Status: delivery.Delivered, URL: "http://127.0.0.1:1/hook", AttemptCount: 2,
 			Attempts: []delivery.Attempt{
-				{N: 1, Request: delivery.Request{Method: "POST", Body: body}, Response: resp(500)},
-				{N: 2, Request: delivery.Request{Method: "POST", Body: body}, Response: resp(200), Success: true},
+				{N: 1, Request: &delivery.Request{Method: "POST", Body: body}, Response: resp(500)},
+				{N: 2, Request: &delivery.Request{Method: "POST", Body: body}, Response: resp(200), Success: true},
 			}}},
 		{Delivery: delivery.Delivery{ID: "dlv_2", Vendor: "rocketlane", Event: "TASK_CREATED", Status: delivery.Failed, URL: "http://127.0.0.1:2/rl", AttemptCount: 1,
 			Error: "connection refused",
 			Attempts: []delivery.Attempt{
-				{N: 1, Request: delivery.Request{Method: "POST", Body: `{"eventType":"TASK_CREATED","data":{"taskId":5}}`}, Error: "connection refused"},
+				{N: 1, Request: &delivery.Request{Method: "POST", Body: `{"eventType":"TASK_CREATED","data":{"taskId":5}}`}, Error: "connection refused"},
 			}}},
 	}
 }
@@ -101,7 +101,7 @@ func TestDeliveryHelpers(t *testing.T) {
 	if _, err := (testkit.Delivery{}).Field("/x"); err == nil || !strings.Contains(err.Error(), "no attempt yet") {
 		t.Errorf("Field of an unattempted delivery: %v", err)
 	}
-	get := testkit.Delivery{Delivery: delivery.Delivery{ID: "dlv_g", Attempts: []delivery.Attempt{{Request: delivery.Request{Method: "GET"}}}}}
+	get := testkit.Delivery{Delivery: delivery.Delivery{ID: "dlv_g", Attempts: []delivery.Attempt{{Request: &delivery.Request{Method: "GET"}}}}}
 	if _, err := get.Field("/x"); err == nil || !strings.Contains(err.Error(), "sent no body (GET)") {
 		t.Errorf("Field of a GET delivery: %v", err)
 	}

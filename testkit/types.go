@@ -59,10 +59,21 @@ type Delivery struct {
 // what the subscription's body template made of it); nil before the first
 // attempt or when the method sends no body.
 func (d Delivery) Body() []byte {
-	if len(d.Attempts) == 0 || d.Attempts[0].Request.Body == "" {
-		return nil
+	if r := d.sent(); r != nil && r.Body != "" {
+		return []byte(r.Body)
 	}
-	return []byte(d.Attempts[0].Request.Body)
+	return nil
+}
+
+// sent is the request of the first attempt that sent one (an attempt that
+// failed before sending, such as at an OAuth 2 token step, has none).
+func (d Delivery) sent() *delivery.Request {
+	for _, a := range d.Attempts {
+		if a.Request != nil {
+			return a.Request
+		}
+	}
+	return nil
 }
 
 // Field returns the value at path in the delivered body, decoded from JSON
@@ -74,10 +85,11 @@ func (d Delivery) Field(path string) (any, error) { return d.field(path, false) 
 func (d Delivery) field(path string, exact bool) (any, error) {
 	b := d.Body()
 	if b == nil {
-		if len(d.Attempts) == 0 {
-			return nil, fmt.Errorf("delivery %s has no attempt yet, so no body", d.ID)
+		r := d.sent()
+		if r == nil {
+			return nil, fmt.Errorf("delivery %s has sent no request yet, so no body", d.ID)
 		}
-		return nil, fmt.Errorf("delivery %s sent no body (%s)", d.ID, d.Attempts[0].Request.Method)
+		return nil, fmt.Errorf("delivery %s sent no body (%s)", d.ID, r.Method)
 	}
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(b))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -134,7 +135,7 @@ Exit status: 0 valid, 1 invalid, 2 usage error.`,
   curl -s https://… | standin validate rocketlane -`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 || len(args) > 3 {
-				return usageErr(fmt.Errorf("validate takes VENDOR [EVENT] FILE|- (got %d arguments)", len(args)))
+				return usageErr(fmt.Errorf("validate takes VENDOR [EVENT] FILE|- (got %s)", plural(len(args), "argument")))
 			}
 			return nil
 		},
@@ -156,6 +157,10 @@ Exit status: 0 valid, 1 invalid, 2 usage error.`,
 					return usageErr(err)
 				}
 			} else if e, err = vendors().EventOf(v, body); err != nil {
+				var se *schemas.Error
+				if errors.As(err, &se) {
+					return report(cmd.OutOrStdout(), asJSON, name, catalog.Event{Vendor: v}, se, nil)
+				}
 				return report(cmd.OutOrStdout(), asJSON, name, catalog.Event{Vendor: v}, nil, err)
 			}
 			return report(cmd.OutOrStdout(), asJSON, name, e, vendors().Validate(e, body), nil)
@@ -178,7 +183,7 @@ func report(out io.Writer, asJSON bool, file string, e catalog.Event, verr, name
 	}
 	if se, ok := verr.(*schemas.Error); ok {
 		if se.Syntax != nil {
-			vs = append(vs, violation{Pointer: "", Message: fmt.Sprintf("%s:%d:%d: %s", file, se.Syntax.Line, se.Syntax.Column, se.Syntax.Error())})
+			vs = append(vs, violation{Pointer: "", Message: fmt.Sprintf("%s:%d:%d: the payload is not JSON: %s", file, se.Syntax.Line, se.Syntax.Column, se.Syntax.Error())})
 		}
 		for _, v := range se.Violations {
 			vs = append(vs, violation{Pointer: v.Pointer, Message: v.Message})
@@ -249,8 +254,17 @@ func writeJSON(w io.Writer, v any) error {
 func exactArgs(n int, names string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErr(fmt.Errorf("%s takes %s (got %d arguments)", cmd.Name(), names, len(args)))
+			return usageErr(fmt.Errorf("%s takes %s (got %s)", cmd.Name(), names, plural(len(args), "argument")))
 		}
 		return nil
 	}
+}
+
+// plural writes n and noun, in the plural unless n is 1: "1 argument",
+// "0 arguments".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -87,7 +87,10 @@ payload has the vendor's field names, nesting, ID and timestamp formats, and
 is valid against a strict JSON Schema built from the vendor's documentation.
 
 Every flag can also be set in the environment as STANDIN_<FLAG>, for example
-STANDIN_SEED=7 (dashes become underscores: --time-scale is STANDIN_TIME_SCALE).`,
+STANDIN_SEED=7 (dashes become underscores: --time-scale is STANDIN_TIME_SCALE).
+A repeatable flag takes a list there: comma-separated, or one item per line
+when an item holds a comma (STANDIN_TARGET=http://a/hook,http://b/hook).
+A flag on the command line wins over the environment.`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		Version:           buildVersion(),
@@ -106,6 +109,8 @@ STANDIN_SEED=7 (dashes become underscores: --time-scale is STANDIN_TIME_SCALE).`
 		newHealthCmd(),
 		newRunCmd(),
 		newScenariosCmd(),
+		newTriggerCmd(),
+		newConfigCmd(),
 	)
 	return root
 }
@@ -123,13 +128,44 @@ func flagsFromEnv(cmd *cobra.Command) error {
 		if !ok {
 			return
 		}
-		if err := cmd.Flags().Set(f.Name, val); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", name, val, err))
+		if err := setFromEnv(cmd.Flags(), f, val); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q (environment): %w", name, val, err))
 		}
 	})
 	if len(errs) > 0 {
 		return usageErr(errors.Join(errs...))
 	}
+	return nil
+}
+
+// setFromEnv sets flag f from an environment value. A repeatable flag
+// takes a list: one item per line when the value has a newline (so an item
+// may hold commas), otherwise comma-separated; blank items are skipped.
+func setFromEnv(fs *pflag.FlagSet, f *pflag.Flag, val string) error {
+	sv, ok := f.Value.(pflag.SliceValue)
+	if !ok {
+		return fs.Set(f.Name, val)
+	}
+	sep := ","
+	if strings.Contains(val, "\n") {
+		sep = "\n"
+	}
+	var items []string
+	for _, it := range strings.Split(val, sep) {
+		if it = strings.TrimSpace(it); it != "" {
+			items = append(items, it)
+		}
+	}
+	for _, it := range items {
+		if err := f.Value.Set(it); err != nil {
+			return fmt.Errorf("item %q: %w", it, err)
+		}
+	}
+	// Set appended each item after validating it; Replace drops a default.
+	if err := sv.Replace(items); err != nil {
+		return err
+	}
+	f.Changed = true
 	return nil
 }
 

@@ -112,7 +112,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{"event read from payload", taskCreated, []string{"validate", "cutover", "-"}, 0, "valid cutover task.created"},
 		{"event given", taskCreated, []string{"validate", "cutover", "task-created", "-"}, 0, "valid"},
-		{"wrong event given", taskCreated, []string{"validate", "cutover", "run.started", "-"}, 1, "/meta: missing properties: 'current_run'"},
+		{"unknown field, with the nearest", `{"meta":{"tsk":1}}`, []string{"validate", "cutover", "task.created", "-"}, 1, `/meta: unknown field "tsk" (did you mean "task"?)`},
+		{"truncated JSON", `{"attributes":`, []string{"validate", "cutover", "-"}, 1, "the payload is not JSON: invalid JSON at line 1, column 15 (byte offset 14): unexpected end of input"},
+		{"wrong event given", taskCreated, []string{"validate", "cutover", "run.started", "-"}, 1, `/meta: missing required field "current_run"`},
 		{"broken timestamp", broken, []string{"validate", "cutover", "-"}, 1, "/attributes/created_at: expected an ISO-8601 UTC time with milliseconds"},
 		{"not JSON", "{\n  \"id\": }", []string{"validate", "cutover", "-"}, 1, "<stdin>:"},
 		{"no event name", `{"id":"x"}`, []string{"validate", "rocketlane", "-"}, 1, "/eventType"},

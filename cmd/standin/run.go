@@ -26,7 +26,7 @@ import (
 func newRunCmd() *cobra.Command {
 	var (
 		targets   []string
-		vars      []string
+		vars      *pairsFlag
 		seed      uint64
 		timeScale float64
 		asJSON    bool
@@ -60,11 +60,7 @@ or a step the script gets wrong.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			overrides, err := parseVars(vars)
-			if err != nil {
-				return usageErr(err)
-			}
-			opts := runs.Options{Targets: targets, TimeScale: timeScale, Vars: overrides, SelfCheck: selfCheck, UserAgent: "standin/" + buildVersion()}
+			opts := runs.Options{Targets: targets, TimeScale: timeScale, Vars: vars.Map(), SelfCheck: selfCheck, UserAgent: "standin/" + buildVersion()}
 			if cmd.Flags().Changed("seed") || os.Getenv(envPrefix+"SEED") != "" {
 				opts.Seed = &seed
 			}
@@ -73,26 +69,13 @@ or a step the script gets wrong.`,
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&targets, "target", nil, "receiver URL to deliver to (repeatable); default: the embedded sink")
-	f.StringArrayVar(&vars, "var", nil, "set a scenario var, K=V (repeatable); lists are comma-separated")
+	vars = newPairsFlag(f, "var", "=", "outcome=rejected", "set a scenario var, K=V (repeatable); a list var takes a comma-separated value")
 	f.Uint64Var(&seed, "seed", 0, "seed of every generated value; without it, the scenario's seed:, else 1")
 	f.Float64Var(&timeScale, "time-scale", 0, "real seconds per virtual second: 0 plays at once, 1 in real time")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per delivery, with the payload")
 	f.StringVar(&listen, "listen", "127.0.0.1:0", "address of the run's embedded server (the sink, and a vendor's API an integration calls back)")
 	selfCheckFlag(cmd, &selfCheck)
 	return cmd
-}
-
-// parseVars reads K=V pairs.
-func parseVars(kvs []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, kv := range kvs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("--var %q: want K=V, such as --var outcome=rejected", kv)
-		}
-		out[strings.TrimSpace(k)] = v
-	}
-	return out, nil
 }
 
 // playScenario runs sc in-process and reports every delivery. The run
@@ -272,21 +255,56 @@ playing it.`,
 			_, err = cmd.OutOrStdout().Write(sc.Source)
 			return err
 		},
-	}, &cobra.Command{
-		Use:   "check FILE",
-		Short: "Check a scenario file without playing it",
-		Args:  cobra.ExactArgs(1),
+	}, newCheckCmd())
+	return cmd
+}
+
+func newCheckCmd() *cobra.Command {
+	var (
+		seed uint64
+		vars *pairsFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "check FILE|NAME [--var K=V]... [--seed N]",
+		Short: "Dry-run a scenario: build and validate every payload, send nothing",
+		Long: `Play a scenario dry, as 'standin run' would play it with the same vars and
+seed (the file's own, or --var and --seed): every step planned, every
+payload built on the scenario's virtual clock and validated against its
+schema, nothing sent and nothing waited for. Every problem 'run' would meet
+is reported with its file:line:col; 'run' makes the same check before it
+sends the first event, so a story is delivered whole or not at all.
+
+A step of the vendor's own kinds (Cutover's fire, cancel, await) depends on
+what your receiver does, so the dry run stops there: the steps from it on
+are checked as written, and built when the scenario is played.
+
+Exit status: 0 valid, 2 invalid.`,
+		Example: `  standin scenarios check ./release.yaml
+  standin scenarios check ./release.yaml --var outcome=rejected --seed 7`,
+		Args: exactArgs(1, "FILE or NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := scenarios.Load(args[0])
 			if err != nil {
 				return usageErr(err)
 			}
-			if err := runs.Check(sc, nil); err != nil {
+			opts := runs.Options{Vars: vars.Map(), SelfCheck: true}
+			if cmd.Flags().Changed("seed") {
+				opts.Seed = &seed
+			}
+			c, err := runs.Check(sc, opts)
+			if err != nil {
 				return usageErr(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid %s scenario %q (%d steps, %d entities)\n", sc.File, sc.Vendor, sc.Name, len(sc.Steps), len(sc.Entities))
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%s: valid %s scenario %q: %s built and valid (seed %d)\n", sc.File, sc.Vendor, sc.Name, plural(c.Events, "payload"), c.Seed)
+			if c.Unplayed != nil {
+				fmt.Fprintf(out, "%s:%d:%d: the dry run stops at this %s step: its outcome is the receiver's, so the steps from here on are built when the scenario is played\n",
+					sc.File, c.Unplayed.Pos.Line, c.Unplayed.Pos.Col, c.Unplayed.Action)
+			}
 			return nil
 		},
-	})
+	}
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed to check with; without it, the scenario's seed:, else 1")
+	vars = newPairsFlag(cmd.Flags(), "var", "=", "outcome=rejected", "set a scenario var, K=V (repeatable), as for run")
 	return cmd
 }

@@ -197,3 +197,51 @@ func TestReadmeIntegrationScenarioChecks(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestCheckIsADryRun: a story whose later steps break (a set: the schema
+// refuses, an update that changes nothing) is refused by scenarios check
+// with every problem's place, and run delivers none of it.
+func TestCheckIsADryRun(t *testing.T) {
+	tests := []struct {
+		name, script string
+		want         []string // in stderr, after the file name
+	}{
+		{
+			name: "a set the schema refuses",
+			script: "name: s\nvendor: cutover\nsteps:\n  - event: run.started\n  - event: task.created\n  - event: task.started\n" +
+				"    set:\n      meta.task.name: 42\n",
+			want: []string{":6:5: step 3 (task.started): the payload with set: is not a valid cutover task.started: /meta/task/name"},
+		},
+		{
+			name: "an update that changes nothing, twice",
+			script: "name: r\nvendor: rocketlane\nentities:\n  p: {kind: project}\n  t: {kind: task, name: T}\nsteps:\n" +
+				"  - event: PROJECT_CREATED\n    entity: p\n  - event: TASK_CREATED\n    entity: t\n" +
+				"  - event: TASK_UPDATED\n    entity: t\n    update: {name: T}\n" +
+				"  - event: TASK_UPDATED\n    entity: t\n    update: {name: T}\n",
+			want: []string{":11:5: step 3 (TASK_UPDATED)", ":14:5: step 3 (TASK_UPDATED)"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "late.yaml")
+			if err := os.WriteFile(f, []byte(tc.script), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := cli(t, "", "scenarios", "check", f)
+			if code != 2 {
+				t.Fatalf("check: exit %d, want 2\n%s%s", code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errOut, f+w) {
+					t.Errorf("check's message lacks %q:\n%s", f+w, errOut)
+				}
+			}
+			r := newReceiver(t, http.StatusOK)
+			code, out, errOut = cli(t, "", "run", f, "--target", r.srv.URL)
+			if code != 2 || !strings.Contains(errOut, f+tc.want[0]) {
+				t.Fatalf("run: exit %d, want 2 naming %s\n%s%s", code, tc.want[0], out, errOut)
+			}
+			wantRequests(t, r, 0)
+		})
+	}
+}

@@ -24,6 +24,7 @@ import (
 func newServeCmd() *cobra.Command {
 	var (
 		addr, adminToken, logFormat string
+		config                      string
 		apiTokens                   = map[string]*string{}
 		selfCheck                   bool
 		bodyLimit                   int64
@@ -48,6 +49,16 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
   curl -s localhost:8080/__admin/deliveries`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var cfg *configFile
+			if path := configPath(config); path != "" {
+				var err error
+				if cfg, err = loadConfig(path, os.LookupEnv); err != nil {
+					return usageErr(err)
+				}
+				if err := cfg.applySettings(cmd.Flags()); err != nil {
+					return usageErr(err)
+				}
+			}
 			logger, err := newLogger(cmd.ErrOrStderr(), logFormat)
 			if err != nil {
 				return usageErr(err)
@@ -68,11 +79,21 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 				Version: buildVersion(), Logger: logger, SelfCheck: selfCheck,
 				Workers: workers, Retention: retention,
 			})
+			if cfg != nil {
+				if err := cfg.setup(srv, adminToken); err != nil {
+					_ = l.Close()
+					return usageErr(err)
+				}
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(l) }()
 			logger.Info("standin listening", "addr", l.Addr().String(), "version", buildVersion())
+			if cfg != nil {
+				logger.Info("configured from file", "file", cfg.path, "subscriptions", len(cfg.Subscriptions), "runs", len(cfg.Runs))
+				cfg.startRuns(srv, adminToken, logger)
+			}
 			select {
 			case err := <-errc:
 				return err
@@ -90,6 +111,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&config, "config", "", "YAML file of server settings, subscriptions and runs to play at start (default "+defaultConfigPath+" when present; see 'standin config check')")
 	f.StringVar(&addr, "addr", ":8080", "address to listen on")
 	f.StringVar(&adminToken, "admin-token", "", "require Authorization: Bearer <token> on /__admin/ (health excepted)")
 	for _, v := range vendors().Vendors() {

@@ -10,7 +10,6 @@ package catalog
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -65,48 +64,4 @@ func (e *UnknownError) Error() string {
 		msg += fmt.Sprintf(" (did you mean %q?)", e.Nearest)
 	}
 	return msg + "; valid: " + strings.Join(e.Valid, ", ")
-}
-
-// nearest returns the candidate closest to s by edit distance, or "" when
-// none is within a third of the longer string.
-func nearest(s string, candidates []string) string {
-	type scored struct {
-		c string
-		d int
-	}
-	var best []scored
-	for _, c := range candidates {
-		best = append(best, scored{c, distance(s, c)})
-	}
-	sort.SliceStable(best, func(i, j int) bool { return best[i].d < best[j].d })
-	if len(best) == 0 {
-		return ""
-	}
-	limit := max(len(s), len(best[0].c))/3 + 1
-	if best[0].d > limit {
-		return ""
-	}
-	return best[0].c
-}
-
-// distance is the Levenshtein edit distance between a and b.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -1,11 +1,13 @@
 package catalog
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/standin-dev/standin/emulator/suggest"
+	"github.com/standin-dev/standin/schemas"
 
 	"github.com/standin-dev/standin/emulator/fake"
 )
@@ -64,7 +66,7 @@ func (r *Registry) Vendor(id string) (Vendor, error) {
 	if v, ok := r.byID[want]; ok {
 		return v, nil
 	}
-	return nil, &UnknownError{Kind: "vendor", Input: id, Valid: r.IDs(), Nearest: nearest(want, r.IDs())}
+	return nil, &UnknownError{Kind: "vendor", Input: id, Valid: r.IDs(), Nearest: suggest.Nearest(want, r.IDs())}
 }
 
 // Events returns every event of every vendor, grouped by vendor in order.
@@ -104,7 +106,7 @@ func LookupIn(v Vendor, event string) (Event, error) {
 		names[i], slugs[i] = e.Name, e.Slug
 	}
 	near := ""
-	if n := nearest(want, slugs); n != "" {
+	if n := suggest.Nearest(want, slugs); n != "" {
 		for i, s := range slugs {
 			if s == n {
 				near = names[i]
@@ -144,10 +146,11 @@ func (r *Registry) EventOf(vendor string, doc []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	var cur any
-	d := json.NewDecoder(bytes.NewReader(doc))
-	if err := d.Decode(&cur); err != nil {
-		return Event{}, fmt.Errorf("read the event name: %w", err)
+	cur, err := schemas.Decode(doc)
+	if err != nil {
+		var se *schemas.SyntaxError
+		errors.As(err, &se)
+		return Event{}, &schemas.Error{Vendor: v.ID(), Syntax: se}
 	}
 	path := v.EventPath()
 	for _, k := range path {

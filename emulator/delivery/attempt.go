@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -72,10 +73,13 @@ func sendsBody(method string) bool { return method != http.MethodGet && method !
 func (e *Engine) attempt(st *subState, id string, event string, n int) (Attempt, *outgoing) {
 	start := time.Now()
 	out := &outgoing{method: st.sub.Method, url: st.sub.URL, header: cloneWith(st.header, DeliveryHeader, id)}
-	at := Attempt{N: n, StartedAt: start.UTC(), Request: Request{Method: out.method, URL: out.url}}
+	at := Attempt{N: n, StartedAt: start.UTC(), Request: &Request{Method: out.method, URL: out.url}}
+	// fail ends the attempt before anything was sent: it records no
+	// request.
 	fail := func(msg string) (Attempt, *outgoing) {
 		at.Error = msg
 		at.Duration = Duration(time.Since(start))
+		at.Request = nil
 		return at, out
 	}
 	body := event
@@ -145,7 +149,7 @@ func cloneWith(h http.Header, key, value string) http.Header {
 func (e *Engine) resend(p Profile, out *outgoing, n int) Attempt {
 	start := time.Now()
 	at := Attempt{N: n, StartedAt: start.UTC(), Duplicate: true,
-		Request: Request{Method: out.method, URL: out.url, Body: out.body}}
+		Request: &Request{Method: out.method, URL: out.url, Body: out.body}}
 	e.exchange(p, out, &at, start)
 	return at
 }
@@ -186,6 +190,9 @@ func (e *Engine) exchange(p Profile, out *outgoing, at *Attempt, start time.Time
 		at.Success = true
 	default:
 		at.Error = fmt.Sprintf("status %d: %s", resp.StatusCode, p.SuccessRule)
+		if len(bytes.TrimSpace(b)) > 0 {
+			at.Error += "; the receiver answered: " + outbound.Snippet(b)
+		}
 	}
 }
 
@@ -262,12 +269,15 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 // so waiting honours a context) serialises fetches: concurrent attempts
 // wait for one fetch instead of each making their own.
 type tokenCache struct {
+	client *outbound.TokenClient
 	lock   chan struct{}
 	value  string    // "Bearer abc"
 	expiry time.Time // refresh from then on; zero when the endpoint gave no expires_in
 }
 
-func newTokenCache() *tokenCache { return &tokenCache{lock: make(chan struct{}, 1)} }
+func newTokenCache(c outbound.Credentials) *tokenCache {
+	return &tokenCache{client: outbound.NewTokenClient(c), lock: make(chan struct{}, 1)}
+}
 
 // invalidate forgets value if it is still the cached token (the receiver
 // answered 401 to it). It does not wait for a fetch in progress.
@@ -300,7 +310,7 @@ func (e *Engine) bearer(st *subState) (string, error) {
 	if tc.value != "" && (tc.expiry.IsZero() || now.Before(tc.expiry)) {
 		return tc.value, nil
 	}
-	v, life, err := e.fetchToken(ctx, a, st.prof.Timeout)
+	v, life, err := e.fetchToken(ctx, tc.client, a, st.prof.Timeout)
 	if err != nil {
 		return "", err
 	}
@@ -315,10 +325,8 @@ func (e *Engine) bearer(st *subState) (string, error) {
 
 // fetchToken runs the subscription's client credentials grant, wording
 // transport errors as attempts do (timeout, shutdown).
-func (e *Engine) fetchToken(ctx context.Context, a Auth, timeout time.Duration) (string, time.Duration, error) {
-	v, life, err := outbound.ClientCredentials(ctx, e.client, e.userAgent, outbound.Credentials{
-		TokenURL: a.TokenURL, ClientID: a.ClientID, ClientSecret: a.ClientSecret, Scope: a.Scope,
-	})
+func (e *Engine) fetchToken(ctx context.Context, tc *outbound.TokenClient, a Auth, timeout time.Duration) (string, time.Duration, error) {
+	v, life, err := tc.Fetch(ctx, e.client, e.userAgent)
 	var te *outbound.TokenTransportError
 	if errors.As(err, &te) {
 		return "", 0, fmt.Errorf("oauth2 token request to %s: %s%s", a.TokenURL, te.Stage, e.transportError(ctx, te.Err, timeout))

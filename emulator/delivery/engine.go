@@ -162,7 +162,11 @@ func (r *record) copy(withAttempts bool) Delivery {
 			if i < len(r.auths) {
 				auth = r.auths[i]
 			}
-			a.Request.Headers = requestHeader(r.st, r.d.ID, auth)
+			if a.Request != nil {
+				req := *a.Request
+				req.Headers = requestHeader(r.st, r.d.ID, auth)
+				a.Request = &req
+			}
 			if a.Response != nil {
 				resp := *a.Response
 				a.Response = &resp // shown copies its headers

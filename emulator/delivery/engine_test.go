@@ -337,6 +337,9 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	if len(rc.got()) != hitsBefore || d.Attempts[0].Response != nil {
 		t.Errorf("the receiver was called without a token")
 	}
+	if d.Attempts[0].Request != nil {
+		t.Errorf("the attempt records a request it never sent: %+v", d.Attempts[0].Request)
+	}
 }
 
 func TestOAuth2ShortLivedToken(t *testing.T) {

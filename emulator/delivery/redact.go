@@ -12,8 +12,10 @@ func shown(d Delivery, secret redact.Names) Delivery {
 	d.Error = redact.Text(d.Error)
 	for i := range d.Attempts {
 		a := &d.Attempts[i]
-		a.Request.URL = redact.URL(a.Request.URL)
-		a.Request.Headers = redact.Header(a.Request.Headers, secret)
+		if a.Request != nil { // a copy of the record's (see record.copy)
+			a.Request.URL = redact.URL(a.Request.URL)
+			a.Request.Headers = redact.Header(a.Request.Headers, secret)
+		}
 		if a.Response != nil {
 			a.Response.Headers = redact.Header(a.Response.Headers, nil)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/outbound"
 )
 
 // FieldError is a subscription field that fails validation. Field is the
@@ -154,7 +155,9 @@ func (e *Engine) validate(s Subscription) (*subState, error) {
 	st.sub = s
 	st.header = e.staticHeader(s, prof)
 	if s.Auth.Type == "oauth2" {
-		st.tok = newTokenCache()
+		st.tok = newTokenCache(outbound.Credentials{
+			TokenURL: s.Auth.TokenURL, ClientID: s.Auth.ClientID, ClientSecret: s.Auth.ClientSecret, Scope: s.Auth.Scope, AuthStyle: s.Auth.AuthStyle,
+		})
 	}
 	return st, nil
 }
@@ -289,6 +292,16 @@ func checkAuth(a *Auth, prof Profile) error {
 		if a.ClientSecret == "" {
 			return fieldErr("auth.client_secret", "required for oauth2")
 		}
+		a.AuthStyle = strings.ToLower(strings.TrimSpace(a.AuthStyle))
+		if a.AuthStyle == "" {
+			a.AuthStyle = outbound.AuthStyleAuto
+		}
+		if !slices.Contains(outbound.AuthStyles, a.AuthStyle) {
+			return fieldErr("auth.auth_style", "unknown auth style %q; valid: %s (auto tries header, then params)", a.AuthStyle, strings.Join(outbound.AuthStyles, ", "))
+		}
+	}
+	if a.Type != "oauth2" && a.AuthStyle != "" {
+		return fieldErr("auth.auth_style", "applies to oauth2 only")
 	}
 	return nil
 }

@@ -66,11 +66,18 @@ type Auth struct {
 	TokenType string `json:"token_type,omitempty"`
 	Token     string `json:"token,omitempty"`
 	// TokenURL, ClientID, ClientSecret and Scope drive an OAuth 2 client
-	// credentials grant; the access token is cached until it expires.
+	// credentials grant (golang.org/x/oauth2/clientcredentials); the access
+	// token is cached until shortly before it expires.
 	TokenURL     string `json:"token_url,omitempty"`
 	ClientID     string `json:"client_id,omitempty"`
 	ClientSecret string `json:"client_secret,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// AuthStyle is how the client id and secret reach the token endpoint:
+	// "header" (HTTP Basic auth, each form-encoded first, as RFC 6749
+	// says), "params" (client_id and client_secret in the form body) or
+	// "auto" (the default: header first, then params, keeping the one that
+	// worked).
+	AuthStyle string `json:"auth_style,omitempty"`
 }
 
 // Retry turns on retries with exponential backoff and full jitter. The zero
@@ -183,8 +190,11 @@ type Attempt struct {
 	StartedAt time.Time `json:"started_at"`
 	// Duration is from the request's start to the response's last byte
 	// (or the error).
-	Duration Duration  `json:"duration"`
-	Request  Request   `json:"request"`
+	Duration Duration `json:"duration"`
+	// Request is what was sent; nil when the attempt failed before
+	// sending (an OAuth 2 token it could not get, a body template that
+	// failed).
+	Request  *Request  `json:"request,omitempty"`
 	Response *Response `json:"response,omitempty"`
 	// Error says why the attempt failed: a transport error, a timeout, or a
 	// status the vendor does not count as success.

@@ -6,14 +6,15 @@ package outbound
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // DescribeTransportError words a failed HTTP exchange made under ctx: a
@@ -46,63 +47,92 @@ func (e *TokenTransportError) Error() string {
 // Unwrap returns the transport's error.
 func (e *TokenTransportError) Unwrap() error { return e.Err }
 
-// ClientCredentials runs an OAuth 2 client credentials grant (RFC 6749
-// 4.4) against a.TokenURL with a.ClientID, a.ClientSecret and a.Scope, and
-// returns the Authorization value to send ("Bearer abc") and the token's
-// lifetime (0 when the endpoint gives none). A transport failure is a
-// *TokenTransportError; an answer that is not a token says what it was.
-func ClientCredentials(ctx context.Context, client *http.Client, userAgent string, a Credentials) (string, time.Duration, error) {
-	form := url.Values{"grant_type": {"client_credentials"}}
-	if a.Scope != "" {
-		form.Set("scope", a.Scope)
+// Auth styles: how a client credentials grant sends the client's id and
+// secret (see golang.org/x/oauth2.AuthStyle).
+const (
+	// AuthStyleAuto tries HTTP Basic auth first and the request body
+	// second, then keeps to the one the endpoint took.
+	AuthStyleAuto = "auto"
+	// AuthStyleHeader sends them in HTTP Basic auth, each form-encoded
+	// first as RFC 6749 2.3.1 says.
+	AuthStyleHeader = "header"
+	// AuthStyleParams sends them as client_id and client_secret in the
+	// form body.
+	AuthStyleParams = "params"
+)
+
+// AuthStyles are the auth styles a client may ask for.
+var AuthStyles = []string{AuthStyleAuto, AuthStyleHeader, AuthStyleParams}
+
+// TokenClient runs OAuth 2 client credentials grants (RFC 6749 4.4) for one
+// client through golang.org/x/oauth2/clientcredentials; with the auto
+// style it remembers which style the endpoint took. Safe for concurrent
+// use.
+type TokenClient struct {
+	cfg clientcredentials.Config
+}
+
+// NewTokenClient returns the token client of c.
+func NewTokenClient(c Credentials) *TokenClient {
+	t := &TokenClient{cfg: clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL}}
+	if c.Scope != "" {
+		t.cfg.Scopes = strings.Fields(c.Scope)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.TokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", 0, fmt.Errorf("oauth2 token request to %s: %w", a.TokenURL, err)
+	switch c.AuthStyle {
+	case AuthStyleHeader:
+		t.cfg.AuthStyle = oauth2.AuthStyleInHeader
+	case AuthStyleParams:
+		t.cfg.AuthStyle = oauth2.AuthStyleInParams
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	req.SetBasicAuth(url.QueryEscape(a.ClientID), url.QueryEscape(a.ClientSecret))
-	resp, err := client.Do(req)
+	return t
+}
+
+// Fetch gets a token with client under ctx and returns the Authorization
+// value to send ("Bearer abc") and the token's lifetime (0 when the
+// endpoint gives none). A transport failure is a *TokenTransportError; an
+// answer that is not a token says what it was, with a snippet of its body.
+func (t *TokenClient) Fetch(ctx context.Context, client *http.Client, userAgent string) (string, time.Duration, error) {
+	hc := *client
+	hc.Transport = userAgentTransport{base: client.Transport, ua: userAgent}
+	tok, err := t.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, &hc))
 	if err != nil {
+		var re *oauth2.RetrieveError
 		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		switch {
+		case errors.As(err, &re) && re.Response != nil:
+			return "", 0, fmt.Errorf("oauth2 token endpoint %s answered status %d: %s", t.cfg.TokenURL, re.Response.StatusCode, Snippet(re.Body))
+		case errors.As(err, &ue):
+			return "", 0, &TokenTransportError{URL: t.cfg.TokenURL, Err: ue.Err}
 		}
-		return "", 0, &TokenTransportError{URL: a.TokenURL, Err: err}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, _, err := readLimited(resp.Body, 64<<10)
-	if err != nil {
-		return "", 0, &TokenTransportError{URL: a.TokenURL, Stage: "read the response: ", Err: err}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", 0, fmt.Errorf("oauth2 token endpoint %s answered status %d: %s", a.TokenURL, resp.StatusCode, Snippet(body))
-	}
-	var tr struct {
-		AccessToken string      `json:"access_token"`
-		TokenType   string      `json:"token_type"`
-		ExpiresIn   json.Number `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &tr); err != nil {
-		return "", 0, fmt.Errorf("oauth2 token endpoint %s answered status %d with a body that is not a token response (%v): %s",
-			a.TokenURL, resp.StatusCode, err, Snippet(body))
-	}
-	if tr.AccessToken == "" {
-		return "", 0, fmt.Errorf("oauth2 token endpoint %s answered status %d without an access_token: %s", a.TokenURL, resp.StatusCode, Snippet(body))
-	}
-	typ := tr.TokenType
-	if typ == "" || strings.EqualFold(typ, "bearer") {
-		typ = "Bearer"
+		return "", 0, fmt.Errorf("oauth2 token endpoint %s: %w", t.cfg.TokenURL, err)
 	}
 	var life time.Duration
-	if tr.ExpiresIn != "" {
-		if s, err := tr.ExpiresIn.Float64(); err == nil && s > 0 {
-			life = time.Duration(s * float64(time.Second))
-		}
+	if !tok.Expiry.IsZero() {
+		life = max(time.Until(tok.Expiry), time.Second)
 	}
-	return typ + " " + tr.AccessToken, life, nil
+	return tok.Type() + " " + tok.AccessToken, life, nil
+}
+
+// ClientCredentials runs one grant for a (see TokenClient.Fetch).
+func ClientCredentials(ctx context.Context, client *http.Client, userAgent string, a Credentials) (string, time.Duration, error) {
+	return NewTokenClient(a).Fetch(ctx, client, userAgent)
+}
+
+// userAgentTransport sets the User-Agent of the token requests.
+type userAgentTransport struct {
+	base http.RoundTripper
+	ua   string
+}
+
+func (u userAgentTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", u.ua)
+	r.Header.Set("Accept", "application/json")
+	base := u.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(r)
 }
 
 // Snippet shortens a body for an error message.
@@ -118,16 +148,8 @@ func Snippet(b []byte) string {
 	return s
 }
 
-// Credentials are an OAuth 2 client's: where to get a token and as whom.
+// Credentials are an OAuth 2 client's: where to get a token, as whom, and
+// how to send the client's id and secret (an AuthStyle; empty is auto).
 type Credentials struct {
-	TokenURL, ClientID, ClientSecret, Scope string
-}
-
-// readLimited reads up to limit bytes of r.
-func readLimited(r io.Reader, limit int) ([]byte, bool, error) {
-	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
-	if err != nil || len(b) <= limit {
-		return b, false, err
-	}
-	return b[:limit], true, nil
+	TokenURL, ClientID, ClientSecret, Scope, AuthStyle string
 }

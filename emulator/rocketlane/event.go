@@ -15,89 +15,89 @@ import (
 
 // Event names (eventType) Rocketlane sends.
 const (
-	TaskCreated     = "TASK_CREATED"
-	TaskUpdated     = "TASK_UPDATED"
-	TaskDeleted     = "TASK_DELETED"
-	ProjectCreated  = "PROJECT_CREATED"
-	ProjectUpdated  = "PROJECT_UPDATED"
-	ProjectArchived = "PROJECT_ARCHIVED"
-	ProjectDeleted  = "PROJECT_DELETED"
-	PhaseCreated    = "PHASE_CREATED"
-	PhaseUpdated    = "PHASE_UPDATED"
-	PhaseDeleted    = "PHASE_DELETED"
+	taskCreated     = "TASK_CREATED"
+	taskUpdated     = "TASK_UPDATED"
+	taskDeleted     = "TASK_DELETED"
+	projectCreated  = "PROJECT_CREATED"
+	projectUpdated  = "PROJECT_UPDATED"
+	projectArchived = "PROJECT_ARCHIVED"
+	projectDeleted  = "PROJECT_DELETED"
+	phaseCreated    = "PHASE_CREATED"
+	phaseUpdated    = "PHASE_UPDATED"
+	phaseDeleted    = "PHASE_DELETED"
 )
 
 // Resource types (resourceType).
 const (
-	ResourceTask    = "TASK"
-	ResourceProject = "PROJECT"
-	ResourcePhase   = "PHASE"
+	resourceTask    = "TASK"
+	resourceProject = "PROJECT"
+	resourcePhase   = "PHASE"
 )
 
-// Version is the payload version Rocketlane sends.
-const Version = "1.0"
+// payloadVersion is the payload version Rocketlane sends.
+const payloadVersion = "1.0"
 
 // Trigger delay: how long after an event occurs Rocketlane sends it (the doc
 // samples show 0.7 s to 3.9 s).
 const (
-	MinTriggerDelay = 300 * time.Millisecond
-	MaxTriggerDelay = 4 * time.Second
+	minTriggerDelay = 300 * time.Millisecond
+	maxTriggerDelay = 4 * time.Second
 )
 
-// Event is one Rocketlane webhook payload.
-type Event struct {
+// webhookEvent is one Rocketlane webhook payload.
+type webhookEvent struct {
 	EventID          string     `json:"eventId"`
 	ResourceType     string     `json:"resourceType"`
 	EventType        string     `json:"eventType"`
 	Version          string     `json:"version"`
-	Data             Data       `json:"data"`
-	ChangeLog        *ChangeLog `json:"changeLog,omitempty"`
-	Source           Source     `json:"source"`
-	EventOccurredAt  Millis     `json:"eventOccurredAt"`
-	EventTriggeredAt Millis     `json:"eventTriggeredAt"`
+	Data             eventData  `json:"data"`
+	ChangeLog        *changeLog `json:"changeLog,omitempty"`
+	Source           source     `json:"source"`
+	EventOccurredAt  millis     `json:"eventOccurredAt"`
+	EventTriggeredAt millis     `json:"eventTriggeredAt"`
 }
 
 // JSON returns the event as compact JSON, the way Rocketlane sends it.
-func (e Event) JSON() ([]byte, error) { return payload.Marshal(e) }
+func (e webhookEvent) JSON() ([]byte, error) { return payload.Marshal(e) }
 
-// Data holds the resource an event is about: exactly one of the three is
+// eventData holds the resource an event is about: exactly one of the three is
 // set, matching the event's resourceType.
-type Data struct {
-	Task    *Task    `json:"task,omitempty"`
-	Project *Project `json:"project,omitempty"`
-	Phase   *Phase   `json:"phase,omitempty"`
+type eventData struct {
+	Task    *apiTask    `json:"task,omitempty"`
+	Project *apiProject `json:"project,omitempty"`
+	Phase   *apiPhase   `json:"phase,omitempty"`
 }
 
-// ChangeLog is the change an *_UPDATED event reports: the names of the
+// changeLog is the change an *_UPDATED event reports: the names of the
 // changed fields and their values before (From) and after (To), in the
 // order of changedFields.
-type ChangeLog struct {
+type changeLog struct {
 	ChangedFields []string       `json:"changedFields"`
 	From          payload.Object `json:"from"`
 	To            payload.Object `json:"to"`
 }
 
-// TaskChange returns the changeLog of an update from before to after: every
+// taskChange returns the changeLog of an update from before to after: every
 // field whose JSON differs, in the task's field order, or only the given
 // fields when some are named (Rocketlane logs the field a user changed, not
 // its side effects: adding an assignee also makes them a follower, yet the
 // doc sample lists only assignees). updatedAt and updatedBy are never
 // listed. It is an error when nothing changed.
-func TaskChange(before, after Task, fields ...string) (*ChangeLog, error) {
+func taskChange(before, after apiTask, fields ...string) (*changeLog, error) {
 	return change(before, after, fields)
 }
 
-// ProjectChange is TaskChange for projects.
-func ProjectChange(before, after Project, fields ...string) (*ChangeLog, error) {
+// projectChange is taskChange for projects.
+func projectChange(before, after apiProject, fields ...string) (*changeLog, error) {
 	return change(before, after, fields)
 }
 
-// PhaseChange is TaskChange for phases.
-func PhaseChange(before, after Phase, fields ...string) (*ChangeLog, error) {
+// phaseChange is taskChange for phases.
+func phaseChange(before, after apiPhase, fields ...string) (*changeLog, error) {
 	return change(before, after, fields)
 }
 
-func change[T any](before, after T, only []string) (*ChangeLog, error) {
+func change[T any](before, after T, only []string) (*changeLog, error) {
 	table := fieldTable(reflect.TypeFor[T]())
 	for _, f := range only {
 		if !slices.ContainsFunc(table, func(jf jsonField) bool { return jf.name == f }) {
@@ -105,7 +105,7 @@ func change[T any](before, after T, only []string) (*ChangeLog, error) {
 		}
 	}
 	bv, av := reflect.ValueOf(&before).Elem(), reflect.ValueOf(&after).Elem()
-	cl := &ChangeLog{}
+	cl := &changeLog{}
 	for _, f := range table {
 		k := f.name
 		if k == "updatedAt" || k == "updatedBy" || (len(only) > 0 && !slices.Contains(only, k)) {
@@ -189,43 +189,43 @@ func fieldTable(t reflect.Type) []jsonField {
 	return v.([]jsonField)
 }
 
-// TaskEvent builds a TASK_* event about task, done by actor at occurredAt and
+// taskEvent builds a TASK_* event about task, done by actor at occurredAt and
 // delivered through hook. change is required for TASK_UPDATED and refused
 // otherwise. The event id and the trigger time (a moment after occurredAt)
 // come from src.
-func TaskEvent(src *fake.Source, eventType string, task Task, actor User, hook Webhook, occurredAt time.Time, change *ChangeLog) (Event, error) {
-	if err := check(ResourceTask, eventType, task.CreatedAt, task.UpdatedAt, occurredAt, change); err != nil {
-		return Event{}, err
+func taskEvent(src *fake.Source, eventType string, task apiTask, actor user, hook webhook, occurredAt time.Time, change *changeLog) (webhookEvent, error) {
+	if err := check(resourceTask, eventType, task.CreatedAt, task.UpdatedAt, occurredAt, change); err != nil {
+		return webhookEvent{}, err
 	}
-	return envelope(src, ResourceTask, eventType, Data{Task: &task}, actor, hook, occurredAt, change), nil
+	return envelope(src, resourceTask, eventType, eventData{Task: &task}, actor, hook, occurredAt, change), nil
 }
 
-// ProjectEvent builds a PROJECT_* event about project; see TaskEvent.
-func ProjectEvent(src *fake.Source, eventType string, project Project, actor User, hook Webhook, occurredAt time.Time, change *ChangeLog) (Event, error) {
-	if err := check(ResourceProject, eventType, project.CreatedAt, project.UpdatedAt, occurredAt, change); err != nil {
-		return Event{}, err
+// projectEvent builds a PROJECT_* event about project; see taskEvent.
+func projectEvent(src *fake.Source, eventType string, project apiProject, actor user, hook webhook, occurredAt time.Time, change *changeLog) (webhookEvent, error) {
+	if err := check(resourceProject, eventType, project.CreatedAt, project.UpdatedAt, occurredAt, change); err != nil {
+		return webhookEvent{}, err
 	}
-	return envelope(src, ResourceProject, eventType, Data{Project: &project}, actor, hook, occurredAt, change), nil
+	return envelope(src, resourceProject, eventType, eventData{Project: &project}, actor, hook, occurredAt, change), nil
 }
 
-// PhaseEvent builds a PHASE_* event about phase; see TaskEvent.
-func PhaseEvent(src *fake.Source, eventType string, phase Phase, actor User, hook Webhook, occurredAt time.Time, change *ChangeLog) (Event, error) {
-	if err := check(ResourcePhase, eventType, phase.CreatedAt, phase.UpdatedAt, occurredAt, change); err != nil {
-		return Event{}, err
+// phaseEvent builds a PHASE_* event about phase; see taskEvent.
+func phaseEvent(src *fake.Source, eventType string, phase apiPhase, actor user, hook webhook, occurredAt time.Time, change *changeLog) (webhookEvent, error) {
+	if err := check(resourcePhase, eventType, phase.CreatedAt, phase.UpdatedAt, occurredAt, change); err != nil {
+		return webhookEvent{}, err
 	}
-	return envelope(src, ResourcePhase, eventType, Data{Phase: &phase}, actor, hook, occurredAt, change), nil
+	return envelope(src, resourcePhase, eventType, eventData{Phase: &phase}, actor, hook, occurredAt, change), nil
 }
 
-// EventTypes lists the event types of each resource type.
-var EventTypes = map[string][]string{
-	ResourceTask:    {TaskCreated, TaskUpdated, TaskDeleted},
-	ResourceProject: {ProjectCreated, ProjectUpdated, ProjectArchived, ProjectDeleted},
-	ResourcePhase:   {PhaseCreated, PhaseUpdated, PhaseDeleted},
+// eventTypes lists the event types of each resource type.
+var eventTypes = map[string][]string{
+	resourceTask:    {taskCreated, taskUpdated, taskDeleted},
+	resourceProject: {projectCreated, projectUpdated, projectArchived, projectDeleted},
+	resourcePhase:   {phaseCreated, phaseUpdated, phaseDeleted},
 }
 
-func check(resource, eventType string, createdAt, updatedAt Millis, occurredAt time.Time, change *ChangeLog) error {
-	if !slices.Contains(EventTypes[resource], eventType) {
-		return fmt.Errorf("rocketlane: %q is not a %s event; valid: %s", eventType, resource, strings.Join(EventTypes[resource], ", "))
+func check(resource, eventType string, createdAt, updatedAt millis, occurredAt time.Time, change *changeLog) error {
+	if !slices.Contains(eventTypes[resource], eventType) {
+		return fmt.Errorf("rocketlane: %q is not a %s event; valid: %s", eventType, resource, strings.Join(eventTypes[resource], ", "))
 	}
 	updated := strings.HasSuffix(eventType, "_UPDATED")
 	switch {
@@ -236,22 +236,22 @@ func check(resource, eventType string, createdAt, updatedAt Millis, occurredAt t
 	case updated && len(change.ChangedFields) == 0:
 		return fmt.Errorf("rocketlane: %s changeLog lists no changed field", eventType)
 	}
-	if createdAt > updatedAt || updatedAt > MillisOf(occurredAt) {
-		return fmt.Errorf("rocketlane: %s out of order: createdAt %d, updatedAt %d, occurred %d", eventType, createdAt, updatedAt, MillisOf(occurredAt))
+	if createdAt > updatedAt || updatedAt > millisOf(occurredAt) {
+		return fmt.Errorf("rocketlane: %s out of order: createdAt %d, updatedAt %d, occurred %d", eventType, createdAt, updatedAt, millisOf(occurredAt))
 	}
 	return nil
 }
 
-func envelope(src *fake.Source, resource, eventType string, data Data, actor User, hook Webhook, occurredAt time.Time, change *ChangeLog) Event {
-	return Event{
+func envelope(src *fake.Source, resource, eventType string, data eventData, actor user, hook webhook, occurredAt time.Time, change *changeLog) webhookEvent {
+	return webhookEvent{
 		EventID:          src.UUID(),
 		ResourceType:     resource,
 		EventType:        eventType,
-		Version:          Version,
+		Version:          payloadVersion,
 		Data:             data,
 		ChangeLog:        change,
-		Source:           Source{Webhook: hook, Actor: actor},
-		EventOccurredAt:  MillisOf(occurredAt),
-		EventTriggeredAt: MillisOf(occurredAt.Add(src.Duration(MinTriggerDelay, MaxTriggerDelay))),
+		Source:           source{Webhook: hook, Actor: actor},
+		EventOccurredAt:  millisOf(occurredAt),
+		EventTriggeredAt: millisOf(occurredAt.Add(src.Duration(minTriggerDelay, maxTriggerDelay))),
 	}
 }

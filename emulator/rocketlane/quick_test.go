@@ -19,9 +19,9 @@ import (
 
 // events returns generated events of every kind, variant and a range of
 // seeds.
-func events(t testing.TB, seeds int) []Event {
+func events(t testing.TB, seeds int) []webhookEvent {
 	t.Helper()
-	var out []Event
+	var out []webhookEvent
 	for _, e := range Vendor.Events() {
 		for _, v := range append([]string{""}, e.Variants...) {
 			for seed := range uint64(seeds) {
@@ -52,13 +52,13 @@ func fieldsOfReference(v any) map[string]json.RawMessage {
 
 // changeReference is change as it was: every field by encoding and
 // decoding both values.
-func changeReference[T any](before, after T, only []string) *ChangeLog {
+func changeReference[T any](before, after T, only []string) *changeLog {
 	var order []string
 	for _, f := range fieldTable(reflect.TypeFor[T]()) {
 		order = append(order, f.name)
 	}
 	b, a := fieldsOfReference(before), fieldsOfReference(after)
-	cl := &ChangeLog{}
+	cl := &changeLog{}
 	for _, k := range order {
 		if k == "updatedAt" || k == "updatedBy" || (len(only) > 0 && !slices.Contains(only, k)) {
 			continue
@@ -84,9 +84,9 @@ func changeReference[T any](before, after T, only []string) *ChangeLog {
 
 func TestChangeMatchesReference(t *testing.T) {
 	evs := events(t, 40)
-	var tasks []Task
-	var projects []Project
-	var phases []Phase
+	var tasks []apiTask
+	var projects []apiProject
+	var phases []apiPhase
 	for _, ev := range evs {
 		if ev.Data.Task != nil {
 			tasks = append(tasks, *ev.Data.Task)

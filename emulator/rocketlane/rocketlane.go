@@ -3,14 +3,15 @@
 // eventOccurredAt, eventTriggeredAt) around a task, project or phase as the
 // Rocketlane public API 1.0 returns it.
 //
-// The resources are Go types (Task, Project, Phase, User, …) built by
-// constructors that draw from a fake.Source (NewAccount, NewProject,
-// NewPhase, NewTask), and the builders TaskEvent, ProjectEvent and
-// PhaseEvent wrap given entities in an event, so that a scenario can keep
-// the same project, phase and task across a run and report real previous
-// values in changeLog (TaskChange, ProjectChange, PhaseChange). Vendor
-// puts them together: its Generate is the one-shot use of those pieces, its
-// NewWorld the world a scenario run keeps.
+// The package exports one value, Vendor. Inside, the resources are Go
+// types (apiTask, apiProject, apiPhase, user, …) built by constructors
+// that draw from a fake.Source (newAccount, newProject, newPhase,
+// newTask), and the builders taskEvent, projectEvent and phaseEvent wrap
+// given entities in an event, so that a scenario can keep the same
+// project, phase and task across a run and report real previous values in
+// changeLog (taskChange, projectChange, phaseChange). Vendor puts them
+// together: its Generate is the one-shot use of those pieces, its NewWorld
+// the world a scenario run keeps.
 package rocketlane
 
 import (
@@ -33,41 +34,41 @@ const (
 // generate builds event e, before the encoding, from src: one event about
 // a project, phase or task of a fresh account, the entities created in the
 // weeks before src.Now() and the event happening from there.
-func generate(src *fake.Source, e catalog.Event, opts catalog.Options) (Event, error) {
+func generate(src *fake.Source, e catalog.Event, opts catalog.Options) (webhookEvent, error) {
 	if e.Vendor != id {
-		return Event{}, fmt.Errorf("rocketlane: %s is not a Rocketlane event", e)
+		return webhookEvent{}, fmt.Errorf("rocketlane: %s is not a Rocketlane event", e)
 	}
 	variant, err := catalog.Variant(src, e, opts.Variant)
 	if err != nil {
-		return Event{}, err
+		return webhookEvent{}, err
 	}
 	s := newScene(src)
-	var ev Event
+	var ev webhookEvent
 	switch e.Name {
-	case TaskCreated:
+	case taskCreated:
 		ev, err = s.taskCreated()
-	case TaskUpdated:
+	case taskUpdated:
 		ev, err = s.taskUpdated(variant)
-	case TaskDeleted:
-		ev, err = TaskEvent(src, TaskDeleted, s.task, s.actor, s.acct.Webhook, s.occur(), nil)
-	case ProjectCreated:
-		p := NewProject(src, s.acct, s.actor, src.Now())
-		ev, err = ProjectEvent(src, ProjectCreated, p, s.actor, s.acct.Webhook, s.occur(), nil)
-	case ProjectUpdated:
+	case taskDeleted:
+		ev, err = taskEvent(src, taskDeleted, s.task, s.actor, s.acct.Webhook, s.occur(), nil)
+	case projectCreated:
+		p := newProject(src, s.acct, s.actor, src.Now())
+		ev, err = projectEvent(src, projectCreated, p, s.actor, s.acct.Webhook, s.occur(), nil)
+	case projectUpdated:
 		ev, err = s.projectUpdated()
-	case ProjectArchived:
+	case projectArchived:
 		ev, err = s.projectArchived()
-	case ProjectDeleted:
-		ev, err = ProjectEvent(src, ProjectDeleted, s.project, s.actor, s.acct.Webhook, s.occur(), nil)
-	case PhaseCreated:
-		ph := NewPhase(src, s.acct, s.project, fake.Pick(src, PhaseNames), s.actor, src.Now())
-		ev, err = PhaseEvent(src, PhaseCreated, ph, s.actor, s.acct.Webhook, s.occur(), nil)
-	case PhaseUpdated:
+	case projectDeleted:
+		ev, err = projectEvent(src, projectDeleted, s.project, s.actor, s.acct.Webhook, s.occur(), nil)
+	case phaseCreated:
+		ph := newPhase(src, s.acct, s.project, fake.Pick(src, phaseNames), s.actor, src.Now())
+		ev, err = phaseEvent(src, phaseCreated, ph, s.actor, s.acct.Webhook, s.occur(), nil)
+	case phaseUpdated:
 		ev, err = s.phaseUpdated()
-	case PhaseDeleted:
-		ev, err = PhaseEvent(src, PhaseDeleted, s.phase, s.actor, s.acct.Webhook, s.occur(), nil)
+	case phaseDeleted:
+		ev, err = phaseEvent(src, phaseDeleted, s.phase, s.actor, s.acct.Webhook, s.occur(), nil)
 	default:
-		return Event{}, fmt.Errorf("rocketlane: no generator for event %q", e.Name)
+		return webhookEvent{}, fmt.Errorf("rocketlane: no generator for event %q", e.Name)
 	}
 	return ev, err
 }
@@ -77,36 +78,36 @@ func generate(src *fake.Source, e catalog.Event, opts catalog.Options) (Event, e
 // phase being the one under way now, and the team member who acts now.
 type scene struct {
 	src     *fake.Source
-	acct    *Account
-	project Project
-	phase   Phase
-	task    Task
-	actor   User
+	acct    *account
+	project apiProject
+	phase   apiPhase
+	task    apiTask
+	actor   user
 }
 
 func newScene(src *fake.Source) *scene {
-	a := NewAccount(src)
+	a := newAccount(src)
 	owner := fake.Pick(src, a.Team)
 	t := src.Before(src.Now(), 30*day, 60*day)
-	project := NewProject(src, a, owner, t)
+	project := newProject(src, a, owner, t)
 	t = t.Add(src.Duration(2*time.Minute, 3*time.Hour))
-	phase := NewPhase(src, a, project, fake.Pick(src, PhaseNames), owner, t)
+	phase := newPhase(src, a, project, fake.Pick(src, phaseNames), owner, t)
 	// The current phase: started 10 to 18 days ago (after the project's
 	// start, at most 20 days ago), due in 2 to 25 days.
-	phase.StartDate = DateOf(src.Now()).AddDays(-src.ID(10, 18))
+	phase.StartDate = dateOf(src.Now()).AddDays(-src.ID(10, 18))
 	phase.DueDate = phase.StartDate.AddDays(src.ID(20, 35))
 	t = t.Add(src.Duration(2*time.Minute, 3*time.Hour))
-	task := NewTask(src, a, project, phase, owner, t)
+	task := newTask(src, a, project, phase, owner, t)
 	task.StartDate = phase.StartDate.AddDays(src.IntN(3))
 	task.DueDate = task.StartDate.AddDays(src.ID(1, 6))
 
 	// Work is under way: the project and the phase are in progress.
 	started, _ := phase.StartDate.Time()
-	phase.SetStatus(StatusInProgress, started)
+	phase.SetStatus(statusInProgress, started)
 	phase.Touch(owner, src.Before(src.Now(), day, 9*day))
 	project.Status = projectInProgress
 	project.StartDateActual = project.StartDate
-	project.CurrentPhases = []PhaseRef{phase.Ref()}
+	project.CurrentPhases = []phaseRef{phase.Ref()}
 	project.ProgressPercentage = src.ID(5, 60)
 	project.Touch(owner, src.Before(src.Now(), day, 9*day))
 	return &scene{src: src, acct: a, project: project, phase: phase, task: task, actor: fake.Pick(src, project.TeamMembers.Members)}
@@ -119,15 +120,15 @@ func (s *scene) occur() time.Time { return s.src.Tick(300*time.Millisecond, 6*ti
 // update advances the clock to when an update is made.
 func (s *scene) update() time.Time { return s.src.Tick(time.Second, 20*time.Second) }
 
-func (s *scene) taskCreated() (Event, error) {
-	t := NewTask(s.src, s.acct, s.project, s.phase, s.actor, s.src.Now())
-	return TaskEvent(s.src, TaskCreated, t, s.actor, s.acct.Webhook, s.occur(), nil)
+func (s *scene) taskCreated() (webhookEvent, error) {
+	t := newTask(s.src, s.acct, s.project, s.phase, s.actor, s.src.Now())
+	return taskEvent(s.src, taskCreated, t, s.actor, s.acct.Webhook, s.occur(), nil)
 }
 
 // worked fills in what a task has once the team has worked on it for a
 // while, and what the TASK_UPDATED doc samples show: effort, progress, at
 // risk, priority, billable and time entry category, an assignee.
-func (s *scene) worked(t Task) Task {
+func (s *scene) worked(t apiTask) apiTask {
 	src := s.src
 	if t.EffortInMinutes == nil {
 		t.EffortInMinutes = ptr(src.ID(1, 40) * 30)
@@ -146,53 +147,57 @@ func (s *scene) worked(t Task) Task {
 	worked := src.Before(src.Now(), 2*day, 8*day)
 	switch src.IntN(3) {
 	case 0:
-		t.SetStatus(StatusToDo, worked)
+		t.SetStatus(statusToDo, worked)
 	case 1:
-		t.SetStatus(StatusInProgress, worked)
+		t.SetStatus(statusInProgress, worked)
 		t.Progress = ptr(src.ID(1, 9) * 10)
 	default:
-		t.SetStatus(StatusCompleted, worked)
+		t.SetStatus(statusCompleted, worked)
 	}
 	t.Touch(fake.Pick(src, t.Assignees.Members), worked)
 	return t
 }
 
-func (s *scene) taskUpdated(variant string) (Event, error) {
+func (s *scene) taskUpdated(variant string) (webhookEvent, error) {
 	src := s.src
 	before := s.worked(s.task)
 	after := before.Clone()
+	// The update is made by one of the task's assignees, as in both doc
+	// samples (the assignee sample's actor is the assignee who adds the
+	// other).
+	actor := fake.Pick(src, before.Assignees.Members)
 	var field string
 	switch variant {
 	case variantAssignee:
 		others := s.project.TeamMembers.Members
-		var free []User
+		var free []user
 		for _, u := range others {
 			if !before.Assignees.Has(u.UserID) {
 				free = append(free, u)
 			}
 		}
 		if len(free) == 0 {
-			return Event{}, fmt.Errorf("rocketlane: no team member left to assign")
+			return webhookEvent{}, fmt.Errorf("rocketlane: no team member left to assign")
 		}
 		after.Assign(fake.Pick(src, free))
 		field = "assignees"
 	default:
-		if to, ok := Renamed(before.TaskName); ok {
+		if to, ok := renamedTo(before.TaskName); ok {
 			after.TaskName = to
 		} else {
 			after.TaskName = before.TaskName + " (revised)"
 		}
 		field = "taskName"
 	}
-	after.Touch(s.actor, s.update())
-	cl, err := TaskChange(before, after, field)
+	after.Touch(actor, s.update())
+	cl, err := taskChange(before, after, field)
 	if err != nil {
-		return Event{}, err
+		return webhookEvent{}, err
 	}
-	return TaskEvent(src, TaskUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
+	return taskEvent(src, taskUpdated, after, actor, s.acct.Webhook, s.occur(), cl)
 }
 
-func (s *scene) projectUpdated() (Event, error) {
+func (s *scene) projectUpdated() (webhookEvent, error) {
 	src := s.src
 	before := s.project
 	after := before.Clone()
@@ -201,8 +206,8 @@ func (s *scene) projectUpdated() (Event, error) {
 	switch src.IntN(4) {
 	case 0:
 		after.Status = projectCompleted
-		after.DueDateActual = DateOf(at)
-		after.CurrentPhases = []PhaseRef{}
+		after.DueDateActual = dateOf(at)
+		after.CurrentPhases = []phaseRef{}
 		after.ProgressPercentage = 100
 		field = "status"
 	case 1:
@@ -217,26 +222,26 @@ func (s *scene) projectUpdated() (Event, error) {
 		field = "owner"
 	}
 	after.Touch(s.actor, at)
-	cl, err := ProjectChange(before, after, field)
+	cl, err := projectChange(before, after, field)
 	if err != nil {
-		return Event{}, err
+		return webhookEvent{}, err
 	}
-	return ProjectEvent(src, ProjectUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
+	return projectEvent(src, projectUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
 }
 
-func (s *scene) projectArchived() (Event, error) {
+func (s *scene) projectArchived() (webhookEvent, error) {
 	p := s.project.Clone()
 	at := s.update()
 	p.Status = projectCompleted
-	p.DueDateActual = DateOf(at)
+	p.DueDateActual = dateOf(at)
 	p.ProgressPercentage = 100
-	p.CurrentPhases = []PhaseRef{}
+	p.CurrentPhases = []phaseRef{}
 	p.Archived = true
 	p.Touch(s.actor, at)
-	return ProjectEvent(s.src, ProjectArchived, p, s.actor, s.acct.Webhook, s.occur(), nil)
+	return projectEvent(s.src, projectArchived, p, s.actor, s.acct.Webhook, s.occur(), nil)
 }
 
-func (s *scene) phaseUpdated() (Event, error) {
+func (s *scene) phaseUpdated() (webhookEvent, error) {
 	src := s.src
 	before := s.phase
 	after := before.Clone()
@@ -244,7 +249,7 @@ func (s *scene) phaseUpdated() (Event, error) {
 	var field string
 	switch src.IntN(3) {
 	case 0:
-		after.SetStatus(StatusCompleted, at)
+		after.SetStatus(statusCompleted, at)
 		field = "status"
 	case 1:
 		after.DueDate = before.DueDate.AddDays(src.ID(2, 14))
@@ -254,9 +259,9 @@ func (s *scene) phaseUpdated() (Event, error) {
 		field = "phaseName"
 	}
 	after.Touch(s.actor, at)
-	cl, err := PhaseChange(before, after, field)
+	cl, err := phaseChange(before, after, field)
 	if err != nil {
-		return Event{}, err
+		return webhookEvent{}, err
 	}
-	return PhaseEvent(src, PhaseUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
+	return phaseEvent(src, phaseUpdated, after, s.actor, s.acct.Webhook, s.occur(), cl)
 }

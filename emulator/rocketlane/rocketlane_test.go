@@ -1,4 +1,4 @@
-package rocketlane_test
+package rocketlane
 
 import (
 	"bytes"
@@ -16,7 +16,6 @@ import (
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
 	"github.com/standin-dev/standin/emulator/payload"
-	"github.com/standin-dev/standin/emulator/rocketlane"
 	"github.com/standin-dev/standin/schemas"
 )
 
@@ -42,7 +41,7 @@ func (c genCase) name() string {
 func genCases(t *testing.T) []genCase {
 	t.Helper()
 	var out []genCase
-	for _, e := range rocketlane.Vendor.Events() {
+	for _, e := range Vendor.Events() {
 		variants := e.Variants
 		if len(variants) == 0 {
 			variants = []string{""}
@@ -65,9 +64,9 @@ func genCases(t *testing.T) []genCase {
 	return out
 }
 
-func generate(t *testing.T, c genCase, seed uint64) []byte {
+func genPayload(t *testing.T, c genCase, seed uint64) []byte {
 	t.Helper()
-	b, err := rocketlane.Vendor.Generate(fake.New(seed, time.Time{}), c.event, catalog.Options{Variant: c.variant})
+	b, err := Vendor.Generate(fake.New(seed, time.Time{}), c.event, catalog.Options{Variant: c.variant})
 	if err != nil {
 		t.Fatalf("%s seed %d: %v", c.name(), seed, err)
 	}
@@ -83,11 +82,11 @@ func TestGenerate(t *testing.T) {
 			t.Parallel()
 			seen := map[string]uint64{}
 			for seed := uint64(1); seed <= seeds; seed++ {
-				b := generate(t, c, seed)
+				b := genPayload(t, c, seed)
 				if err := schemas.Validate("rocketlane", c.event.Slug, b); err != nil {
 					t.Fatalf("seed %d: %v\n%s", seed, err, b)
 				}
-				if again := generate(t, c, seed); !bytes.Equal(b, again) {
+				if again := genPayload(t, c, seed); !bytes.Equal(b, again) {
 					t.Fatalf("seed %d: two runs differ:\n%s\n%s", seed, b, again)
 				}
 				if prev, ok := seen[string(b)]; ok {
@@ -122,7 +121,7 @@ func TestCoversDocSamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			for seed := uint64(1); seed <= 200; seed++ {
-				got, err := payload.ShapeOf(generate(t, c, seed))
+				got, err := payload.ShapeOf(genPayload(t, c, seed))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -158,7 +157,7 @@ func TestDocSamplesValidate(t *testing.T) {
 
 func TestGenerateErrors(t *testing.T) {
 	src := fake.New(1, time.Time{})
-	updated, err := catalog.LookupIn(rocketlane.Vendor, "TASK_UPDATED")
+	updated, err := catalog.LookupIn(Vendor, "TASK_UPDATED")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +170,7 @@ func TestGenerateErrors(t *testing.T) {
 		"unknown variant":                      {updated, catalog.Options{Variant: "status"}},
 		"variant of an event without variants": {catalog.Event{Vendor: "rocketlane", Name: "TASK_CREATED", Slug: "task-created"}, catalog.Options{Variant: "name"}},
 	} {
-		if b, err := rocketlane.Vendor.Generate(src, tc.e, tc.opts); err == nil {
+		if b, err := Vendor.Generate(src, tc.e, tc.opts); err == nil {
 			t.Errorf("%s: no error, got %s", name, b)
 		}
 	}
@@ -180,7 +179,7 @@ func TestGenerateErrors(t *testing.T) {
 // consistent checks what the schema cannot: ids, times, dates and the
 // changeLog agree with each other and with data.
 func consistent(c genCase, b []byte) error {
-	var ev rocketlane.Event
+	var ev webhookEvent
 	if err := json.Unmarshal(b, &ev); err != nil {
 		return err
 	}
@@ -194,39 +193,39 @@ func consistent(c genCase, b []byte) error {
 	if ev.EventTriggeredAt <= ev.EventOccurredAt {
 		return fmt.Errorf("eventTriggeredAt %d not after eventOccurredAt %d", ev.EventTriggeredAt, ev.EventOccurredAt)
 	}
-	if d := ev.EventTriggeredAt.Time().Sub(ev.EventOccurredAt.Time()); d < rocketlane.MinTriggerDelay || d > rocketlane.MaxTriggerDelay {
+	if d := ev.EventTriggeredAt.Time().Sub(ev.EventOccurredAt.Time()); d < minTriggerDelay || d > maxTriggerDelay {
 		return fmt.Errorf("triggered %v after it occurred", d)
 	}
 	var (
-		createdAt, updatedAt Millis
-		createdBy, updatedBy rocketlane.User
+		createdAt, updatedAt millis
+		createdBy, updatedBy user
 		resourceJSON         any
-		dates                [][2]rocketlane.Date
+		dates                [][2]date
 	)
 	switch resource {
-	case rocketlane.ResourceTask:
+	case resourceTask:
 		task := ev.Data.Task
 		createdAt, updatedAt, createdBy, updatedBy, resourceJSON = task.CreatedAt, task.UpdatedAt, task.CreatedBy, task.UpdatedBy, task
-		dates = [][2]rocketlane.Date{{task.StartDate, task.DueDate}, {task.StartDateActual, task.DueDateActual}}
+		dates = [][2]date{{task.StartDate, task.DueDate}, {task.StartDateActual, task.DueDateActual}}
 		for _, a := range task.Assignees.Members {
 			if !task.Followers.Has(a.UserID) {
 				return fmt.Errorf("assignee %d is not a follower", a.UserID)
 			}
 		}
-		if task.Status == rocketlane.StatusCompleted && (task.Progress == nil || *task.Progress != 100 || task.DueDateActual == "") {
+		if task.Status == statusCompleted && (task.Progress == nil || *task.Progress != 100 || task.DueDateActual == "") {
 			return fmt.Errorf("completed task with progress %v and dueDateActual %q", task.Progress, task.DueDateActual)
 		}
-	case rocketlane.ResourceProject:
+	case resourceProject:
 		p := ev.Data.Project
 		createdAt, updatedAt, createdBy, updatedBy, resourceJSON = p.CreatedAt, p.UpdatedAt, p.CreatedBy, p.UpdatedBy, p
-		dates = [][2]rocketlane.Date{{p.StartDate, p.DueDate}, {p.StartDateActual, p.DueDateActual}}
+		dates = [][2]date{{p.StartDate, p.DueDate}, {p.StartDateActual, p.DueDateActual}}
 		if !slices.Contains(p.TeamMembers.Members, p.Owner) {
 			return fmt.Errorf("owner %d is not a team member", p.Owner.UserID)
 		}
 		if ch := p.TeamMembers.CustomerChampion; ch != nil && !slices.Contains(p.TeamMembers.Customers, *ch) {
 			return fmt.Errorf("customer champion %d is not a customer", ch.UserID)
 		}
-		if ev.EventType == rocketlane.ProjectArchived && !p.Archived {
+		if ev.EventType == projectArchived && !p.Archived {
 			return errors.New("PROJECT_ARCHIVED with archived false")
 		}
 		for _, u := range append(slices.Clone(p.TeamMembers.Members), p.TeamMembers.Customers...) {
@@ -234,10 +233,10 @@ func consistent(c genCase, b []byte) error {
 				return fmt.Errorf("%s works neither for the customer nor for the owner's firm", u.EmailID)
 			}
 		}
-	case rocketlane.ResourcePhase:
+	case resourcePhase:
 		ph := ev.Data.Phase
 		createdAt, updatedAt, createdBy, updatedBy, resourceJSON = ph.CreatedAt, ph.UpdatedAt, ph.CreatedBy, ph.UpdatedBy, ph
-		dates = [][2]rocketlane.Date{{ph.StartDate, ph.DueDate}, {ph.StartDateActual, ph.DueDateActual}}
+		dates = [][2]date{{ph.StartDate, ph.DueDate}, {ph.StartDateActual, ph.DueDateActual}}
 	}
 	if n := countSet(ev.Data); n != 1 {
 		return fmt.Errorf("data holds %d resources", n)
@@ -258,7 +257,7 @@ func consistent(c genCase, b []byte) error {
 		if ev.EventOccurredAt.Time().Sub(createdAt.Time()) > 10*time.Second {
 			return fmt.Errorf("created at %d, long before the event at %d", createdAt, ev.EventOccurredAt)
 		}
-	case strings.HasSuffix(ev.EventType, "_UPDATED"), ev.EventType == rocketlane.ProjectArchived:
+	case strings.HasSuffix(ev.EventType, "_UPDATED"), ev.EventType == projectArchived:
 		if updatedBy != ev.Source.Actor {
 			return fmt.Errorf("updated by %d, actor %d", updatedBy.UserID, ev.Source.Actor.UserID)
 		}
@@ -276,7 +275,7 @@ func consistent(c genCase, b []byte) error {
 		}
 	}
 	if c.variant == "assignee" {
-		var from, to rocketlane.Members
+		var from, to members
 		raw, _ := ev.ChangeLog.From.Get("assignees")
 		_ = json.Unmarshal(raw, &from)
 		raw, _ = ev.ChangeLog.To.Get("assignees")
@@ -288,9 +287,7 @@ func consistent(c genCase, b []byte) error {
 	return nil
 }
 
-type Millis = rocketlane.Millis
-
-func countSet(d rocketlane.Data) int {
+func countSet(d eventData) int {
 	n := 0
 	for _, set := range []bool{d.Task != nil, d.Project != nil, d.Phase != nil} {
 		if set {
@@ -303,7 +300,7 @@ func countSet(d rocketlane.Data) int {
 // changeAgrees checks that changeLog.to holds data's values of the changed
 // fields, that from differs from to, and that from and to name only changed
 // fields.
-func changeAgrees(cl *rocketlane.ChangeLog, resource any) error {
+func changeAgrees(cl *changeLog, resource any) error {
 	b, err := payload.Marshal(resource)
 	if err != nil {
 		return err
@@ -341,18 +338,18 @@ func compact(b []byte) []byte {
 	return out.Bytes()
 }
 
-// TestWorld builds a run's world from the exported pieces, as a scenario
+// TestWorld builds a run's world from the package's pieces, as a scenario
 // does, and checks that entities agree and that an update reports the real
 // previous value.
 func TestWorld(t *testing.T) {
 	src := fake.New(42, time.Time{})
-	acct := rocketlane.NewAccount(src)
+	acct := newAccount(src)
 	owner := acct.Team[0]
-	project := rocketlane.NewProject(src, acct, owner, src.Now())
+	project := newProject(src, acct, owner, src.Now())
 	ids := map[int]bool{}
-	var tasks []rocketlane.Task
-	for _, name := range rocketlane.PhaseNames {
-		phase := rocketlane.NewPhase(src, acct, project, name, owner, src.Tick(time.Minute, time.Hour))
+	var tasks []apiTask
+	for _, name := range phaseNames {
+		phase := newPhase(src, acct, project, name, owner, src.Tick(time.Minute, time.Hour))
 		if phase.Project != project.Ref() {
 			t.Fatalf("phase %d project %v, want %v", phase.PhaseID, phase.Project, project.Ref())
 		}
@@ -360,7 +357,7 @@ func TestWorld(t *testing.T) {
 			t.Errorf("phase %s %s..%s outside project %s..%s", name, phase.StartDate, phase.DueDate, project.StartDate, project.DueDate)
 		}
 		for range 5 {
-			task := rocketlane.NewTask(src, acct, project, phase, owner, src.Tick(time.Second, time.Minute))
+			task := newTask(src, acct, project, phase, owner, src.Tick(time.Second, time.Minute))
 			if task.Project != project.Ref() || task.Phase != phase.Ref() {
 				t.Fatalf("task %d in %v/%v, want %v/%v", task.TaskID, task.Project, task.Phase, project.Ref(), phase.Ref())
 			}
@@ -384,29 +381,29 @@ func TestWorld(t *testing.T) {
 
 	// Three updates in a row: each changeLog.from is the previous event's data.
 	task := tasks[0]
-	prev, err := rocketlane.TaskEvent(src, rocketlane.TaskCreated, task, owner, acct.Webhook, src.Tick(time.Second, 2*time.Second), nil)
+	prev, err := taskEvent(src, taskCreated, task, owner, acct.Webhook, src.Tick(time.Second, 2*time.Second), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	validate(t, "task-created", prev)
-	for i, mutate := range []func(*rocketlane.Task){
-		func(t *rocketlane.Task) { t.TaskName += " (v2)" },
-		func(t *rocketlane.Task) { t.Assign(project.TeamMembers.Members[1]) },
-		func(t *rocketlane.Task) { t.SetStatus(rocketlane.StatusCompleted, src.Now()) },
+	validateEvent(t, "task-created", prev)
+	for i, mutate := range []func(*apiTask){
+		func(t *apiTask) { t.TaskName += " (v2)" },
+		func(t *apiTask) { t.Assign(project.TeamMembers.Members[1]) },
+		func(t *apiTask) { t.SetStatus(statusCompleted, src.Now()) },
 	} {
 		before := prev.Data.Task.Clone()
 		after := before.Clone()
 		mutate(&after)
 		after.Touch(owner, src.Tick(time.Minute, time.Hour))
-		cl, err := rocketlane.TaskChange(before, after)
+		cl, err := taskChange(before, after)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev, err := rocketlane.TaskEvent(src, rocketlane.TaskUpdated, after, owner, acct.Webhook, src.Tick(time.Second, 2*time.Second), cl)
+		ev, err := taskEvent(src, taskUpdated, after, owner, acct.Webhook, src.Tick(time.Second, 2*time.Second), cl)
 		if err != nil {
 			t.Fatal(err)
 		}
-		validate(t, "task-updated", ev)
+		validateEvent(t, "task-updated", ev)
 		if err := changeAgrees(ev.ChangeLog, ev.Data.Task); err != nil {
 			t.Fatalf("update %d: %v", i, err)
 		}
@@ -424,12 +421,12 @@ func TestWorld(t *testing.T) {
 		}
 		prev = ev
 	}
-	if tasks[0].Status != rocketlane.StatusToDo || strings.HasSuffix(tasks[0].TaskName, "(v2)") {
+	if tasks[0].Status != statusToDo || strings.HasSuffix(tasks[0].TaskName, "(v2)") {
 		t.Fatal("updating a clone changed the original task")
 	}
 }
 
-func validate(t *testing.T, slug string, ev rocketlane.Event) {
+func validateEvent(t *testing.T, slug string, ev webhookEvent) {
 	t.Helper()
 	b, err := ev.JSON()
 	if err != nil {
@@ -442,15 +439,15 @@ func validate(t *testing.T, slug string, ev rocketlane.Event) {
 
 func TestChangeLog(t *testing.T) {
 	src := fake.New(3, time.Time{})
-	acct := rocketlane.NewAccount(src)
-	project := rocketlane.NewProject(src, acct, acct.Team[0], src.Now())
-	phase := rocketlane.NewPhase(src, acct, project, "UAT", acct.Team[0], src.Now())
-	task := rocketlane.NewTask(src, acct, project, phase, acct.Team[0], src.Now())
+	acct := newAccount(src)
+	project := newProject(src, acct, acct.Team[0], src.Now())
+	phase := newPhase(src, acct, project, "UAT", acct.Team[0], src.Now())
+	task := newTask(src, acct, project, phase, acct.Team[0], src.Now())
 
-	if _, err := rocketlane.TaskChange(task, task); err == nil {
+	if _, err := taskChange(task, task); err == nil {
 		t.Error("TaskChange of an unchanged task: no error")
 	}
-	if _, err := rocketlane.TaskChange(task, task, "taskname"); err == nil {
+	if _, err := taskChange(task, task, "taskname"); err == nil {
 		t.Error("TaskChange of an unknown field: no error")
 	}
 
@@ -459,7 +456,7 @@ func TestChangeLog(t *testing.T) {
 	after.TaskName = "Renamed"
 	after.Assign(acct.Team[1])
 	after.Touch(acct.Team[1], src.Tick(time.Minute, time.Hour))
-	cl, err := rocketlane.TaskChange(task, after)
+	cl, err := taskChange(task, after)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +473,7 @@ func TestChangeLog(t *testing.T) {
 	if !slices.Equal(cl.To.Keys(), want) {
 		t.Errorf("to keys %v, want %v", cl.To.Keys(), want)
 	}
-	only, err := rocketlane.TaskChange(task, after, "dueDate")
+	only, err := taskChange(task, after, "dueDate")
 	if err != nil || !slices.Equal(only.ChangedFields, []string{"dueDate"}) {
 		t.Errorf("restricted to dueDate: %v, %v", only, err)
 	}
@@ -486,7 +483,7 @@ func TestChangeLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back rocketlane.ChangeLog
+	var back changeLog
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +499,7 @@ func TestChangeLog(t *testing.T) {
 	p2 := project.Clone()
 	p2.DueDateActual = "2026-05-01"
 	p2.Touch(acct.Team[0], src.Tick(time.Minute, time.Hour))
-	pcl, err := rocketlane.ProjectChange(project, p2)
+	pcl, err := projectChange(project, p2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,36 +510,36 @@ func TestChangeLog(t *testing.T) {
 
 func TestEventBuilderErrors(t *testing.T) {
 	src := fake.New(5, time.Time{})
-	acct := rocketlane.NewAccount(src)
+	acct := newAccount(src)
 	actor := acct.Team[0]
-	project := rocketlane.NewProject(src, acct, actor, src.Now())
-	phase := rocketlane.NewPhase(src, acct, project, "Kickoff", actor, src.Now())
-	task := rocketlane.NewTask(src, acct, project, phase, actor, src.Now())
+	project := newProject(src, acct, actor, src.Now())
+	phase := newPhase(src, acct, project, "Kickoff", actor, src.Now())
+	task := newTask(src, acct, project, phase, actor, src.Now())
 	later := src.Tick(time.Second, 2*time.Second)
 	renamed := task.Clone()
 	renamed.TaskName = "Another name"
-	cl, err := rocketlane.TaskChange(task, renamed)
+	cl, err := taskChange(task, renamed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, build := range map[string]func() (rocketlane.Event, error){
-		"project event type for a task": func() (rocketlane.Event, error) {
-			return rocketlane.TaskEvent(src, rocketlane.ProjectCreated, task, actor, acct.Webhook, later, nil)
+	for name, build := range map[string]func() (webhookEvent, error){
+		"project event type for a task": func() (webhookEvent, error) {
+			return taskEvent(src, projectCreated, task, actor, acct.Webhook, later, nil)
 		},
-		"unknown event type": func() (rocketlane.Event, error) {
-			return rocketlane.PhaseEvent(src, "PHASE_ARCHIVED", phase, actor, acct.Webhook, later, nil)
+		"unknown event type": func() (webhookEvent, error) {
+			return phaseEvent(src, "PHASE_ARCHIVED", phase, actor, acct.Webhook, later, nil)
 		},
-		"TASK_UPDATED without changeLog": func() (rocketlane.Event, error) {
-			return rocketlane.TaskEvent(src, rocketlane.TaskUpdated, task, actor, acct.Webhook, later, nil)
+		"TASK_UPDATED without changeLog": func() (webhookEvent, error) {
+			return taskEvent(src, taskUpdated, task, actor, acct.Webhook, later, nil)
 		},
-		"TASK_CREATED with changeLog": func() (rocketlane.Event, error) {
-			return rocketlane.TaskEvent(src, rocketlane.TaskCreated, task, actor, acct.Webhook, later, cl)
+		"TASK_CREATED with changeLog": func() (webhookEvent, error) {
+			return taskEvent(src, taskCreated, task, actor, acct.Webhook, later, cl)
 		},
-		"PROJECT_UPDATED with empty changeLog": func() (rocketlane.Event, error) {
-			return rocketlane.ProjectEvent(src, rocketlane.ProjectUpdated, project, actor, acct.Webhook, later, &rocketlane.ChangeLog{})
+		"PROJECT_UPDATED with empty changeLog": func() (webhookEvent, error) {
+			return projectEvent(src, projectUpdated, project, actor, acct.Webhook, later, &changeLog{})
 		},
-		"occurred before the update": func() (rocketlane.Event, error) {
-			return rocketlane.TaskEvent(src, rocketlane.TaskCreated, task, actor, acct.Webhook, task.CreatedAt.Time(), nil)
+		"occurred before the update": func() (webhookEvent, error) {
+			return taskEvent(src, taskCreated, task, actor, acct.Webhook, task.CreatedAt.Time(), nil)
 		},
 	} {
 		if ev, err := build(); err == nil {
@@ -562,11 +559,11 @@ func TestBrokenPayloads(t *testing.T) {
 		return b
 	}
 	gen := func(name string) []byte {
-		e, err := catalog.LookupIn(rocketlane.Vendor, name)
+		e, err := catalog.LookupIn(Vendor, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := rocketlane.Vendor.Generate(fake.New(11, time.Time{}), e, catalog.Options{})
+		b, err := Vendor.Generate(fake.New(11, time.Time{}), e, catalog.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,53 +13,59 @@ import (
 // world is a Rocketlane account during a scenario run (a catalog.World).
 // Projects, phases and tasks come into being at their first event (created
 // then, by its actor), so createdAt never follows the event that reports
-// it.
+// it. Dates follow the story clock: a project starts on the day it is
+// created, its phases are planned one after the other from there (see
+// planPhase), and its progressPercentage is computed from its tasks (see
+// progressOf), never set by a step.
 type world struct {
 	src      *fake.Source
-	acct     *Account
+	acct     *account
 	es       catalog.Entities
 	attrs    map[string]map[string]any // declared attributes, by entity
-	users    map[string]User
-	projects map[string]*Project
+	users    map[string]user
+	projects map[string]*apiProject
 	phases   map[string]*phaseState
 	tasks    map[string]*taskState
 	deleted  map[string]bool
 	nextUser int
 	// lastTriggered keeps eventTriggeredAt moving forward from event to
 	// event.
-	lastTriggered Millis
+	lastTriggered millis
 }
 
 // phaseState is a phase entity and the project entity it belongs to.
 type phaseState struct {
-	Phase
+	apiPhase
 	project string
 }
 
 // taskState is a task entity and the phase entity it belongs to.
 type taskState struct {
-	Task
+	apiTask
 	phase string
+	// seen is set at the task's first event: from then on it counts in its
+	// project's progressPercentage.
+	seen bool
 }
 
 func newWorld(src *fake.Source) *world {
 	return &world{
-		src: src, acct: NewAccount(src), es: catalog.NewEntities(),
-		attrs: map[string]map[string]any{}, users: map[string]User{},
-		projects: map[string]*Project{}, phases: map[string]*phaseState{},
+		src: src, acct: newAccount(src), es: catalog.NewEntities(),
+		attrs: map[string]map[string]any{}, users: map[string]user{},
+		projects: map[string]*apiProject{}, phases: map[string]*phaseState{},
 		tasks: map[string]*taskState{}, deleted: map[string]bool{},
 	}
 }
 
-var taskStatuses = map[string]Status{
-	"To do": StatusToDo, "In progress": StatusInProgress, "Completed": StatusCompleted,
+var taskStatuses = map[string]status{
+	"To do": statusToDo, "In progress": statusInProgress, "Completed": statusCompleted,
 }
 
-var projectStatuses = map[string]Status{
+var projectStatuses = map[string]status{
 	"Not started": projectNotStarted, "In progress": projectInProgress, "Completed": projectCompleted,
 }
 
-var priorityByLabel = map[string]Priority{}
+var priorityByLabel = map[string]priority{}
 
 func init() {
 	for _, p := range priorities {
@@ -70,7 +76,7 @@ func init() {
 func (w *world) Declare(name, kind string, attrs map[string]any) error {
 	switch kind {
 	case "user":
-		var u User
+		var u user
 		if w.nextUser < len(w.acct.Team) {
 			u = w.acct.Team[w.nextUser]
 		} else {
@@ -98,7 +104,7 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 }
 
 // user returns the user entity name, or the account's first team member.
-func (w *world) user(name string) (User, error) {
+func (w *world) user(name string) (user, error) {
 	if name == "" {
 		for _, n := range w.es.OfKind("user") {
 			return w.users[n], nil
@@ -107,14 +113,14 @@ func (w *world) user(name string) (User, error) {
 	}
 	u, ok := w.users[name]
 	if !ok {
-		return User{}, fmt.Errorf("%q is not a user entity", name)
+		return user{}, fmt.Errorf("%q is not a user entity", name)
 	}
 	return u, nil
 }
 
 // project returns the project entity, made (created by by at at) on
 // first use.
-func (w *world) project(name string, by User, at time.Time) (*Project, error) {
+func (w *world) project(name string, by user, at time.Time) (*apiProject, error) {
 	if p, ok := w.projects[name]; ok {
 		return p, nil
 	}
@@ -126,14 +132,20 @@ func (w *world) project(name string, by User, at time.Time) (*Project, error) {
 			return nil, err
 		}
 	}
-	p := NewProject(w.src, w.acct, owner, at)
-	if !slices.ContainsFunc(p.TeamMembers.Members, func(u User) bool { return u.UserID == by.UserID }) {
+	p := newProject(w.src, w.acct, owner, at)
+	// The project starts on the day the story creates it, keeping the
+	// span newProject drew (standin's choice: the story's clock is the
+	// project's).
+	span := daysBetween(p.StartDate, p.DueDate)
+	p.StartDate = dateOf(at)
+	p.DueDate = p.StartDate.AddDays(span)
+	if !slices.ContainsFunc(p.TeamMembers.Members, func(u user) bool { return u.UserID == by.UserID }) {
 		p.TeamMembers.Members = append(p.TeamMembers.Members, by)
 	}
 	// Every declared user works on the project.
 	for _, n := range w.es.OfKind("user") {
 		u := w.users[n]
-		if !slices.ContainsFunc(p.TeamMembers.Members, func(x User) bool { return x.UserID == u.UserID }) {
+		if !slices.ContainsFunc(p.TeamMembers.Members, func(x user) bool { return x.UserID == u.UserID }) {
 			p.TeamMembers.Members = append(p.TeamMembers.Members, u)
 		}
 	}
@@ -149,7 +161,7 @@ func (w *world) project(name string, by User, at time.Time) (*Project, error) {
 }
 
 // phase returns the phase entity, made on first use.
-func (w *world) phase(name string, by User, at time.Time) (*phaseState, error) {
+func (w *world) phase(name string, by user, at time.Time) (*phaseState, error) {
 	if p, ok := w.phases[name]; ok {
 		return p, nil
 	}
@@ -168,21 +180,74 @@ func (w *world) phase(name string, by User, at time.Time) (*phaseState, error) {
 		for _, p := range w.phases {
 			used[p.PhaseName] = true
 		}
-		phaseName = PhaseNames[len(w.phases)%len(PhaseNames)]
-		for _, n := range PhaseNames {
+		phaseName = phaseNames[len(w.phases)%len(phaseNames)]
+		for _, n := range phaseNames {
 			if !used[n] {
 				phaseName = n
 				break
 			}
 		}
 	}
-	p := &phaseState{Phase: NewPhase(w.src, w.acct, *proj, phaseName, by, at), project: projName}
+	p := &phaseState{apiPhase: newPhase(w.src, w.acct, *proj, phaseName, by, at), project: projName}
+	p.StartDate, p.DueDate = w.planPhase(projName, proj, phaseName)
 	w.phases[name] = p
 	return p, nil
 }
 
+// planPhase returns the planned dates of a new phase called name of the
+// project entity projName: it starts the day after the latest due date of
+// the project's other phases (on the project's start day for its first),
+// lasts as long as a phase of its kind does (phaseKind), and ends by the
+// project's due date; a phase planned past the project's due date is
+// squeezed onto that last day. Phases are thus in the order the story
+// creates them and never overlap out of order (standin's choice: the
+// Phase API requires dueDate on or after startDate and says nothing of
+// how phases follow one another).
+func (w *world) planPhase(projName string, proj *apiProject, name string) (start, due date) {
+	start = proj.StartDate
+	for _, n := range w.es.OfKind("phase") {
+		if p, ok := w.phases[n]; ok && p.project == projName && !w.deleted[n] && p.DueDate.AddDays(1) > start {
+			start = p.DueDate.AddDays(1)
+		}
+	}
+	k := phaseKind(name)
+	due = start.AddDays(w.src.ID(k.minDays, k.maxDays) - 1)
+	if proj.DueDate != "" && due > proj.DueDate {
+		due = proj.DueDate
+	}
+	if start > due {
+		start = due
+	}
+	return start, due
+}
+
+// progressOf returns the progressPercentage of the project entity
+// projName. Rocketlane computes it (read-only in the Project API) "based
+// on the number of tasks that are completed vs the total number of tasks
+// in the project"; standin's formula is floor(100 × completed ÷ total)
+// over the project's tasks that have had an event and are not deleted,
+// milestones included, a task counting as completed when its status is
+// Completed; 0 for a project without tasks.
+func (w *world) progressOf(projName string) int {
+	total, done := 0, 0
+	for _, n := range w.es.OfKind("task") {
+		t, ok := w.tasks[n]
+		if !ok || !t.seen || w.deleted[n] || w.phases[t.phase].project != projName {
+			continue
+		}
+		total++
+		if t.Status.Value == statusCompleted.Value {
+			done++
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return 100 * done / total
+}
+
 // task returns the task entity, made on first use.
-func (w *world) task(name string, by User, at time.Time) (*taskState, error) {
+func (w *world) task(name string, by user, at time.Time) (*taskState, error) {
 	if t, ok := w.tasks[name]; ok {
 		return t, nil
 	}
@@ -196,15 +261,15 @@ func (w *world) task(name string, by User, at time.Time) (*taskState, error) {
 		return nil, err
 	}
 	proj := w.projects[ph.project]
-	t := &taskState{Task: NewTask(w.src, w.acct, *proj, ph.Phase, by, at), phase: phaseName}
+	t := &taskState{apiTask: newTask(w.src, w.acct, *proj, ph.apiPhase, by, at), phase: phaseName}
 	t.TaskName = catalog.AttrString(attrs, "name", t.TaskName)
 	if catalog.AttrBool(attrs, "milestone", false) {
 		t.Type = "MILESTONE"
 	}
 	// A scripted task is assigned only when the script says so (at
 	// creation with assignee:, or later with update: assignee:).
-	t.Assignees = Members{}
-	t.Followers = Members{Members: []User{by}}
+	t.Assignees = members{}
+	t.Followers = members{Members: []user{by}}
 	if a, ok := attrs["assignee"].(string); ok {
 		u, err := w.user(a)
 		if err != nil {
@@ -235,23 +300,27 @@ func (w *world) refOrOnly(attrs map[string]any, key, kind string) (string, error
 }
 
 var (
-	userAttrs = catalog.AttrTable[User]{
-		"id":         func(u User) any { return int64(u.UserID) },
-		"name":       func(u User) any { return u.FirstName + " " + u.LastName },
-		"email":      func(u User) any { return u.EmailID },
-		"first_name": func(u User) any { return u.FirstName },
-		"last_name":  func(u User) any { return u.LastName },
+	userAttrs = catalog.AttrTable[user]{
+		"id":         func(u user) any { return int64(u.UserID) },
+		"name":       func(u user) any { return u.FirstName + " " + u.LastName },
+		"email":      func(u user) any { return u.EmailID },
+		"first_name": func(u user) any { return u.FirstName },
+		"last_name":  func(u user) any { return u.LastName },
 	}
-	projectAttrs = catalog.AttrTable[*Project]{
-		"id":       func(p *Project) any { return int64(p.ProjectID) },
-		"name":     func(p *Project) any { return p.ProjectName },
-		"customer": func(p *Project) any { return p.Customer.CompanyName },
-		"owner":    func(p *Project) any { return p.Owner.EmailID },
+	projectAttrs = catalog.AttrTable[*apiProject]{
+		"id":         func(p *apiProject) any { return int64(p.ProjectID) },
+		"name":       func(p *apiProject) any { return p.ProjectName },
+		"customer":   func(p *apiProject) any { return p.Customer.CompanyName },
+		"owner":      func(p *apiProject) any { return p.Owner.EmailID },
+		"start_date": func(p *apiProject) any { return string(p.StartDate) },
+		"due_date":   func(p *apiProject) any { return string(p.DueDate) },
 	}
 	phaseAttrs = catalog.AttrTable[*phaseState]{
-		"id":      func(p *phaseState) any { return int64(p.PhaseID) },
-		"name":    func(p *phaseState) any { return p.PhaseName },
-		"project": func(p *phaseState) any { return p.project },
+		"id":         func(p *phaseState) any { return int64(p.PhaseID) },
+		"name":       func(p *phaseState) any { return p.PhaseName },
+		"project":    func(p *phaseState) any { return p.project },
+		"start_date": func(p *phaseState) any { return string(p.StartDate) },
+		"due_date":   func(p *phaseState) any { return string(p.DueDate) },
 	}
 	taskAttrs = catalog.AttrTable[*taskState]{
 		"id":    func(t *taskState) any { return int64(t.TaskID) },
@@ -312,9 +381,10 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 	updated := strings.HasSuffix(s.Event.Name, "_UPDATED")
 	deleted := strings.HasSuffix(s.Event.Name, "_DELETED")
 	hook, at := w.acct.Webhook, s.At
-	// Rocketlane records the event a moment after the change (updatedAt).
-	occurred := func() time.Time { return s.Src.Tick(50*time.Millisecond, 900*time.Millisecond) }
-	var ev Event
+	// Rocketlane records the event a moment after the change (updatedAt,
+	// which a creation stamps up to 80 ms after createdAt).
+	occurred := func() time.Time { return s.Src.Tick(100*time.Millisecond, 900*time.Millisecond) }
+	var ev webhookEvent
 	switch kind {
 	case "project":
 		p, err := w.project(name, actor, at)
@@ -326,19 +396,19 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.Event.Name == ProjectArchived {
+		if s.Event.Name == projectArchived {
 			p.Archived = true
 		}
-		if s.Event.Name != ProjectCreated {
+		if s.Event.Name != projectCreated {
 			p.Touch(actor, at)
 		}
-		var cl *ChangeLog
+		var cl *changeLog
 		if updated {
-			if cl, err = ProjectChange(before, *p, fields...); err != nil {
+			if cl, err = projectChange(before, *p, fields...); err != nil {
 				return nil, err
 			}
 		}
-		ev, err = ProjectEvent(s.Src, s.Event.Name, p.Clone(), actor, hook, occurred(), cl)
+		ev, err = projectEvent(s.Src, s.Event.Name, p.Clone(), actor, hook, occurred(), cl)
 		if err != nil {
 			return nil, err
 		}
@@ -350,16 +420,16 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 		ph.Project = w.projects[ph.project].Ref()
 		before := ph.Clone()
 		fields := w.updatePhase(ph, s.Update, at)
-		if s.Event.Name != PhaseCreated {
+		if s.Event.Name != phaseCreated {
 			ph.Touch(actor, at)
 		}
-		var cl *ChangeLog
+		var cl *changeLog
 		if updated {
-			if cl, err = PhaseChange(before, ph.Phase, fields...); err != nil {
+			if cl, err = phaseChange(before, ph.apiPhase, fields...); err != nil {
 				return nil, err
 			}
 		}
-		if ev, err = PhaseEvent(s.Src, s.Event.Name, ph.Clone(), actor, hook, occurred(), cl); err != nil {
+		if ev, err = phaseEvent(s.Src, s.Event.Name, ph.Clone(), actor, hook, occurred(), cl); err != nil {
 			return nil, err
 		}
 	case "task":
@@ -374,16 +444,16 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.Event.Name != TaskCreated {
+		if s.Event.Name != taskCreated {
 			t.Touch(actor, at)
 		}
-		var cl *ChangeLog
+		var cl *changeLog
 		if updated {
-			if cl, err = TaskChange(before, t.Task, fields...); err != nil {
+			if cl, err = taskChange(before, t.apiTask, fields...); err != nil {
 				return nil, err
 			}
 		}
-		if ev, err = TaskEvent(s.Src, s.Event.Name, t.Clone(), actor, hook, occurred(), cl); err != nil {
+		if ev, err = taskEvent(s.Src, s.Event.Name, t.Clone(), actor, hook, occurred(), cl); err != nil {
 			return nil, err
 		}
 	default:
@@ -392,6 +462,13 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 	if deleted {
 		w.deleted[name] = true
 	}
+	if t, ok := w.tasks[name]; ok && kind == "task" {
+		// A task's creation, completion or deletion moves its project's
+		// computed progress, which the project's next event shows.
+		t.seen = true
+		proj := w.phases[t.phase].project
+		w.projects[proj].ProgressPercentage = w.progressOf(proj)
+	}
 	if ev.EventTriggeredAt <= w.lastTriggered {
 		ev.EventTriggeredAt = w.lastTriggered + 1
 	}
@@ -399,7 +476,7 @@ func (w *world) Build(s *catalog.Step) ([]byte, error) {
 	return ev.JSON()
 }
 
-func (w *world) updateProject(p *Project, us []catalog.Update, at time.Time) ([]string, error) {
+func (w *world) updateProject(p *apiProject, us []catalog.Update, at time.Time) ([]string, error) {
 	var fields []string
 	for _, f := range us {
 		switch f.Name {
@@ -413,20 +490,16 @@ func (w *world) updateProject(p *Project, us []catalog.Update, at time.Time) ([]
 			switch st.Value {
 			case projectInProgress.Value:
 				if p.StartDateActual == "" {
-					p.StartDateActual = DateOf(at)
+					p.StartDateActual = dateOf(at)
 				}
 			case projectCompleted.Value:
-				p.DueDateActual = DateOf(at)
-				p.ProgressPercentage = 100
-				p.CurrentPhases = []PhaseRef{}
+				p.DueDateActual = dateOf(at)
+				p.CurrentPhases = []phaseRef{}
 			}
 			fields = append(fields, "status")
 		case "due_date":
-			p.DueDate = Date(f.Value.(string))
+			p.DueDate = date(f.Value.(string))
 			fields = append(fields, "dueDate")
-		case "progress":
-			p.ProgressPercentage = int(f.Value.(int64))
-			fields = append(fields, "progressPercentage")
 		case "owner":
 			u, err := w.user(f.Value.(string))
 			if err != nil {
@@ -440,7 +513,7 @@ func (w *world) updateProject(p *Project, us []catalog.Update, at time.Time) ([]
 }
 
 // renameProject carries a project's new name to its phases and tasks.
-func (w *world) renameProject(p *Project) {
+func (w *world) renameProject(p *apiProject) {
 	for _, ph := range w.phases {
 		if w.projects[ph.project] == p {
 			ph.Project = p.Ref()
@@ -460,14 +533,14 @@ func (w *world) updatePhase(ph *phaseState, us []catalog.Update, at time.Time) [
 			ph.SetStatus(taskStatuses[f.Value.(string)], at)
 			fields = append(fields, "status")
 		case "due_date":
-			ph.DueDate = Date(f.Value.(string))
+			ph.DueDate = date(f.Value.(string))
 			fields = append(fields, "dueDate")
 		}
 	}
 	// The project's current phases are those in progress.
 	proj.CurrentPhases = proj.CurrentPhases[:0:0]
 	for _, n := range w.es.OfKind("phase") {
-		if p, ok := w.phases[n]; ok && p.project == ph.project && p.Status.Value == StatusInProgress.Value && !w.deleted[n] {
+		if p, ok := w.phases[n]; ok && p.project == ph.project && p.Status.Value == statusInProgress.Value && !w.deleted[n] {
 			proj.CurrentPhases = append(proj.CurrentPhases, p.Ref())
 		}
 	}
@@ -499,7 +572,7 @@ func (w *world) updateTask(t *taskState, us []catalog.Update, at time.Time) ([]s
 			t.Progress = &v
 			fields = append(fields, "progress")
 		case "due_date":
-			t.DueDate = Date(f.Value.(string))
+			t.DueDate = date(f.Value.(string))
 			fields = append(fields, "dueDate")
 		case "at_risk":
 			v := f.Value.(bool)

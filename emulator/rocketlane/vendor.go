@@ -62,16 +62,16 @@ func catalogEvent(name string, variants ...string) catalog.Event {
 
 // eventList are Rocketlane's events in catalog order.
 var eventList = []catalog.Event{
-	catalogEvent(TaskCreated),
-	catalogEvent(TaskUpdated, variantName, variantAssignee),
-	catalogEvent(TaskDeleted),
-	catalogEvent(ProjectCreated),
-	catalogEvent(ProjectUpdated),
-	catalogEvent(ProjectArchived),
-	catalogEvent(ProjectDeleted),
-	catalogEvent(PhaseCreated),
-	catalogEvent(PhaseUpdated),
-	catalogEvent(PhaseDeleted),
+	catalogEvent(taskCreated),
+	catalogEvent(taskUpdated, variantName, variantAssignee),
+	catalogEvent(taskDeleted),
+	catalogEvent(projectCreated),
+	catalogEvent(projectUpdated),
+	catalogEvent(projectArchived),
+	catalogEvent(projectDeleted),
+	catalogEvent(phaseCreated),
+	catalogEvent(phaseUpdated),
+	catalogEvent(phaseDeleted),
 }
 
 var taskStatusNames = []string{"To do", "In progress", "Completed"}
@@ -84,15 +84,15 @@ var vocabulary = catalog.Vocabulary{
 			catalog.Str("last_name", "last name (default: drawn)"),
 			catalog.Str("email", "e-mail address (default: first.last at the firm's domain)"),
 		}, Readable: []string{"id", "name", "email", "first_name", "last_name"}},
-		{Name: "project", Doc: "a customer project", Attrs: []catalog.Field{
+		{Name: "project", Doc: "a customer project (it starts on the day of its first event; its progressPercentage is computed from its tasks)", Attrs: []catalog.Field{
 			catalog.Str("name", "project name (default: customer – project kind)"),
 			catalog.Str("customer", "customer company name (default: drawn)"),
 			catalog.Ref("owner", "user", "the project's owner (default: drawn from the team)"),
-		}, Readable: []string{"id", "name", "customer", "owner"}},
-		{Name: "phase", Doc: "a phase of a project", Attrs: []catalog.Field{
+		}, Readable: []string{"id", "name", "customer", "owner", "start_date", "due_date"}},
+		{Name: "phase", Doc: "a phase of a project (planned after the project's earlier phases)", Attrs: []catalog.Field{
 			catalog.Str("name", "phase name (default: the next of Kickoff, Discovery, …)"),
 			catalog.Ref("project", "project", "its project (default: the only project)"),
-		}, Readable: []string{"id", "name", "project"}},
+		}, Readable: []string{"id", "name", "project", "start_date", "due_date"}},
 		{Name: "task", Doc: "a task in a phase", Attrs: []catalog.Field{
 			catalog.Str("name", "task name (default: one that fits the phase)"),
 			catalog.Ref("phase", "phase", "its phase (default: the only phase)"),
@@ -101,26 +101,25 @@ var vocabulary = catalog.Vocabulary{
 		}, Readable: []string{"id", "name", "phase"}},
 	},
 	Events: map[string]catalog.EventSpec{
-		ProjectCreated:  {About: "project"},
-		ProjectArchived: {About: "project"},
-		ProjectDeleted:  {About: "project"},
-		ProjectUpdated: {About: "project", NeedsUpdate: true, Update: []catalog.Field{
+		projectCreated:  {About: "project"},
+		projectArchived: {About: "project"},
+		projectDeleted:  {About: "project"},
+		projectUpdated: {About: "project", NeedsUpdate: true, Update: []catalog.Field{
 			catalog.Str("name", "new project name"),
 			catalog.Enum("status", "new status", "Not started", "In progress", "Completed"),
 			catalog.Date("due_date", "new due date"),
-			catalog.Int("progress", 0, 100, "progress percentage"),
 			catalog.Ref("owner", "user", "new owner"),
 		}},
-		PhaseCreated: {About: "phase"},
-		PhaseDeleted: {About: "phase"},
-		PhaseUpdated: {About: "phase", NeedsUpdate: true, Update: []catalog.Field{
+		phaseCreated: {About: "phase"},
+		phaseDeleted: {About: "phase"},
+		phaseUpdated: {About: "phase", NeedsUpdate: true, Update: []catalog.Field{
 			catalog.Str("name", "new phase name"),
 			catalog.Enum("status", "new status", taskStatusNames...),
 			catalog.Date("due_date", "new due date"),
 		}},
-		TaskCreated: {About: "task"},
-		TaskDeleted: {About: "task"},
-		TaskUpdated: {About: "task", NeedsUpdate: true, Update: []catalog.Field{
+		taskCreated: {About: "task"},
+		taskDeleted: {About: "task"},
+		taskUpdated: {About: "task", NeedsUpdate: true, Update: []catalog.Field{
 			catalog.Str("name", "new task name"),
 			catalog.Enum("status", "new status (moves progress and actual dates with it)", taskStatusNames...),
 			catalog.Ref("assignee", "user", "a user added to the assignees"),

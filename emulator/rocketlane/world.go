@@ -36,32 +36,32 @@ type fieldDef struct {
 	Options []option
 }
 
-// Account is one Rocketlane account: the services firm that runs its
+// account is one Rocketlane account: the services firm that runs its
 // customer projects in Rocketlane, its team, the webhook that delivers its
 // events, its custom fields and time entry categories. It hands out ids the
-// way Rocketlane does (increasing), so entities made from one Account never
-// share an id. Keep one Account per run.
-type Account struct {
+// way Rocketlane does (increasing), so entities made from one account never
+// share an id. Keep one account per run.
+type account struct {
 	// firm is the services firm's name and domain its mail domain.
 	firm, domain string
 	// Team are the firm's people, who own projects and work on tasks.
-	Team []User
+	Team []user
 	// Webhook is the webhook events are delivered through.
-	Webhook Webhook
+	Webhook webhook
 	// taskFields and projectFields are the custom fields of tasks and
 	// projects. The task fields are those of the doc samples: Region (a
 	// multiple choice, an array value) and Release Owner (a user, a number).
 	taskFields, projectFields []fieldDef
 	// categories are the time entry categories.
-	categories []TimeEntryCategory
+	categories []timeEntryCategory
 
 	lastUser, lastProject, lastPhase, lastTask, lastCompany int
 }
 
-// NewAccount returns an account with a team of 6 to 9 people.
-func NewAccount(src *fake.Source) *Account {
+// newAccount returns an account with a team of 6 to 9 people.
+func newAccount(src *fake.Source) *account {
 	firm := fake.Pick(src, firms)
-	a := &Account{
+	a := &account{
 		firm:        firm,
 		domain:      domainOf(firm),
 		lastUser:    src.ID(100, 4000),
@@ -71,11 +71,11 @@ func NewAccount(src *fake.Source) *Account {
 		lastCompany: src.ID(100, 5000),
 	}
 	n := src.ID(6, 9)
-	a.Team = make([]User, 0, n)
+	a.Team = make([]user, 0, n)
 	for range n {
 		a.Team = append(a.Team, a.newUser(src, a.domain))
 	}
-	a.Webhook = Webhook{WebhookID: src.ID(1, 400), WebhookName: fake.Pick(src, webhookNames)}
+	a.Webhook = webhook{WebhookID: src.ID(1, 400), WebhookName: fake.Pick(src, webhookNames)}
 	fid := src.ID(100, 900)
 	a.taskFields = []fieldDef{
 		{ID: fid, Label: "Region", Type: fieldMultipleChoice, Options: regions},
@@ -93,36 +93,36 @@ func NewAccount(src *fake.Source) *Account {
 
 // defaultCategories are the time entry categories every account starts
 // with, built once (NewAccount hands out copies).
-var defaultCategories = sync.OnceValue(func() []TimeEntryCategory {
-	out := make([]TimeEntryCategory, len(categories))
+var defaultCategories = sync.OnceValue(func() []timeEntryCategory {
+	out := make([]timeEntryCategory, len(categories))
 	for i, name := range categories {
-		out[i] = TimeEntryCategory{CategoryID: i + 1, CategoryName: name}
+		out[i] = timeEntryCategory{CategoryID: i + 1, CategoryName: name}
 	}
 	return out
 })
 
 // newUser returns a new user of the account, a person at domain (the firm's
 // or a customer's).
-func (a *Account) newUser(src *fake.Source, domain string) User {
+func (a *account) newUser(src *fake.Source, domain string) user {
 	p := src.Person(domain)
 	a.lastUser += src.ID(1, 25)
-	return User{EmailID: p.Email, UserID: a.lastUser, FirstName: p.First, LastName: p.Last}
+	return user{EmailID: p.Email, UserID: a.lastUser, FirstName: p.First, LastName: p.Last}
 }
 
 // newTaskID returns the next task id.
-func (a *Account) newTaskID(src *fake.Source) int { a.lastTask += src.ID(1, 12); return a.lastTask }
+func (a *account) newTaskID(src *fake.Source) int { a.lastTask += src.ID(1, 12); return a.lastTask }
 
 // newPhaseID returns the next phase id.
-func (a *Account) newPhaseID(src *fake.Source) int { a.lastPhase += src.ID(1, 6); return a.lastPhase }
+func (a *account) newPhaseID(src *fake.Source) int { a.lastPhase += src.ID(1, 6); return a.lastPhase }
 
 // newProjectID returns the next project id.
-func (a *Account) newProjectID(src *fake.Source) int {
+func (a *account) newProjectID(src *fake.Source) int {
 	a.lastProject += src.ID(1, 4)
 	return a.lastProject
 }
 
 // newCompanyID returns the next company id.
-func (a *Account) newCompanyID(src *fake.Source) int {
+func (a *account) newCompanyID(src *fake.Source) int {
 	a.lastCompany += src.ID(1, 9)
 	return a.lastCompany
 }
@@ -130,8 +130,8 @@ func (a *Account) newCompanyID(src *fake.Source) int {
 // Value returns a value of the field drawn from src; a user field takes one
 // of users. withLabel sets FieldValueLabel, which projects carry and the
 // task samples do not.
-func (d fieldDef) Value(src *fake.Source, users []User, withLabel bool) Field {
-	f := Field{FieldID: d.ID, FieldLabel: d.Label}
+func (d fieldDef) Value(src *fake.Source, users []user, withLabel bool) customField {
+	f := customField{FieldID: d.ID, FieldLabel: d.Label}
 	switch d.Type {
 	case fieldMultipleChoice:
 		o := fake.Pick(src, d.Options)
@@ -155,48 +155,48 @@ func (d fieldDef) Value(src *fake.Source, users []User, withLabel bool) Field {
 	return f
 }
 
-// NewProject returns a customer project created by creator (its owner) at
+// newProject returns a customer project created by creator (its owner) at
 // createdAt: a customer company with 1 to 3 users, a team of the owner and 2
 // to 4 others, status Not started, dates from a few days after creation for
 // 2 to 5 months, and the account's project fields.
-func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time) Project {
+func newProject(src *fake.Source, a *account, creator user, createdAt time.Time) apiProject {
 	company := src.Company()
 	domain := domainOf(company)
-	customer := Company{CompanyID: a.newCompanyID(src), CompanyName: company, CompanyURL: "https://www." + domain}
+	customer := companyInfo{CompanyID: a.newCompanyID(src), CompanyName: company, CompanyURL: "https://www." + domain}
 	nc := src.ID(1, 3)
-	customers := make([]User, 0, nc)
+	customers := make([]user, 0, nc)
 	for range nc {
 		customers = append(customers, a.newUser(src, domain))
 	}
 	others := pickDistinctExcept(src, a.Team, creator.UserID, src.ID(2, 4))
-	team := make([]User, 0, 1+len(others))
+	team := make([]user, 0, 1+len(others))
 	team = append(team, creator)
 	team = append(team, others...)
-	start := DateOf(createdAt).AddDays(src.ID(1, 10))
-	p := Project{
+	start := dateOf(createdAt).AddDays(src.ID(1, 10))
+	p := apiProject{
 		ProjectID:   a.newProjectID(src),
 		ProjectName: company + " – " + fake.Pick(src, projectKinds),
 		StartDate:   start,
 		DueDate:     start.AddDays(src.ID(60, 150)),
-		CreatedAt:   MillisOf(createdAt),
-		UpdatedAt:   MillisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
+		CreatedAt:   millisOf(createdAt),
+		UpdatedAt:   millisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
 		Owner:       creator,
-		TeamMembers: TeamMembers{
+		TeamMembers: teamMembers{
 			Members:          team,
 			Customers:        customers,
 			CustomerChampion: ptr(customers[0]),
 		},
 		Status:           projectNotStarted,
 		Customer:         customer,
-		PartnerCompanies: []Company{},
+		PartnerCompanies: []companyInfo{},
 		Visibility:       "EVERYONE",
 		CreatedBy:        creator,
 		UpdatedBy:        creator,
 		Currency:         fake.Pick(src, currencies),
-		CurrentPhases:    []PhaseRef{},
+		CurrentPhases:    []phaseRef{},
 	}
 	if len(a.projectFields) > 0 {
-		p.Fields = make([]Field, 0, len(a.projectFields))
+		p.Fields = make([]customField, 0, len(a.projectFields))
 	}
 	for _, d := range a.projectFields {
 		p.Fields = append(p.Fields, d.Value(src, team, true))
@@ -206,7 +206,7 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 	}
 	if src.Chance(0.3) {
 		partner := fake.Pick(src, partners)
-		p.PartnerCompanies = append(p.PartnerCompanies, Company{CompanyID: a.newCompanyID(src), CompanyName: partner, CompanyURL: "https://www." + domainOf(partner)})
+		p.PartnerCompanies = append(p.PartnerCompanies, companyInfo{CompanyID: a.newCompanyID(src), CompanyName: partner, CompanyURL: "https://www." + domainOf(partner)})
 	}
 	if src.Chance(0.6) {
 		p.ExternalReferenceID = zeroPadded("SF-", src.ID(100000, 999999), 6)
@@ -214,12 +214,12 @@ func NewProject(src *fake.Source, a *Account, creator User, createdAt time.Time)
 	return p
 }
 
-// NewPhase returns a phase named name of project, created by creator at
+// newPhase returns a phase named name of project, created by creator at
 // createdAt, status To do, lasting 1 to 4 weeks within the project's dates.
-func NewPhase(src *fake.Source, a *Account, project Project, name string, creator User, createdAt time.Time) Phase {
+func newPhase(src *fake.Source, a *account, project apiProject, name string, creator user, createdAt time.Time) apiPhase {
 	start, due := project.StartDate, project.DueDate
 	if start == "" {
-		start = DateOf(createdAt)
+		start = dateOf(createdAt)
 	}
 	if due == "" {
 		due = start.AddDays(90)
@@ -230,27 +230,27 @@ func NewPhase(src *fake.Source, a *Account, project Project, name string, creato
 	if end > due {
 		end = due
 	}
-	return Phase{
+	return apiPhase{
 		PhaseID:   a.newPhaseID(src),
 		PhaseName: name,
 		Project:   project.Ref(),
 		StartDate: start,
 		DueDate:   end,
-		CreatedAt: MillisOf(createdAt),
-		UpdatedAt: MillisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
+		CreatedAt: millisOf(createdAt),
+		UpdatedAt: millisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
 		CreatedBy: creator,
 		UpdatedBy: creator,
-		Status:    StatusToDo,
+		Status:    statusToDo,
 		Private:   ptr(src.Chance(0.1)),
 	}
 }
 
-// NewTask returns a task of phase in project, created by creator at
+// newTask returns a task of phase in project, created by creator at
 // createdAt: a name that fits the phase, status To do, dates within the
 // phase, the account's task fields, the creator as follower, and, drawn from
 // src, assignees among the project's team, effort, priority and the other
 // optional fields.
-func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator User, createdAt time.Time) Task {
+func newTask(src *fake.Source, a *account, project apiProject, phase apiPhase, creator user, createdAt time.Time) apiTask {
 	names := tasksFor(phase.PhaseName)
 	name := fake.Pick(src, names)
 	start := phase.StartDate.AddDays(src.IntN(max(daysBetween(phase.StartDate, phase.DueDate), 0) + 1))
@@ -259,27 +259,27 @@ func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator
 		due = phase.DueDate
 	}
 	team := project.TeamMembers.Members
-	t := Task{
+	t := apiTask{
 		TaskID:       a.newTaskID(src),
 		TaskName:     name.name,
 		StartDate:    start,
 		DueDate:      due,
 		Type:         "TASK",
-		CreatedAt:    MillisOf(createdAt),
-		UpdatedAt:    MillisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
+		CreatedAt:    millisOf(createdAt),
+		UpdatedAt:    millisOf(createdAt.Add(src.Duration(5*time.Millisecond, 80*time.Millisecond))),
 		CreatedBy:    creator,
 		UpdatedBy:    creator,
 		Project:      project.Ref(),
 		Phase:        phase.Ref(),
-		Status:       StatusToDo,
-		Followers:    Members{Members: []User{creator}},
-		Dependencies: []TaskRef{},
+		Status:       statusToDo,
+		Followers:    members{Members: []user{creator}},
+		Dependencies: []taskRef{},
 	}
 	if name.milestone {
 		t.Type = "MILESTONE"
 	}
 	if len(a.taskFields) > 0 {
-		t.Fields = make([]Field, 0, len(a.taskFields))
+		t.Fields = make([]customField, 0, len(a.taskFields))
 	}
 	for _, d := range a.taskFields {
 		t.Fields = append(t.Fields, d.Value(src, team, false))
@@ -313,7 +313,7 @@ func NewTask(src *fake.Source, a *Account, project Project, phase Phase, creator
 
 // Assign adds u to the task's assignees and, as Rocketlane does, to its
 // followers.
-func (t *Task) Assign(u User) {
+func (t *apiTask) Assign(u user) {
 	if !t.Assignees.Has(u.UserID) {
 		t.Assignees.Members = append(t.Assignees.Members, u)
 	}
@@ -322,9 +322,9 @@ func (t *Task) Assign(u User) {
 	}
 }
 
-// Renamed returns the name a task called name is typically renamed to, and
+// renamedTo returns the name a task called name is typically renamed to, and
 // whether one is known.
-func Renamed(name string) (string, bool) {
+func renamedTo(name string) (string, bool) {
 	for _, ts := range tasksByPhase {
 		for _, t := range ts.tasks {
 			if t.name == name {
@@ -337,12 +337,12 @@ func Renamed(name string) (string, bool) {
 
 // pickDistinctExcept returns n different users of users other than userID
 // (all of them when n ≥ their number), in the order src draws them.
-func pickDistinctExcept(src *fake.Source, users []User, userID, n int) []User {
-	var c []User
+func pickDistinctExcept(src *fake.Source, users []user, userID, n int) []user {
+	var c []user
 	for i, u := range users {
 		if u.UserID != userID {
 			if c == nil {
-				c = make([]User, 0, len(users)-i)
+				c = make([]user, 0, len(users)-i)
 			}
 			c = append(c, u)
 		}
@@ -355,8 +355,8 @@ func pickDistinctExcept(src *fake.Source, users []User, userID, n int) []User {
 	return c[:n]
 }
 
-func without(users []User, userID int) []User {
-	var out []User
+func without(users []user, userID int) []user {
+	var out []user
 	for _, u := range users {
 		if u.UserID != userID {
 			out = append(out, u)
@@ -365,7 +365,7 @@ func without(users []User, userID int) []User {
 	return out
 }
 
-func daysBetween(a, b Date) int {
+func daysBetween(a, b date) int {
 	ta, err1 := a.Time()
 	tb, err2 := b.Time()
 	if err1 != nil || err2 != nil {

@@ -48,6 +48,12 @@ func (r *Run) Emit(ctx context.Context, e catalog.Emission) error {
 	if err != nil {
 		return err
 	}
+	if e.Outside {
+		// Held until the event is handed to the engine, so the run's end
+		// (which waits for every delivery) cannot miss it.
+		r.outside.RLock()
+		defer r.outside.RUnlock()
+	}
 	// The event is built, checked and recorded with the world locked, so
 	// that whatever its change wakes (an await step) finds it recorded.
 	r.wmu.Lock()
@@ -94,11 +100,21 @@ func (r *Run) emitLocked(ev catalog.Event, e catalog.Emission) (delivery.Event, 
 
 // act plays a step of one of the vendor's own kinds through its world.
 func (r *Run) act(ctx context.Context, p planned) error {
+	a, err := r.action(p)
+	if err != nil {
+		return err
+	}
+	return r.world.(catalog.Actor).Act(ctx, r, a)
+}
+
+// action is the step p of one of the vendor's own kinds, its values
+// expanded and checked, ready to play.
+func (r *Run) action(p planned) (catalog.Action, error) {
 	st := p.st
-	actor, ok := r.world.(catalog.Actor)
+	_, ok := r.world.(catalog.Actor)
 	kind, known := r.vocab.Step(st.Action)
 	if !ok || !known {
-		return fmt.Errorf("%s: %s scenarios have no such step", st.Action, r.sc.Vendor)
+		return catalog.Action{}, fmt.Errorf("%s: %s scenarios have no such step", st.Action, r.sc.Vendor)
 	}
 	resolve := r.resolver(p.loop)
 	a := catalog.Action{Kind: st.Action, Options: map[string]any{}}
@@ -113,10 +129,7 @@ func (r *Run) act(ctx context.Context, p planned) error {
 		a.Options[k.Key], err = r.expand(k.Value, f.Type, resolve, k.Key)
 	}
 	r.wmu.Unlock()
-	if err != nil {
-		return err
-	}
-	return actor.Act(ctx, r, a)
+	return a, err
 }
 
 // expand turns a step kind's script value into plain values: references

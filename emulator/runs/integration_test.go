@@ -208,6 +208,7 @@ func TestFireWithOAuth2AndGET(t *testing.T) {
 			w.WriteHeader(401)
 			return
 		}
+		w.Header().Set("Content-Type", "application/json") // RFC 6749 5.1; without it the answer reads as a form
 		fmt.Fprint(w, `{"access_token":"tok123","token_type":"bearer","expires_in":300}`)
 	}))
 	defer idp.Close()

@@ -44,7 +44,8 @@ func NewManager(engine *delivery.Engine, keep int) *Manager {
 	return &Manager{engine: engine, keep: keep, ctx: ctx, cancel: cancel, byID: map[string]*Run{}}
 }
 
-// Start prepares a run of sc (see New) and plays it in the background.
+// Start checks a run of sc (see Check), prepares it (see New) and plays it
+// in the background.
 func (m *Manager) Start(sc *scenarios.Scenario, opts Options) (*Run, error) {
 	m.mu.Lock()
 	closed := m.closed
@@ -52,8 +53,12 @@ func (m *Manager) Start(sc *scenarios.Scenario, opts Options) (*Run, error) {
 	if closed {
 		return nil, ErrShutdown
 	}
-	// Preparing a run (planning its loops) may take a while; other
-	// requests go on meanwhile.
+	// Preparing a run (planning its loops, building its payloads dry) may
+	// take a while; other requests go on meanwhile. A story the dry run
+	// refuses is not started: nothing of it is delivered.
+	if _, err := Check(sc, opts); err != nil {
+		return nil, err
+	}
 	r, err := New(sc, m.engine, opts)
 	if err != nil {
 		return nil, err

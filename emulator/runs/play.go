@@ -196,6 +196,10 @@ type Run struct {
 	// goroutines) both change them.
 	wmu    sync.Mutex
 	client *http.Client // the world's own calls
+	// outside is read-held by an event made outside the steps (a vendor
+	// API's) from its recording until its deliveries are known; the end of
+	// the play takes it to see them all.
+	outside sync.RWMutex
 
 	mu      sync.Mutex
 	report  Report
@@ -278,12 +282,61 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 	return r, nil
 }
 
-// Check prepares a run of sc with vars as New does (vars, entities, every
-// loop and condition unrolled) without playing it: the problems a run
-// would refuse before its first step, beyond what Parse finds.
-func Check(sc *scenarios.Scenario, vars map[string]string) error {
-	_, err := New(sc, nil, Options{Vars: vars})
-	return err
+// maxProblems is how many step problems a dry run reports.
+const maxProblems = 20
+
+// Checked is what a dry run of a scenario covered.
+type Checked struct {
+	// Events is how many event payloads were built (and, where the run
+	// validates, validated).
+	Events int
+	// Seed is the seed the run used.
+	Seed uint64
+	// Unplayed is the first step of the vendor's own kinds (Cutover's fire,
+	// await), when there is one: its outcome is the receiver's, so the
+	// dry run stops there and the steps from it on are checked only as the
+	// script writes them, not built.
+	Unplayed *scenarios.Step
+}
+
+// Check plays sc dry with opts (their targets aside): vars resolved,
+// entities declared, loops and conditions unrolled, and every event step's
+// payload built on the virtual clock and validated where the run would
+// validate, nothing sent and nothing waited for. Its errors are the
+// problems a run would meet, each at its place (*StepError, joined when
+// there are several), so a run can refuse a story before its first event.
+func Check(sc *scenarios.Scenario, opts Options) (Checked, error) {
+	opts.Targets, opts.TimeScale = nil, 0
+	r, err := New(sc, nil, opts)
+	if err != nil {
+		return Checked{}, err
+	}
+	c := Checked{Seed: r.seed}
+	var problems []error
+	for _, p := range r.plan {
+		st := p.st
+		r.current = st
+		r.advance(p)
+		if st.Action != "" {
+			if _, err := r.action(p); err != nil {
+				problems = append(problems, r.stepError(st, err))
+			}
+			c.Unplayed = st
+			break
+		}
+		b, entity, err := r.buildStep(p, r.src.Now())
+		if err == nil {
+			err = r.record(st, delivery.Event{Name: st.Event, Body: b}, entity, r.src.Now(), "", "")
+		}
+		if err != nil {
+			if problems = append(problems, r.stepError(st, err)); len(problems) == maxProblems || errors.Is(err, catalog.ErrLimit) {
+				break
+			}
+			continue
+		}
+		c.Events++
+	}
+	return c, errors.Join(problems...)
 }
 
 // ID returns the run's id.
@@ -586,14 +639,7 @@ func (r *Run) play(ctx context.Context) error {
 	for _, p := range r.plan {
 		st := p.st
 		r.current = st
-		gap := st.After
-		r.wmu.Lock()
-		if !st.AfterSet {
-			gap = r.src.Duration(minGap, maxGap)
-		}
-		gap += p.pre
-		r.src.Advance(gap)
-		r.wmu.Unlock()
+		gap := r.advance(p)
 		if err := r.sleep(ctx, gap); err != nil {
 			return err
 		}
@@ -621,10 +667,12 @@ func (r *Run) play(ctx context.Context) error {
 			return err
 		}
 	}
+	r.outside.Lock()
 	r.mu.Lock()
 	ids := append([]string(nil), r.deliveries...)
 	held := r.unsettled
 	r.mu.Unlock()
+	r.outside.Unlock()
 	// Events still held for a reorder have no later event to follow.
 	r.engine.Release(held)
 	if err := r.engine.AwaitFinal(ctx, ids); err != nil {
@@ -633,18 +681,38 @@ func (r *Run) play(ctx context.Context) error {
 	return nil
 }
 
+// advance moves the virtual clock on by the wait before p (its after:, or
+// a gap drawn from the seed) and returns the wait.
+func (r *Run) advance(p planned) time.Duration {
+	st := p.st
+	gap := st.After
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	if !st.AfterSet {
+		gap = r.src.Duration(minGap, maxGap)
+	}
+	gap += p.pre
+	r.src.Advance(gap)
+	return gap
+}
+
 // stepFailed records err as the failure of step st, at its place (a
 // cancelled run is not the step's fault).
 func (r *Run) stepFailed(ctx context.Context, st *scenarios.Step, err error) error {
 	if ctx.Err() != nil {
 		return err
 	}
+	serr := r.stepError(st, err)
+	r.setStepErr(serr)
+	return serr
+}
+
+// stepError is err as the failure of step st, the next to emit.
+func (r *Run) stepError(st *scenarios.Step, err error) *StepError {
 	r.mu.Lock()
 	n := len(r.report.Events) + 1
 	r.mu.Unlock()
-	serr := &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err, Receiver: receiverFault(err)}
-	r.setStepErr(serr)
-	return serr
+	return &StepError{File: r.sc.File, Pos: st.Pos, Step: n, Event: st.Label(), Err: err, Receiver: receiverFault(err)}
 }
 
 // errTooManyEvents stops a run past scenarios.MaxEvents.

@@ -418,7 +418,7 @@ steps:
   - event: PROJECT_CREATED
     fault: {out_of_order: true}
   - event: PROJECT_UPDATED
-    update: {progress: 10}
+    update: {status: In progress}
     fault: {duplicate: true}
   - event: PROJECT_ARCHIVED
 `

@@ -237,7 +237,7 @@ func (s *Server) emit(c *gin.Context) {
 	if !ok || !checkDepth(c, body) {
 		return
 	}
-	seed := s.seed(q)
+	seed := s.seed(q, !q.dryRun)
 	b, err := s.vendors.Generate(fake.New(seed, q.start), e, catalog.Options{Variant: q.variant, Quirks: q.quirks})
 	if err != nil {
 		var ve *catalog.VariantError
@@ -264,13 +264,17 @@ func (s *Server) emit(c *gin.Context) {
 			var se *schemas.Error
 			if errors.As(err, &se) {
 				abort(c, http.StatusUnprocessableEntity, "invalid_payload",
-					fmt.Sprintf("the payload with your override is not a valid %s %s: %s", e.Vendor, e.Name, err), se.Violations)
+					fmt.Sprintf("the payload with your override is not a valid %s %s: %s", e.Vendor, e.Name, se.Problems()), se.Violations)
 				return
 			}
 			abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
 			return
 		}
 		b = merged
+	}
+	if q.dryRun {
+		s.emitDryRun(c, e, seed, b)
+		return
 	}
 	ev := delivery.Event{ID: delivery.NewEventID(), Vendor: e.Vendor, Name: e.Name, Body: b, Time: time.Now().UTC()}
 	if err := s.ensureFallback(e.Vendor); err != nil {
@@ -297,6 +301,8 @@ type emitQuery struct {
 	variant string
 	quirks  bool
 	start   time.Time
+	// dryRun builds, merges and validates the payload and sends nothing.
+	dryRun bool
 }
 
 func (q *emitQuery) parse(c *gin.Context) error {
@@ -315,6 +321,13 @@ func (q *emitQuery) parse(c *gin.Context) error {
 		}
 		q.quirks = b
 	}
+	if v, ok := c.GetQuery("dry_run"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("dry_run=%q: want true or false", v)
+		}
+		q.dryRun = b
+	}
 	if v, ok := c.GetQuery("start"); ok {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
@@ -325,15 +338,19 @@ func (q *emitQuery) parse(c *gin.Context) error {
 	return nil
 }
 
-// seed returns the query's seed or the server's next one.
-func (s *Server) seed(q emitQuery) uint64 {
+// seed returns the query's seed or the server's next one, which take
+// moves on (a dry run leaves it, so the emit that follows builds the
+// payload the dry run showed).
+func (s *Server) seed(q emitQuery, take bool) uint64 {
 	if q.seed != nil {
 		return *q.seed
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nextSeed
-	s.nextSeed++
+	if take {
+		s.nextSeed++
+	}
 	return n
 }
 
@@ -406,13 +423,57 @@ func (s *Server) listDeliveries(c *gin.Context) {
 	c.JSON(http.StatusOK, s.engine.Deliveries(f))
 }
 
+// deliveryDetail answers GET /__admin/deliveries/{id}: the delivery with
+// its attempts, the event payload and whether it is valid against its
+// schema.
+type deliveryDetail struct {
+	delivery.Delivery
+	Payload json.RawMessage `json:"payload,omitempty"`
+	Schema  *schemaCheck    `json:"schema,omitempty"`
+}
+
+// schemaCheck is a payload checked against its event's schema.
+type schemaCheck struct {
+	Valid bool `json:"valid"`
+	// Violations lists what failed, by JSON pointer; Error says why the
+	// check could not be made (a payload that is not JSON).
+	Violations []schemas.Violation `json:"violations,omitempty"`
+	Error      string              `json:"error,omitempty"`
+}
+
+// checkPayload validates b as vendor's event, nil when the event is not in
+// the catalog.
+func (s *Server) checkPayload(vendor, event string, b []byte) *schemaCheck {
+	e, err := s.vendors.Lookup(vendor, event)
+	if err != nil {
+		return nil
+	}
+	err = s.vendors.Validate(e, b)
+	var se *schemas.Error
+	switch {
+	case err == nil:
+		return &schemaCheck{Valid: true}
+	case errors.As(err, &se) && se.Syntax == nil:
+		return &schemaCheck{Violations: se.Violations}
+	default:
+		return &schemaCheck{Error: err.Error()}
+	}
+}
+
 func (s *Server) getDelivery(c *gin.Context) {
 	d, ok := s.engine.Delivery(c.Param("id"))
 	if !ok {
 		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no delivery %q", c.Param("id")), nil)
 		return
 	}
-	c.JSON(http.StatusOK, d)
+	out := deliveryDetail{Delivery: d}
+	if b, ok := s.engine.Payload(d.ID); ok {
+		out.Schema = s.checkPayload(d.Vendor, d.Event, b)
+		if json.Valid(b) {
+			out.Payload = b
+		}
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // maxWait bounds a wait request.

@@ -15,8 +15,9 @@ import (
 	"github.com/standin-dev/standin/scenarios"
 )
 
-// runRequest is the body of POST /__admin/runs.
-type runRequest struct {
+// RunRequest is the body of POST /__admin/runs (and an item of a serve
+// config file's runs:).
+type RunRequest struct {
 	// Scenario names a built-in scenario; Script is a scenario's YAML.
 	// Exactly one is given.
 	Scenario  string         `json:"scenario"`
@@ -36,7 +37,7 @@ type runRequest struct {
 const scriptFile = "script"
 
 func (s *Server) startRun(c *gin.Context) {
-	var req runRequest
+	var req RunRequest
 	if !decodeStrict(c, &req) {
 		return
 	}
@@ -88,22 +89,44 @@ func (s *Server) startRun(c *gin.Context) {
 		}
 		opts.Subscription = sub
 	}
+	if v, ok := c.GetQuery("dry_run"); ok && v != "false" {
+		// Check the run without playing it: what POST would refuse is
+		// refused the same way; nothing is subscribed or sent.
+		checked, err := runs.Check(sc, opts)
+		if err != nil {
+			abortRun(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"valid": true, "scenario": sc.Name, "seed": checked.Seed, "events": checked.Events})
+		return
+	}
 	if err := s.ensureFallback(sc.Vendor); err != nil {
 		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
 		return
 	}
 	r, err := s.runs.Start(sc, opts)
 	if err != nil {
-		if errors.Is(err, runs.ErrShutdown) {
-			abort(c, http.StatusServiceUnavailable, "unavailable", err.Error(), nil)
-			return
-		}
-		abort(c, http.StatusBadRequest, "bad_request", err.Error(), nil)
+		abortRun(c, err)
 		return
 	}
 	rep := r.Report()
 	c.Header("Location", "/__admin/runs/"+r.ID())
 	c.JSON(http.StatusAccepted, gin.H{"id": rep.ID, "status": rep.Status, "scenario": rep.Scenario, "seed": rep.Seed})
+}
+
+// abortRun answers a run that could not start: 503 while shutting down,
+// 422 for a step the dry run refused (nothing of the story was sent), 400
+// for the rest of the request's faults (a var of the wrong type).
+func abortRun(c *gin.Context, err error) {
+	var serr *runs.StepError
+	switch {
+	case errors.Is(err, runs.ErrShutdown):
+		abort(c, http.StatusServiceUnavailable, "unavailable", err.Error(), nil)
+	case errors.As(err, &serr):
+		abort(c, http.StatusUnprocessableEntity, "invalid_scenario", err.Error(), nil)
+	default:
+		abort(c, http.StatusBadRequest, "bad_request", err.Error(), nil)
+	}
 }
 
 // varStrings turns JSON var values into the strings runs read: numbers and

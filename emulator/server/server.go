@@ -1,7 +1,8 @@
 // Package server is standin's HTTP server: the admin API under /__admin/
 // (catalog, schemas, subscriptions, emitting events, the delivery log), the
-// embedded sink under /__sink/, Prometheus metrics at /metrics, and under
-// /<vendor>/ the API of each vendor that has one (catalog.API).
+// embedded sink under /__sink/, Prometheus metrics at /metrics, the web
+// inspector at /, and under /<vendor>/ the API of each vendor that has one
+// (catalog.API).
 package server
 
 import (
@@ -216,6 +217,7 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	s.vendorRoutes(r)
 	r.Any("/__sink/:name", s.sinkReceive)
+	s.inspectorRoutes(r)
 
 	r.GET("/__admin/health", s.health)
 	admin := r.Group("/__admin", s.requireToken())
@@ -234,6 +236,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/runs", s.startRun)
 	admin.GET("/runs", s.listRuns)
 	admin.GET("/runs/:id", s.getRun)
+	admin.GET("/scenarios", s.listScenarios)
+	admin.GET("/scenarios/:name", s.getScenario)
 	admin.GET("/sink/:name", s.sinkList)
 	admin.DELETE("/sink/:name", s.sinkClear)
 	return r

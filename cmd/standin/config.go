@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	yamlparser "github.com/goccy/go-yaml/parser"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/server"
+	"github.com/standin-dev/standin/scenarios"
+)
+
+// defaultConfigPath is read by serve when present and no --config (or
+// STANDIN_CONFIG) is given: the image's conventional place for a file.
+const defaultConfigPath = "/etc/standin/standin.yaml"
+
+// configFile is a serve configuration file: server settings (serve's
+// flags by name), subscriptions (each the body of POST
+// /__admin/subscriptions) and runs (each the body of POST /__admin/runs),
+// with ${NAME} replaced from the environment.
+type configFile struct {
+	path string
+	file *ast.File
+	// Server holds serve's settings by flag name.
+	Server        yaml.MapSlice           `yaml:"server"`
+	Subscriptions []delivery.Subscription `yaml:"subscriptions"`
+	Runs          []server.RunRequest     `yaml:"runs"`
+}
+
+// configError is a problem of a config file at its place.
+type configError = scenarios.Error
+
+// envRef matches $$ (a literal $) and ${...}; envName is a valid NAME.
+var (
+	envRef  = regexp.MustCompile(`\$\$|\$\{([^}]*)\}`)
+	envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// expandEnv replaces ${NAME} in src from lookup, line by line (so every
+// line keeps its number), leaving comment lines alone; $$ is a literal $.
+// An unset or malformed reference is an error at its place.
+func expandEnv(path string, src []byte, lookup func(string) (string, bool)) ([]byte, error) {
+	lines := strings.Split(string(src), "\n")
+	var errs []error
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		lines[i] = envRef.ReplaceAllStringFunc(line, func(m string) string {
+			if m == "$$" {
+				return "$"
+			}
+			name := m[2 : len(m)-1]
+			col := strings.Index(line, m) + 1
+			if !envName.MatchString(name) {
+				errs = append(errs, &configError{File: path, Pos: scenarios.Pos{Line: i + 1, Col: col}, Msg: fmt.Sprintf("%s: want ${NAME}, a variable name of letters, digits and _", m)})
+				return m
+			}
+			v, ok := lookup(name)
+			switch {
+			case !ok:
+				errs = append(errs, &configError{File: path, Pos: scenarios.Pos{Line: i + 1, Col: col}, Msg: fmt.Sprintf("%s: the environment variable %s is not set (write $${%s} for the text itself)", m, name, name)})
+			case strings.ContainsAny(v, "\r\n"):
+				errs = append(errs, &configError{File: path, Pos: scenarios.Pos{Line: i + 1, Col: col}, Msg: fmt.Sprintf("%s: the value of %s holds a line break, which would change the file's structure", m, name)})
+			}
+			return v
+		})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return []byte(strings.Join(lines, "\n")), nil
+}
+
+// loadConfig reads and decodes a config file; every field is checked as
+// the admin API checks it only when the file is applied (see setup).
+func loadConfig(path string, lookup func(string) (string, bool)) (*configFile, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if src, err = expandEnv(path, src, lookup); err != nil {
+		return nil, err
+	}
+	c := &configFile{path: path}
+	if c.file, err = yamlparser.ParseBytes(src, 0); err != nil {
+		return nil, scenarios.YAMLError(path, err)
+	}
+	if err := yaml.UnmarshalWithOptions(src, c, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
+		return nil, scenarios.YAMLError(path, err)
+	}
+	return c, nil
+}
+
+// at is the place of the node at a YAML path such as $.runs[1], or the
+// file's start.
+func (c *configFile) at(path string) scenarios.Pos {
+	p, err := yaml.PathString(path)
+	if err == nil {
+		if n, err := p.FilterFile(c.file); err == nil && n != nil && n.GetToken() != nil {
+			tk := n.GetToken()
+			return scenarios.Pos{Line: tk.Position.Line, Col: tk.Position.Column}
+		}
+	}
+	return scenarios.Pos{Line: 1, Col: 1}
+}
+
+func (c *configFile) errAt(path, format string, args ...any) error {
+	return &configError{File: c.path, Pos: c.at(path), Msg: fmt.Sprintf(format, args...)}
+}
+
+// applySettings sets every serve flag the file's server: names and the
+// command line and environment leave unset (they win over the file).
+func (c *configFile) applySettings(fs *pflag.FlagSet) error {
+	var errs []error
+	for _, it := range c.Server {
+		name := fmt.Sprint(it.Key)
+		where := "$.server." + name
+		f := fs.Lookup(name)
+		if f == nil || name == "config" || name == "help" {
+			var valid []string
+			fs.VisitAll(func(f *pflag.Flag) {
+				if f.Name != "config" && f.Name != "help" {
+					valid = append(valid, f.Name)
+				}
+			})
+			errs = append(errs, c.errAt(where, "server: unknown setting %q; settings are serve's flags: %s", name, strings.Join(valid, ", ")))
+			continue
+		}
+		if f.Changed {
+			continue
+		}
+		vals := []any{it.Value}
+		if list, ok := it.Value.([]any); ok {
+			vals = list
+		}
+		for _, v := range vals {
+			if err := fs.Set(name, fmt.Sprint(v)); err != nil {
+				errs = append(errs, c.errAt(where, "server: %s: %v", name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setup subscribes the file's subscriptions on srv and checks its runs
+// dry, through srv's admin API, so each is checked exactly as a request
+// would be; a refusal names the item's place.
+func (c *configFile) setup(srv *server.Server, adminToken string) error {
+	var errs []error
+	for i, s := range c.Subscriptions {
+		if err := adminCall(srv, adminToken, "/__admin/subscriptions", s); err != nil {
+			errs = append(errs, c.errAt(fmt.Sprintf("$.subscriptions[%d]", i), "subscriptions[%d]: %v", i, err))
+		}
+	}
+	for i, r := range c.Runs {
+		if err := adminCall(srv, adminToken, "/__admin/runs?dry_run=true", r); err != nil {
+			errs = append(errs, c.errAt(fmt.Sprintf("$.runs[%d]", i), "runs[%d]: %v", i, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// startRuns plays the file's runs on srv, once it serves.
+func (c *configFile) startRuns(srv *server.Server, adminToken string, logger *slog.Logger) {
+	for i, r := range c.Runs {
+		if err := adminCall(srv, adminToken, "/__admin/runs", r); err != nil {
+			logger.Error("config run did not start", "place", c.at(fmt.Sprintf("$.runs[%d]", i)).String(), "error", err)
+			continue
+		}
+		logger.Info("config run started", "place", c.at(fmt.Sprintf("$.runs[%d]", i)).String(), "scenario", r.Scenario)
+	}
+}
+
+// adminCall POSTs body to srv's admin route path in-process; an answer
+// other than 2xx is an error with the server's message.
+func adminCall(srv *server.Server, adminToken, path string, body any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if adminToken != "" {
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code/100 == 2 {
+		return nil
+	}
+	var doc struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &doc) != nil || doc.Error.Message == "" {
+		return fmt.Errorf("%s answered %d", path, rec.Code)
+	}
+	return errors.New(doc.Error.Message)
+}
+
+// configPath is the file serve reads: --config (or STANDIN_CONFIG), else
+// the conventional path when it exists, else none.
+func configPath(given string) string {
+	if given != "" {
+		return given
+	}
+	if _, err := os.Stat(defaultConfigPath); err == nil {
+		return defaultConfigPath
+	}
+	return ""
+}
+
+func newConfigCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config check FILE",
+		Short: "Check a serve --config file",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check FILE",
+		Short: "Check a serve --config file without serving",
+		Long: `Check a file for 'standin serve --config': its YAML, ${NAME} references
+(from this environment), server settings (serve's flags), every
+subscription as POST /__admin/subscriptions checks it and every run as
+POST /__admin/runs checks it (a dry run: every payload built and
+validated). Every problem is printed with its file:line:col. Nothing is
+served or sent.
+
+Exit status: 0 valid, 2 invalid.`,
+		Example: `  standin config check standin.yaml
+  RECEIVER=http://localhost:9000 standin config check ci/standin.yaml`,
+		Args: exactArgs(1, "FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := loadConfig(args[0], os.LookupEnv)
+			if err != nil {
+				return usageErr(err)
+			}
+			serve := newServeCmd()
+			if err := c.applySettings(serve.Flags()); err != nil {
+				return usageErr(err)
+			}
+			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+			srv := server.New(server.Config{Logger: quiet, Version: buildVersion()})
+			if err := c.setup(srv, ""); err != nil {
+				return usageErr(err)
+			}
+			settings := plural(len(c.Server), "setting")
+			if len(c.Server) > 0 {
+				names := make([]string, 0, len(c.Server))
+				for _, it := range c.Server {
+					names = append(names, fmt.Sprint(it.Key))
+				}
+				slices.Sort(names)
+				settings += " (" + strings.Join(names, ", ") + ")"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid: %s, %s, %s\n", c.path, settings,
+				plural(len(c.Subscriptions), "subscription"), plural(len(c.Runs), "run"))
+			return nil
+		},
+	})
+	return cmd
+}
