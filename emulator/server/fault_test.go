@@ -266,3 +266,14 @@ func (w lockedBuffer) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.buf.Write(p)
 }
+
+// TestErrorsDoNotQuoteSecrets: an error answer that quotes the request
+// masks the secrets in it.
+func TestErrorsDoNotQuoteSecrets(t *testing.T) {
+	_, base := start(t, server.Config{})
+	var e errResp
+	code := call(t, "POST", base+"/__admin/subscriptions", `{"vendor":"cutover","url":"ftp://hook:pw-9f9f9f@127.0.0.1/","auth":{"type":"token","token":"t"}}`, &e)
+	if code != 400 || strings.Contains(e.Error.Message, "pw-9f9f9f") || !strings.Contains(e.Error.Message, "***sha256:") {
+		t.Errorf("%d %q", code, e.Error.Message)
+	}
+}

@@ -254,8 +254,10 @@ type errorBody struct {
 	Details any    `json:"details,omitempty"`
 }
 
+// abort answers an error; its message has the secrets it may quote from
+// the request (URL user information, a Bearer token) masked.
 func abort(c *gin.Context, status int, code, msg string, details any) {
-	c.AbortWithStatusJSON(status, apiError{errorBody{Code: code, Message: msg, Details: details}})
+	c.AbortWithStatusJSON(status, apiError{errorBody{Code: code, Message: redact.Text(msg), Details: details}})
 }
 
 // recovery turns a panic into a logged 500 with a JSON error; a 500 is
