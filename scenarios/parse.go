@@ -165,6 +165,8 @@ func (p *parser) top(root *node) {
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
 				p.fail(n.pos, "start %q: want an RFC 3339 time such as 2026-03-02T09:00:00Z", s)
+			} else if err := p.reg.CheckStart(p.sc.Vendor, t); err != nil {
+				p.fail(n.pos, "start %v", err)
 			}
 			p.sc.Start = t.UTC()
 		}
@@ -214,9 +216,16 @@ func (p *parser) vars(n *node) {
 		decl := Var{Name: name, Pos: k.pos}
 		if v.kind == mapNode {
 			// The long form: default, values, description.
-			p.keys(v, "var "+name, "default", "values", "description")
+			p.keys(v, "var "+name, "default", "values", "description", "secret")
 			if d := v.get("description"); d != nil {
 				decl.Description, _ = p.str(d, "description")
+			}
+			if sv := v.get("secret"); sv != nil {
+				if b, ok := sv.scalar.(bool); ok && sv.kind == scalarNode {
+					decl.Secret = b
+				} else {
+					p.fail(sv.pos, "var %s: secret is true or false, got %s", name, sv.kindName())
+				}
 			}
 			if vs := v.get("values"); vs != nil {
 				if vs.kind != seqNode || len(vs.vals) == 0 {

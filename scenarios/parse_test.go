@@ -318,3 +318,18 @@ func TestLoad(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestSecretVars(t *testing.T) {
+	head := "name: s\nvendor: cutover\nvars:\n  ref:\n    default: x\n    secret: %s\n  plain: y\nsteps:\n  - event: task.created\n"
+	sc, err := scenarios.Parse("s.yaml", []byte(strings.Replace(head, "%s", "true", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.SecretVars(); len(got) != 1 || got[0] != "ref" {
+		t.Errorf("SecretVars = %v, want [ref]", got)
+	}
+	_, err = scenarios.Parse("s.yaml", []byte(strings.Replace(head, "%s", "sometimes", 1)))
+	if err == nil || !strings.Contains(err.Error(), "s.yaml:6:13: var ref: secret is true or false") {
+		t.Errorf("a secret that is not a boolean: %v", err)
+	}
+}

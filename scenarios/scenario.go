@@ -54,7 +54,11 @@ type Var struct {
 	// Values, when set, are the only values the var may take.
 	Values      []string
 	Description string
-	Pos         Pos
+	// Secret marks a var whose value standin shows masked (see package
+	// redact); vars named like credentials (integration_token) are
+	// masked anyway.
+	Secret bool
+	Pos    Pos
 }
 
 // Value is a value written in the script, with its place. V is a string
@@ -174,12 +178,29 @@ func (c Cond) Holds(value string) bool {
 	return in
 }
 
+// SecretVars names the vars marked secret.
+func (sc *Scenario) SecretVars() []string {
+	var out []string
+	for _, v := range sc.Vars {
+		if v.Secret {
+			out = append(out, v.Name)
+		}
+	}
+	return out
+}
+
 // Error is a problem at a place in a scenario file.
 type Error struct {
 	File string `json:"file"`
 	Pos  Pos    `json:"pos"`
 	Msg  string `json:"message"`
+	// kind is what errors.Is matches the problem with (ErrTooDeep), if
+	// anything.
+	kind error
 }
+
+// Unwrap returns the kind of problem, such as ErrTooDeep, or nil.
+func (e *Error) Unwrap() error { return e.kind }
 
 // Error writes file:line:col: message.
 func (e *Error) Error() string {
@@ -188,6 +209,15 @@ func (e *Error) Error() string {
 
 // Errors are all the problems found in one file, in file order.
 type Errors []*Error
+
+// Unwrap returns the problems, for errors.Is and errors.As.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
 
 // Error writes one problem per line.
 func (es Errors) Error() string {

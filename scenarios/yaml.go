@@ -74,6 +74,9 @@ const maxNodes = 200_000
 
 // parseYAML reads one YAML document into a node tree.
 func parseYAML(file string, src []byte) (*node, error) {
+	if err := checkNesting(file, src, maxDepth); err != nil {
+		return nil, err
+	}
 	f, err := yamlparser.ParseBytes(src, 0)
 	if err != nil {
 		return nil, yamlError(file, src, err)
@@ -176,8 +179,10 @@ func (c *converter) convert(n ast.Node, depth int) (*node, error) {
 	if c.count > maxNodes {
 		return nil, c.errorf(n, "the file expands to more than %d YAML nodes", maxNodes)
 	}
-	if depth > 100 {
-		return nil, c.errorf(n, "the YAML nests more than 100 levels deep")
+	if depth > maxDepth {
+		err := c.errorf(n, "the YAML nests more than %d levels deep", maxDepth)
+		err.(*Error).kind = ErrTooDeep
+		return nil, err
 	}
 	pos := posOf(n)
 	switch v := n.(type) {

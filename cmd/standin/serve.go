@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/redact"
 	"github.com/standin-dev/standin/emulator/server"
 )
 
@@ -144,7 +145,8 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 }
 
 // newLogger makes the server's slog logger writing records at level and
-// above: text on a terminal, JSON otherwise, unless format says.
+// above: text on a terminal, JSON otherwise, unless format says; every line
+// has its secrets masked (package redact).
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil || !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(level)) {
@@ -161,10 +163,11 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text, json or auto", format)
 	}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts)), nil
+	return slog.New(redact.Handler(h)), nil
 }
 
 func newHealthCmd() *cobra.Command {

@@ -3,7 +3,6 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/outbound"
@@ -88,8 +86,14 @@ func (e *Engine) attempt(st *subState, id string, event string, n int) (Attempt,
 	}
 	body := event
 	if st.tmpl != nil {
-		b, err := renderBody(st.tmpl, event)
+		// The render shares the attempt's deadline with the exchange.
+		ctx, cancel := context.WithDeadline(e.base, start.Add(st.prof.Timeout))
+		b, err := renderBody(ctx, st.tmpl, event)
+		cancel()
 		if err != nil {
+			if e.base.Err() != nil {
+				return fail(msgShutdownInFlight)
+			}
 			return fail("body_template: " + err.Error())
 		}
 		body = b
@@ -155,7 +159,7 @@ func (e *Engine) resend(p Profile, out *outgoing, n int) Attempt {
 // exchange sends out within the profile's timeout and records the outcome
 // in at.
 func (e *Engine) exchange(p Profile, out *outgoing, at *Attempt, start time.Time) {
-	ctx, cancel := context.WithTimeout(e.base, p.Timeout)
+	ctx, cancel := context.WithDeadline(e.base, start.Add(p.Timeout))
 	defer cancel()
 	var body io.Reader
 	if out.hasBody {
@@ -239,60 +243,6 @@ func readBody(r io.Reader, limit int) ([]byte, bool, error) {
 	}
 	_, err = io.Copy(io.Discard, io.LimitReader(r, drainLimit))
 	return b[:limit], true, err
-}
-
-// parseBodyTemplate parses a subscription's body_template. Templates get a
-// json function that writes a value as JSON.
-func parseBodyTemplate(s string) (*template.Template, error) {
-	t, err := template.New("body_template").Option("missingkey=error").Funcs(template.FuncMap{"json": toJSON}).Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("parse: %w", err)
-	}
-	return t, nil
-}
-
-func toJSON(v any) (string, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", fmt.Errorf("json: %w", err)
-	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
-}
-
-// renderBody executes t with the decoded event payload (numbers kept as
-// written) as data.
-func renderBody(t *template.Template, event string) (string, error) {
-	var data any
-	if strings.TrimSpace(event) != "" {
-		d := json.NewDecoder(strings.NewReader(event))
-		d.UseNumber()
-		if err := d.Decode(&data); err != nil {
-			return "", fmt.Errorf("decode the event payload: %w", err)
-		}
-	}
-	var buf strings.Builder
-	if err := t.Execute(&buf, data); err != nil {
-		return "", err
-	}
-	return buf.String(), nil
-}
-
-// RenderBody renders a subscription's body template against an event
-// payload, as every attempt does: the template's data is the decoded
-// payload (objects as map[string]any, numbers as written), and the json
-// function writes a value as JSON: {"release": {{json .payload}}}.
-func RenderBody(tmpl string, event []byte) ([]byte, error) {
-	t, err := parseBodyTemplate(tmpl)
-	if err != nil {
-		return nil, fmt.Errorf("body_template: %w", err)
-	}
-	b, err := renderBody(t, string(event))
-	if err != nil {
-		return nil, fmt.Errorf("body_template: %w", err)
-	}
-	return []byte(b), nil
 }
 
 // retryWait is how long to wait after the nth failed attempt of a round: the

@@ -61,6 +61,7 @@ func (e *Engine) note(kind ChangeKind, r *record, at int) {
 	c := Change{Kind: kind, Delivery: r.copy(false), slug: r.slug}
 	if kind == AttemptFinished {
 		a := r.attemptCopy(at)
+		shownAttempt(&a, r.st.sub.SecretHeaders)
 		c.Attempt = &a
 	}
 	e.outbox = append(e.outbox, c)

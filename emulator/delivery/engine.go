@@ -16,6 +16,7 @@ import (
 	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/feed"
+	"github.com/standin-dev/standin/emulator/redact"
 )
 
 // Errors the engine returns; match them with errors.Is.
@@ -193,8 +194,8 @@ type record struct {
 	finalGen uint64 // see finalEntry
 }
 
-// copy returns the delivery, with deep copies of the attempts (their
-// request headers rebuilt) or without them.
+// copy returns the delivery as standin shows it (see shown), with deep
+// copies of the attempts (their request headers rebuilt) or without them.
 func (r *record) copy(withAttempts bool) Delivery {
 	d := r.d
 	d.Attempts = nil
@@ -204,7 +205,7 @@ func (r *record) copy(withAttempts bool) Delivery {
 			d.Attempts[i] = r.attemptCopy(i)
 		}
 	}
-	return d
+	return shown(d, r.st.sub.SecretHeaders)
 }
 
 // attemptCopy returns a deep copy of attempt i, its request headers
@@ -375,7 +376,7 @@ func New(cfg Config) *Engine {
 		client:         cfg.Client,
 		profiles:       profiles,
 		obs:            cfg.Observer,
-		log:            cfg.Logger,
+		log:            slog.New(redact.Handler(cfg.Logger.Handler())),
 		bodyLimit:      cfg.BodyLimit,
 		headerLimit:    cfg.HeaderLimit,
 		attemptsKept:   cfg.AttemptsKept,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/standin-dev/standin/emulator"
+	"github.com/standin-dev/standin/emulator/redact"
 	"io"
 	"log/slog"
 	"net"
@@ -237,8 +238,9 @@ func TestCutoverAuthAndMethod(t *testing.T) {
 			if h.Method != tc.wantMethod || h.Header.Get("Authorization") != tc.wantAuth || (h.Body != "") != tc.wantBody {
 				t.Fatalf("got %s auth %q body %q", h.Method, h.Header.Get("Authorization"), h.Body)
 			}
-			if got := d.Attempts[0].Request.Headers.Get("Authorization"); got != tc.wantAuth {
-				t.Errorf("logged Authorization %q", got)
+			// The log shows the token's fingerprint, not the token.
+			if got := d.Attempts[0].Request.Headers.Get("Authorization"); got != redact.Mask(tc.wantAuth) {
+				t.Errorf("logged Authorization %q, want %q", got, redact.Mask(tc.wantAuth))
 			}
 		})
 	}
@@ -315,7 +317,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	clock = clock.Add(time.Hour)
 	mu.Unlock()
 	d := oneDelivery(t, e, event("cutover", "task.started"))
-	if ts.count() != 2 || d.Attempts[0].Request.Headers.Get("Authorization") != "Bearer tok-2" {
+	if ts.count() != 2 || d.Attempts[0].Request.Headers.Get("Authorization") != redact.Mask("Bearer tok-2") {
 		t.Fatalf("after expiry: %d token calls, sent %q", ts.count(), d.Attempts[0].Request.Headers.Get("Authorization"))
 	}
 
@@ -354,7 +356,7 @@ func TestOAuth2ShortLivedToken(t *testing.T) {
 	}
 	e.now = func() time.Time { return time.Now().Add(950 * time.Millisecond) }
 	d := oneDelivery(t, e, event("cutover", "task.created"))
-	if ts.count() != 2 || d.Attempts[0].Request.Headers.Get("Authorization") != "Bearer tok-2" {
+	if ts.count() != 2 || d.Attempts[0].Request.Headers.Get("Authorization") != redact.Mask("Bearer tok-2") {
 		t.Fatalf("%d token calls, sent %q", ts.count(), d.Attempts[0].Request.Headers.Get("Authorization"))
 	}
 }

@@ -121,9 +121,13 @@ type Subscription struct {
 	// Headers are added to (or replace) the vendor's default headers; an
 	// empty value removes a default header.
 	Headers map[string]string `json:"headers"`
-	Auth    Auth              `json:"auth"`
-	Retry   Retry             `json:"retry"`
-	Faults  Faults            `json:"faults"`
+	// SecretHeaders names headers whose values standin shows masked (see
+	// package redact), on top of those named like credentials
+	// (Authorization, X-Api-Key, …).
+	SecretHeaders []string `json:"secret_headers,omitempty"`
+	Auth          Auth     `json:"auth"`
+	Retry         Retry    `json:"retry"`
+	Faults        Faults   `json:"faults"`
 	// BodyTemplate, when set, is a Go text/template rendering the request
 	// body from the event (FlexDeploy's webhook scripts choose their body);
 	// see RenderBody.

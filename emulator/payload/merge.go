@@ -12,10 +12,17 @@ import (
 // value in base. base's member order is kept; new members go last, in the
 // patch's order. Only the objects both sides have are decoded; every other
 // value is copied as written. A patch with no members returns base as it
-// is, without reading it.
+// is, without reading it. Either side nesting deeper than MaxDepth is a
+// *DepthError.
 func Merge(base, patch []byte) ([]byte, error) {
 	if emptyObject(patch) {
 		return base, nil
+	}
+	if err := CheckDepth(base, MaxDepth); err != nil {
+		return nil, fmt.Errorf("base payload: %w", err)
+	}
+	if err := CheckDepth(patch, MaxDepth); err != nil {
+		return nil, err
 	}
 	b, err := parse(base)
 	if err != nil {

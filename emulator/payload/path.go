@@ -23,10 +23,21 @@ func (e *PathError) Error() string { return e.Pointer + ": " + e.Msg }
 // in doc, a JSON object, to value, a JSON document, and returns the new
 // document with every other member in its place. A missing object member
 // is added last; an array index must exist. Only the objects and arrays
-// along the path are decoded. Errors are *PathError.
+// along the path are decoded. Errors are *PathError, or *DepthError when
+// doc or value nests deeper than MaxDepth; a path may have at most
+// MaxDepth segments.
 func SetPath(doc []byte, path []string, value []byte) ([]byte, error) {
 	if len(path) == 0 {
 		return nil, errors.New("empty path")
+	}
+	if len(path) > MaxDepth {
+		return nil, &PathError{Pointer: "", Msg: fmt.Sprintf("the path has %d segments; at most %d", len(path), MaxDepth)}
+	}
+	if err := CheckDepth(doc, MaxDepth); err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	if err := CheckDepth(value, MaxDepth); err != nil {
+		return nil, fmt.Errorf("value: %w", err)
 	}
 	root, err := parse(doc)
 	if err != nil {

@@ -94,10 +94,15 @@ func FuzzMerge(f *testing.F) {
 	deep := strings.Repeat(`{"a":`, 200) + `1` + strings.Repeat(`}`, 200)
 	f.Add(strings.Repeat(`{"a":`, 100)+`{"b":2}`+strings.Repeat(`}`, 100), deep)
 	f.Add(`{"a":1}`, ` { } `)
+	f.Add(`{"a":{"b":1}}`, `{"a":`+strings.Repeat(`[`, 100_000)+`}`)
+	f.Add(`{"a":{"b":1}}`, strings.Repeat(`{"a":`, MaxDepth)+`1`+strings.Repeat(`}`, MaxDepth))
 	f.Fuzz(func(t *testing.T, base, patch string) {
 		out, err := Merge([]byte(base), []byte(patch))
 		if err != nil {
 			return
+		}
+		if err := CheckDepth(out, MaxDepth); err != nil && !emptyObject([]byte(patch)) {
+			t.Fatalf("Merge(%q, %q) = %q, deeper than its inputs may be: %v", base, patch, out, err)
 		}
 		// An empty patch returns base unread, valid or not.
 		if !json.Valid(out) && (json.Valid([]byte(base)) || string(out) != base) {
@@ -167,6 +172,8 @@ func FuzzSetPath(f *testing.F) {
 	f.Add(`{"a":"s"}`, "a/x", `1`)
 	f.Add(`[[1],[2]]`, "1/0", `3`)
 	f.Add(strings.Repeat(`{"a":`, 100)+`{}`+strings.Repeat(`}`, 100), strings.Repeat("a/", 100)+"b", `[true]`)
+	f.Add(`{"a":{}}`, "a/b", strings.Repeat(`[`, 100_000))
+	f.Add(strings.Repeat(`[`, 100_000), "0", `1`)
 	f.Fuzz(func(t *testing.T, doc, path, value string) {
 		out, err := SetPath([]byte(doc), strings.Split(path, "/"), []byte(value))
 		if err != nil {

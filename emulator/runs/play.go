@@ -27,6 +27,7 @@ import (
 	"github.com/standin-dev/standin/emulator/fake"
 	"github.com/standin-dev/standin/emulator/feed"
 	"github.com/standin-dev/standin/emulator/payload"
+	"github.com/standin-dev/standin/emulator/redact"
 	"github.com/standin-dev/standin/scenarios"
 	"github.com/standin-dev/standin/schemas"
 )
@@ -108,7 +109,20 @@ type Counts struct {
 	Pending   int `json:"pending"`
 }
 
-// Report is a run as it stands.
+// shownURLs are urls as a report shows them, masked by redact.URL.
+func shownURLs(urls []string) []string {
+	if urls == nil {
+		return nil
+	}
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = redact.URL(u)
+	}
+	return out
+}
+
+// Report is a run as it stands. Vars named like credentials or marked
+// secret, and the targets' user information, are masked (package redact).
 type Report struct {
 	ID          string         `json:"id"`
 	Scenario    string         `json:"scenario"`
@@ -271,7 +285,7 @@ func New(sc *scenarios.Scenario, engine *delivery.Engine, opts Options) (*Run, e
 	}
 	r.report = Report{
 		ID: opts.ID, Scenario: sc.Name, Vendor: sc.Vendor, Seed: seed, TimeScale: opts.TimeScale,
-		Vars: vars, Targets: opts.Targets, Status: Running, Events: []Emitted{},
+		Vars: redact.Vars(vars, sc.SecretVars()), Targets: shownURLs(opts.Targets), Status: Running, Events: []Emitted{},
 	}
 	if opts.Client != nil {
 		r.client = opts.Client
@@ -376,6 +390,10 @@ func (r *Run) Report() Report {
 	if rep.Status == Running && r.engine != nil {
 		rep.Deliveries, _ = r.counts()
 	}
+	rep.Error = redact.Text(rep.Error)
+	for i := range rep.Events {
+		rep.Events[i].Note = redact.Text(rep.Events[i].Note)
+	}
 	return rep
 }
 
@@ -390,6 +408,7 @@ func (r *Run) Summary() Summary {
 	if rep.Status == Running && r.engine != nil {
 		rep.Deliveries, _ = r.counts()
 	}
+	rep.Error = redact.Text(rep.Error)
 	return Summary{Report: rep, Events: n}
 }
 

@@ -47,6 +47,9 @@ func decodeStrict(c *gin.Context, v any) bool {
 		abort(c, http.StatusBadRequest, "bad_json", "the request needs a JSON body", nil)
 		return false
 	}
+	if !checkDepth(c, b) {
+		return false
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
@@ -58,6 +61,19 @@ func decodeStrict(c *gin.Context, v any) bool {
 		return false
 	}
 	return true
+}
+
+// checkDepth answers 400 too_deep when the JSON body b nests deeper than
+// payload.MaxDepth, before any decoder reads it.
+func checkDepth(c *gin.Context, b []byte) bool {
+	err := payload.CheckDepth(b, payload.MaxDepth)
+	if err == nil {
+		return true
+	}
+	var de *payload.DepthError
+	errors.As(err, &de)
+	abort(c, http.StatusBadRequest, "too_deep", err.Error(), gin.H{"limit": de.Limit, "offset": de.Offset})
+	return false
 }
 
 // describeJSONError says what is wrong with a JSON body and where.
@@ -143,17 +159,6 @@ func (s *Server) schema(c *gin.Context) {
 	c.Data(http.StatusOK, "application/schema+json", b)
 }
 
-// redacted hides a subscription's secrets for listing.
-func redacted(sub delivery.Subscription) delivery.Subscription {
-	if sub.Auth.Token != "" {
-		sub.Auth.Token = "***"
-	}
-	if sub.Auth.ClientSecret != "" {
-		sub.Auth.ClientSecret = "***"
-	}
-	return sub
-}
-
 func (s *Server) subscribe(c *gin.Context) {
 	var sub delivery.Subscription
 	if !decodeStrict(c, &sub) {
@@ -168,14 +173,14 @@ func (s *Server) subscribe(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "invalid_subscription", err.Error(), nil)
 		return
 	}
-	c.JSON(http.StatusCreated, redacted(created))
+	c.JSON(http.StatusCreated, created.Redacted())
 }
 
 func (s *Server) listSubscriptions(c *gin.Context) {
 	subs := s.engine.Subscriptions()
 	out := make([]delivery.Subscription, 0, len(subs))
 	for _, sub := range subs {
-		out = append(out, redacted(sub))
+		out = append(out, sub.Redacted())
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -186,7 +191,7 @@ func (s *Server) getSubscription(c *gin.Context) {
 		abort(c, http.StatusNotFound, "not_found", fmt.Sprintf("no subscription %q", c.Param("id")), nil)
 		return
 	}
-	c.JSON(http.StatusOK, redacted(sub))
+	c.JSON(http.StatusOK, sub.Redacted())
 }
 
 func (s *Server) unsubscribe(c *gin.Context) {
@@ -219,8 +224,17 @@ func (s *Server) emit(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "bad_query", err.Error(), nil)
 		return
 	}
+	if err := s.vendors.CheckStart(e.Vendor, q.start); err != nil {
+		var se *catalog.StartError
+		details := any(nil)
+		if errors.As(err, &se) {
+			details = gin.H{"from": se.Range.From, "to": se.Range.To}
+		}
+		abort(c, http.StatusBadRequest, "bad_query", "start="+err.Error(), details)
+		return
+	}
 	body, ok := readBody(c)
-	if !ok {
+	if !ok || !checkDepth(c, body) {
 		return
 	}
 	seed := s.seed(q, !q.dryRun)

@@ -60,6 +60,10 @@ func (s *Server) startRun(c *gin.Context) {
 			if errors.As(err, &es) {
 				details = gin.H{"problems": es}
 			}
+			if errors.Is(err, scenarios.ErrTooDeep) {
+				abort(c, http.StatusBadRequest, "too_deep", err.Error(), details)
+				return
+			}
 			abort(c, http.StatusUnprocessableEntity, "invalid_scenario", err.Error(), details)
 			return
 		}

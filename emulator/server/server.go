@@ -22,6 +22,7 @@ import (
 	"github.com/standin-dev/standin/emulator"
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/redact"
 	"github.com/standin-dev/standin/emulator/runs"
 )
 
@@ -131,6 +132,9 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// Every line the server, its engine and its runs log has its secrets
+	// masked.
+	cfg.Logger = slog.New(redact.Handler(cfg.Logger.Handler()))
 	if cfg.SinkLimit <= 0 {
 		cfg.SinkLimit = DefaultSinkLimit
 	}
@@ -321,8 +325,10 @@ type errorBody struct {
 	Details any    `json:"details,omitempty"`
 }
 
+// abort answers an error; its message has the secrets it may quote from
+// the request (URL user information, a Bearer token) masked.
 func abort(c *gin.Context, status int, code, msg string, details any) {
-	c.AbortWithStatusJSON(status, apiError{errorBody{Code: code, Message: msg, Details: details}})
+	c.AbortWithStatusJSON(status, apiError{errorBody{Code: code, Message: redact.Text(msg), Details: details}})
 }
 
 // recovery turns a panic into a logged 500 with a JSON error; a 500 is

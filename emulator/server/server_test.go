@@ -673,7 +673,10 @@ func TestReadmeSubscriptionExample(t *testing.T) {
 	if code := call(t, "POST", base+"/__admin/subscriptions", s[from:to], &sub); code != 201 {
 		t.Fatalf("%d %v", code, sub)
 	}
-	if sub["auth"].(map[string]any)["client_secret"] != "***" {
+	if secret, _ := sub["auth"].(map[string]any)["client_secret"].(string); !strings.HasPrefix(secret, "***sha256:") {
 		t.Errorf("the secret is listed: %v", sub["auth"])
+	}
+	if h := sub["headers"].(map[string]any); h["X-Env"] != "ci" || !strings.HasPrefix(h["X-Tenant"].(string), "***sha256:") {
+		t.Errorf("headers listed as %v: X-Tenant is in secret_headers", h)
 	}
 }

@@ -1,0 +1,272 @@
+// Package redact hides the secrets standin is given (tokens, client
+// secrets, credential headers, URL user information, secret vars) wherever
+// standin shows them: admin API answers, `standin run` output and log
+// lines. Receivers still get the real values; only what standin shows is
+// redacted.
+//
+// A redacted value is written "***" followed by its fingerprint,
+// "sha256:" and the first 8 hex digits of the SHA-256 of the whole value
+// (Mask), so a test can check which secret was sent without standin
+// showing it: Mask("Bearer s3cret") == "***" + Fingerprint("Bearer s3cret").
+// Eight hex digits identify a value among the few a test uses; they do not
+// give a strong secret back.
+package redact
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Prefix starts every redacted value.
+const Prefix = "***"
+
+// Fingerprint is "sha256:" and the first 8 hex digits of the SHA-256 of v.
+func Fingerprint(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:4])
+}
+
+// Mask is v redacted: Prefix and v's Fingerprint; "" stays "", and so does
+// a value masked already (so masking twice, as nested log handlers do,
+// changes nothing).
+func Mask(v string) string {
+	if v == "" || masked(v) {
+		return v
+	}
+	return Prefix + Fingerprint(v)
+}
+
+// masked reports whether v is what Mask writes.
+func masked(v string) bool {
+	const n = len(Prefix + "sha256:")
+	return len(v) == n+8 && strings.HasPrefix(v, Prefix+"sha256:")
+}
+
+// secretParts are what a header, query parameter or var name holds,
+// anywhere in it, when its value is a credential; secretWords the same as
+// whole words of the name (split at anything but letters and digits).
+var (
+	secretParts = []string{"authorization", "token", "secret", "password", "passwd", "signature", "cookie", "credential", "apikey", "session", "private"}
+	secretWords = []string{"auth", "key", "pwd", "sig", "pass"}
+)
+
+// SecretName reports whether a header, query parameter or var named name
+// looks like it holds a credential: Authorization, Proxy-Authorization,
+// Cookie, X-Api-Key, X-Auth-Token, X-Hub-Signature, integration_token,
+// client_secret.
+func SecretName(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range secretParts {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	for _, w := range strings.FieldsFunc(n, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') }) {
+		if slices.Contains(secretWords, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Names is a set of names (case-insensitive) marked secret on top of
+// those SecretName recognises, such as a subscription's secret_headers.
+type Names []string
+
+// Secret reports whether name is in ns or looks like a credential.
+func (ns Names) Secret(name string) bool {
+	for _, n := range ns {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return SecretName(name)
+}
+
+// Header returns a copy of h with the values of secret headers (see
+// Names.Secret) masked; nil stays nil.
+func Header(h http.Header, extra Names) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if !extra.Secret(k) {
+			out[k] = append([]string(nil), vs...)
+			continue
+		}
+		masked := make([]string, len(vs))
+		for i, v := range vs {
+			masked[i] = Mask(v)
+		}
+		out[k] = masked
+	}
+	return out
+}
+
+// HeaderMap is Header for a map of single values (a subscription's
+// headers).
+func HeaderMap(h map[string]string, extra Names) map[string]string {
+	if h == nil {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if extra.Secret(k) {
+			v = Mask(v)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// URL returns raw with its user information masked as a whole and the
+// values of secret query parameters (?api_key=, ?token=) masked; what is
+// masked already stays as it is. A URL
+// that does not parse is returned with what looks like user information
+// masked (see Text).
+func URL(raw string) string {
+	if !strings.ContainsAny(raw, "@?") {
+		return raw // neither user information nor a query: the common case
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Text(raw)
+	}
+	if u.User == nil && !strings.Contains(u.RawQuery, "=") {
+		return raw
+	}
+	var userinfo string // what goes before the host
+	if u.User != nil {
+		userinfo = Mask(u.User.String())
+		if strings.HasPrefix(u.User.Username(), Prefix) {
+			_, rest, _ := strings.Cut(raw, "://")
+			userinfo, _, _ = strings.Cut(rest, "@") // masked already
+		}
+		u.User = nil
+	}
+	if u.RawQuery != "" {
+		pairs := strings.Split(u.RawQuery, "&")
+		for i, p := range pairs {
+			k, v, ok := strings.Cut(p, "=")
+			if name, err := url.QueryUnescape(k); ok && err == nil && SecretName(name) && !strings.HasPrefix(v, Prefix) {
+				pairs[i] = k + "=" + Mask(v)
+			}
+		}
+		u.RawQuery = strings.Join(pairs, "&")
+	}
+	s := u.String()
+	if userinfo != "" {
+		scheme, rest, ok := strings.Cut(s, "://")
+		if ok {
+			s = scheme + "://" + userinfo + "@" + rest
+		}
+	}
+	return s
+}
+
+// Vars returns a copy of vars with the values of secret vars (marked, or
+// named like a credential) masked, as text.
+func Vars(vars map[string]any, marked Names) map[string]any {
+	if vars == nil {
+		return nil
+	}
+	out := make(map[string]any, len(vars))
+	for k, v := range vars {
+		if v != nil && marked.Secret(k) {
+			s, ok := v.(string)
+			if !ok {
+				s = fmt.Sprint(v)
+			}
+			v = Mask(s)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// inText finds what Text masks: the user information of URLs
+// (scheme://user:password@), and credentials after an auth scheme
+// (Bearer abc, Basic abc).
+var inText = regexp.MustCompile(`(://)([^/@\s"']+)@|\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]{4,})`)
+
+// Text masks the secrets a free text such as a log message or an error
+// may carry: URL user information and credentials after an auth scheme.
+func Text(s string) string {
+	if !strings.Contains(s, "@") && !strings.Contains(s, "Bearer") && !strings.Contains(s, "Basic") {
+		return s
+	}
+	return inText.ReplaceAllStringFunc(s, func(m string) string {
+		sub := inText.FindStringSubmatch(m)
+		switch {
+		case sub[1] != "" && strings.HasPrefix(sub[2], Prefix):
+			return m // masked already
+		case sub[1] != "":
+			return sub[1] + Mask(sub[2]) + "@"
+		}
+		return sub[3] + sub[4] + Mask(sub[5])
+	})
+}
+
+// Handler wraps h so that every log record it handles has its secrets
+// masked: the message and string values by Text, URL-valued attributes by
+// URL, and the values of attributes named like credentials by Mask.
+func Handler(h slog.Handler) slog.Handler { return handler{h} }
+
+type handler struct{ h slog.Handler }
+
+func (r handler) Enabled(ctx context.Context, l slog.Level) bool { return r.h.Enabled(ctx, l) }
+
+func (r handler) Handle(ctx context.Context, rec slog.Record) error {
+	out := slog.NewRecord(rec.Time, rec.Level, Text(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(attr(a))
+		return true
+	})
+	return r.h.Handle(ctx, out)
+}
+
+func (r handler) WithAttrs(as []slog.Attr) slog.Handler {
+	clean := make([]slog.Attr, len(as))
+	for i, a := range as {
+		clean[i] = attr(a)
+	}
+	return handler{r.h.WithAttrs(clean)}
+}
+
+func (r handler) WithGroup(name string) slog.Handler { return handler{r.h.WithGroup(name)} }
+
+// attr masks one log attribute.
+func attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch {
+	case v.Kind() == slog.KindGroup:
+		as := v.Group()
+		clean := make([]any, len(as))
+		for i, g := range as {
+			clean[i] = attr(g)
+		}
+		return slog.Group(a.Key, clean...)
+	case SecretName(a.Key):
+		return slog.String(a.Key, Mask(v.String()))
+	case v.Kind() == slog.KindString:
+		s := v.String()
+		if strings.Contains(s, "://") {
+			return slog.String(a.Key, Text(URL(s)))
+		}
+		return slog.String(a.Key, Text(s))
+	case v.Kind() == slog.KindAny:
+		if err, ok := v.Any().(error); ok {
+			return slog.String(a.Key, Text(err.Error()))
+		}
+	}
+	return slog.Attr{Key: a.Key, Value: v}
+}

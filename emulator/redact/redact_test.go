@@ -1,0 +1,112 @@
+package redact_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/standin-dev/standin/emulator/redact"
+)
+
+func TestMask(t *testing.T) {
+	if got := redact.Mask(""); got != "" {
+		t.Errorf("Mask(\"\") = %q", got)
+	}
+	// The README's example: printf %s 'Bearer s3cret' | sha256sum starts
+	// 0c9ae606. The fingerprint is fixed, so a test can compute it from the
+	// value it expects.
+	got := redact.Mask("Bearer s3cret")
+	if got != "***sha256:0c9ae606" || got != "***"+redact.Fingerprint("Bearer s3cret") {
+		t.Errorf("Mask = %q", got)
+	}
+	if again := redact.Mask(got); again != got {
+		t.Errorf("masking twice gives %q", again)
+	}
+	if redact.Mask("a") == redact.Mask("b") {
+		t.Error("different values, same fingerprint")
+	}
+}
+
+func TestSecretName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,
+		"X-Api-Key": true, "X-API-KEY": true, "api_key": true, "X-Auth-Token": true, "X-Hub-Signature-256": true,
+		"integration_token": true, "client_secret": true, "db_password": true, "session_id": true, "accessToken": true,
+		"Content-Type": false, "User-Agent": false, "X-Standin-Delivery": false, "author": false, "keyboard": false,
+		"run_type": false, "outcome": false, "integration_url": false,
+	} {
+		if got := redact.SecretName(name); got != want {
+			t.Errorf("SecretName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestHeader(t *testing.T) {
+	h := http.Header{"Authorization": {"Bearer tok"}, "X-Tenant": {"acme"}, "Content-Type": {"application/json"}, "X-Api-Key": {"k1", "k2"}}
+	got := redact.Header(h, redact.Names{"x-tenant"})
+	want := http.Header{"Authorization": {redact.Mask("Bearer tok")}, "X-Tenant": {redact.Mask("acme")}, "Content-Type": {"application/json"}, "X-Api-Key": {redact.Mask("k1"), redact.Mask("k2")}}
+	for k, vs := range want {
+		if strings.Join(got[k], "|") != strings.Join(vs, "|") {
+			t.Errorf("%s = %q, want %q", k, got[k], vs)
+		}
+	}
+	if h.Get("Authorization") != "Bearer tok" {
+		t.Error("Header changed its input")
+	}
+}
+
+func TestURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://hooks.example.com/in", "https://hooks.example.com/in"},
+		{"https://user:pa55@hooks.example.com/in?x=1", "https://" + redact.Mask("user:pa55") + "@hooks.example.com/in?x=1"},
+		{"http://tok@127.0.0.1:80/", "http://" + redact.Mask("tok") + "@127.0.0.1:80/"},
+		{"https://h/in?api_key=abc&x=1&token=t", "https://h/in?api_key=" + redact.Mask("abc") + "&x=1&token=" + redact.Mask("t")},
+	}
+	for _, tt := range tests {
+		if got := redact.URL(tt.in); got != tt.want {
+			t.Errorf("URL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := redact.URL(tt.want); got != tt.want {
+			t.Errorf("URL masks %q again: %q", tt.want, got)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"no secret here", "no secret here"},
+		{`Post "http://u:p@h/x": refused`, `Post "http://` + redact.Mask("u:p") + `@h/x": refused`},
+		{"sent Authorization: Bearer abc.def-123", "sent Authorization: Bearer " + redact.Mask("abc.def-123")},
+		{"oauth2 token request to http://h/token: 401", "oauth2 token request to http://h/token: 401"},
+	}
+	for _, tt := range tests {
+		if got := redact.Text(tt.in); got != tt.want {
+			t.Errorf("Text(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestVars(t *testing.T) {
+	got := redact.Vars(map[string]any{"integration_token": "s3cret", "region": "eu", "tenant": "acme", "n": 3}, redact.Names{"tenant"})
+	if got["integration_token"] != redact.Mask("s3cret") || got["region"] != "eu" || got["tenant"] != redact.Mask("acme") || got["n"] != 3 {
+		t.Errorf("Vars = %v", got)
+	}
+}
+
+func TestHandler(t *testing.T) {
+	var buf bytes.Buffer
+	// Wrapped twice, as the server wraps the logger serve gives it.
+	log := slog.New(redact.Handler(redact.Handler(slog.NewTextHandler(&buf, nil)))).With("target", "https://u:pw@h/in")
+	log.Info("delivering to http://a:b@h/ with Bearer tok123", "authorization", "Bearer tok123", "group", slog.GroupValue(slog.String("api_key", "k")), "status", 200)
+	out := buf.String()
+	for _, secret := range []string{"u:pw", "a:b", "tok123", "=k "} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log line shows %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "status=200") || !strings.Contains(out, redact.Mask("u:pw")) || !strings.Contains(out, "authorization="+redact.Mask("Bearer tok123")) {
+		t.Errorf("log line lost what it should keep: %s", out)
+	}
+}
