@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/catalog/catalogtest"
 	"github.com/standin-dev/standin/emulator/cutover"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/fake"
@@ -214,7 +215,7 @@ func TestSamplesHaveTheDocumentedShapeAndEnums(t *testing.T) {
 				t.Fatal(err)
 			}
 			sample := docSample(t, name)
-			for seed := range uint64(200) {
+			for seed := range uint64(catalogtest.Seeds(200)) {
 				b, err := cutover.Vendor.Generate(fake.New(seed, time.Time{}), e, catalog.Options{})
 				if err != nil {
 					t.Fatal(err)
@@ -267,7 +268,7 @@ func TestStoryKeepsCutoversFacts(t *testing.T) {
 		samples[n] = docSample(t, n)
 	}
 	for _, runType := range runTypes {
-		for seed := range uint64(200) {
+		for seed := range uint64(catalogtest.Seeds(200)) {
 			rep := playBuiltin(t, e, seed, map[string]string{"run_type": runType})
 			checkStory(t, fmt.Sprintf("%s seed %d", runType, seed), runType, rep, samples, true)
 		}

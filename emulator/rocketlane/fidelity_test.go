@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/catalog/catalogtest"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/fake"
 	"github.com/standin-dev/standin/emulator/rocketlane"
@@ -251,7 +252,7 @@ func TestGeneratedEventsAreDocumented(t *testing.T) {
 			t.Errorf("%s is not a documented event type", e.Name)
 		}
 		for _, v := range append([]string{""}, e.Variants...) {
-			for seed := uint64(1); seed <= 300; seed++ {
+			for seed := uint64(1); seed <= uint64(catalogtest.Seeds(300)); seed++ {
 				b, err := rocketlane.Vendor.Generate(fake.New(seed, time.Time{}), e, catalog.Options{Variant: v})
 				if err != nil {
 					t.Fatalf("%s/%s seed %d: %v", e.Name, v, seed, err)
@@ -317,7 +318,7 @@ func TestOnboardingStoryFidelity(t *testing.T) {
 	}
 	e := delivery.New(delivery.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
-	for seed := uint64(1); seed <= 200; seed++ {
+	for seed := uint64(1); seed <= uint64(catalogtest.Seeds(200)); seed++ {
 		s := playStory(t, e, sc, seed)
 		if len(s.events) != 20 {
 			t.Fatalf("seed %d: %d events, want 20", seed, len(s.events))
@@ -583,7 +584,7 @@ func TestScriptedStoryFidelity(t *testing.T) {
 	}
 	e := delivery.New(delivery.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
-	for seed := uint64(1); seed <= 200; seed++ {
+	for seed := uint64(1); seed <= uint64(catalogtest.Seeds(200)); seed++ {
 		s := playStory(t, e, sc, seed)
 		if err := s.check(); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package catalogtest
+
+const raceEnabled = false
