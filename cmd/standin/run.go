@@ -119,7 +119,7 @@ func playScenario(ctx context.Context, out, errOut io.Writer, sc *scenarios.Scen
 	}
 	// Listening before the run starts, so that no change is missed; the
 	// run's id is known once it has started.
-	changes := srv.Engine().Listen(delivery.Filter{}, 1<<14)
+	changes := srv.Engine().Listen(delivery.Filter{}, 1<<10) // a run waits for each delivery, so bursts are small
 	defer changes.Close()
 	// The run's summaries say what it waits for, for the status line.
 	status := !asJSON && opts.TimeScale > 0 && isTerminal(out)
