@@ -53,6 +53,10 @@ const DeliveryHeader = delivery.DeliveryHeader
 // with its attempts.
 type Delivery struct {
 	delivery.Delivery
+
+	// viaBridge is set on deliveries a Client read from a standin in a
+	// container on a network of its own, where 127.0.0.1 is the container.
+	viaBridge bool
 }
 
 // Body returns the body the first attempt sent (the event payload, or
@@ -87,7 +91,7 @@ func (d Delivery) field(path string, exact bool) (any, error) {
 	if b == nil {
 		r := d.sent()
 		if r == nil {
-			return nil, fmt.Errorf("delivery %s has sent no request yet, so no body", d.ID)
+			return nil, fmt.Errorf("delivery %s has no attempt yet that sent a request, so no body", d.ID)
 		}
 		return nil, fmt.Errorf("delivery %s sent no body (%s)", d.ID, r.Method)
 	}
@@ -153,19 +157,7 @@ func (ds Deliveries) Events() []string {
 
 // String lists the deliveries, one a line, numbered from 0; "no
 // deliveries" when empty.
-func (ds Deliveries) String() string {
-	if len(ds) == 0 {
-		return "  (no deliveries)"
-	}
-	var b strings.Builder
-	for i, d := range ds {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "  [%d] %s", i, d)
-	}
-	return b.String()
-}
+func (ds Deliveries) String() string { return ds.listing(nil, true) }
 
 // Health is what GET /__admin/health answers.
 type Health struct {
