@@ -87,7 +87,9 @@ func (s Selection) Len() int { return len(s.idx) }
 func (s Selection) First() Pick { return s.Nth(0) }
 
 // Last picks the last selected delivery.
-func (s Selection) Last() Pick { return Pick{sel: s, pos: len(s.idx) - 1, what: "the last" + s.named()} }
+func (s Selection) Last() Pick {
+	return Pick{sel: s, pos: len(s.idx) - 1, what: "the last" + s.named()}
+}
 
 // Nth picks the nth selected delivery, from 0.
 func (s Selection) Nth(n int) Pick {
