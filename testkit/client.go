@@ -642,6 +642,78 @@ func (c *Client) WaitRun(ctx context.Context, id string) (ScenarioRun, error) {
 	}
 }
 
+// Scenario is a scenario to play: Builtin, File or Script makes one.
+type Scenario struct {
+	builtin, file, yaml string
+}
+
+// Builtin is the built-in scenario name ("flexdeploy-release-pipeline";
+// GET /__admin/scenarios lists them).
+func Builtin(name string) Scenario { return Scenario{builtin: name} }
+
+// File is the scenario in the YAML file at path, read by Play and sent
+// inline (as RunFile does).
+func File(path string) Scenario { return Scenario{file: path} }
+
+// Script is a scenario given as YAML text.
+func Script(yaml string) Scenario { return Scenario{yaml: yaml} }
+
+// String names the scenario for messages.
+func (s Scenario) String() string {
+	switch {
+	case s.builtin != "":
+		return "built-in scenario " + strconv.Quote(s.builtin)
+	case s.file != "":
+		return "scenario file " + s.file
+	}
+	return "inline scenario"
+}
+
+// Play starts the scenario, waits until its run has finished and returns
+// the run with its deliveries, oldest first, with attempts. A run that
+// failed is returned without error, as WaitRun returns it: check its
+// Status (or AssertStatus). The error is one of starting the run (an
+// *APIError for a bad scenario) or of the wait, when ctx's deadline (or
+// WaitTimeout) passes first.
+func (c *Client) Play(ctx context.Context, sc Scenario, o RunOptions) (ScenarioRun, Deliveries, error) {
+	var run ScenarioRun
+	var err error
+	switch {
+	case sc.builtin != "":
+		run, err = c.RunScenario(ctx, sc.builtin, o)
+	case sc.file != "":
+		run, err = c.RunFile(ctx, sc.file, o)
+	default:
+		run, err = c.RunScript(ctx, sc.yaml, o)
+	}
+	if err != nil {
+		return run, nil, fmt.Errorf("play the %s: %w", sc, err)
+	}
+	if run, err = c.WaitRun(ctx, run.ID); err != nil {
+		return run, nil, fmt.Errorf("play the %s: %w", sc, err)
+	}
+	ds, err := c.Deliveries(ctx, Filter{Run: run.ID})
+	if err != nil {
+		return run, ds, fmt.Errorf("play the %s: list run %s's deliveries: %w", sc, run.ID, err)
+	}
+	return run, ds, nil
+}
+
+// MustPlay is Play for tests: it waits up to WaitTimeout (less if the
+// test's deadline is nearer) and fails t, ending the test, when the run
+// cannot start or does not finish in time. A run that failed is returned
+// as Play returns it.
+func (c *Client) MustPlay(t testing.TB, sc Scenario, o RunOptions) (ScenarioRun, Deliveries) {
+	t.Helper()
+	ctx, cancel := testContext(t, c.waitTimeout())
+	defer cancel()
+	run, ds, err := c.Play(ctx, sc, o)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	return run, ds
+}
+
 // serverWait is how long to ask the server to wait when the caller's
 // deadline is left away: a margin short of it, so the answer arrives in
 // time even on a busy machine.

@@ -17,9 +17,16 @@ type Selector struct {
 }
 
 // OfEvent selects the deliveries of an event, by the vendor's name or the
-// slug, ignoring case ("task.updated", "task-updated").
+// slug, ignoring case ("task.updated", "task-updated"). As in a Filter, a
+// slug may match several vendors' events (task-created is Cutover's
+// task.created and Rocketlane's TASK_CREATED): add OfVendor to choose.
 func OfEvent(name string) Selector {
 	return Selector{desc: name, match: func(d Delivery) bool { return sameEvent(d.Event, name) }}
+}
+
+// OfVendor selects the deliveries of a vendor's events ("cutover").
+func OfVendor(name string) Selector {
+	return Selector{desc: "of " + name, match: func(d Delivery) bool { return strings.EqualFold(d.Vendor, name) }}
 }
 
 // Where selects the deliveries whose body has want at path, compared as

@@ -33,6 +33,8 @@ type Standin interface {
 	RunFile(ctx context.Context, path string, o RunOptions) (ScenarioRun, error)
 	GetRun(ctx context.Context, id string) (ScenarioRun, error)
 	WaitRun(ctx context.Context, id string) (ScenarioRun, error)
+	Play(ctx context.Context, sc Scenario, o RunOptions) (ScenarioRun, Deliveries, error)
+	MustPlay(t testing.TB, sc Scenario, o RunOptions) (ScenarioRun, Deliveries)
 	Deliveries(ctx context.Context, f Filter) (Deliveries, error)
 	Delivery(ctx context.Context, id string) (Delivery, error)
 	Wait(ctx context.Context, f Filter, n int) (Deliveries, error)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"testing"
 
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/runs"
@@ -233,6 +234,19 @@ type ScenarioRun struct {
 
 // Done reports whether the run has finished, successfully or not.
 func (r ScenarioRun) Done() bool { return r.Status == RunSucceeded || r.Status == RunFailed }
+
+// AssertStatus checks the run ended with status want (RunSucceeded,
+// RunFailed), failing t with the run's error and events when not.
+func (r ScenarioRun) AssertStatus(t testing.TB, want runs.Status) {
+	t.Helper()
+	if r.Status != want {
+		msg := fmt.Sprintf("testkit: want run %s (%s) %s, it is %s", r.ID, r.Scenario, want, r.Status)
+		if r.Error != "" {
+			msg += ": " + r.Error
+		}
+		t.Errorf("%s\nevents: %s", msg, quoteList(r.EventNames()))
+	}
+}
 
 // EventNames returns the names of the events the run emitted, in order.
 func (r ScenarioRun) EventNames() []string {
