@@ -57,11 +57,15 @@ func TestSelections(t *testing.T) {
 			[]string{"want delivery [3] (the last task-updated) to take 1 attempt, it took 2", "> [3] cutover task.updated", "  [2] cutover task.updated"}},
 		{"a pick's field", func(tb testing.TB) { updates.First().AssertField(tb, "meta.task.id", "42") },
 			[]string{`delivery [2] (the first task-updated) meta.task.id: want "42", got "41"`, "> [2]"}},
-		{"a pick's status", func(tb testing.TB) { ds.Select(testkit.OfEvent("TASK_CREATED")).Last().AssertStatus(tb, testkit.Delivered) },
+		{"a pick's status", func(tb testing.TB) {
+			ds.Select(testkit.OfEvent("TASK_CREATED")).Last().AssertStatus(tb, testkit.Delivered)
+		},
 			[]string{"want delivery [1] (the last TASK_CREATED) to be delivered, it is failed", "> [1] rocketlane TASK_CREATED"}},
 		{"a pick's response", func(tb testing.TB) { updates.Nth(1).AssertResponseStatus(tb, 204) },
 			[]string{"want delivery [3] (number 1 (from 0) of task-updated)'s last response to be 204, got 200"}},
-		{"nothing selected", func(tb testing.TB) { ds.Select(testkit.OfEvent("run.started")).Last().AssertStatus(tb, testkit.Delivered) },
+		{"nothing selected", func(tb testing.TB) {
+			ds.Select(testkit.OfEvent("run.started")).Last().AssertStatus(tb, testkit.Delivered)
+		},
 			[]string{"no delivery is the last run.started: 0 of 4 match"}},
 		{"no such nth", func(tb testing.TB) { updates.Nth(2).AssertAttempts(tb, 1) },
 			[]string{"no delivery is number 2 (from 0) of task-updated: 2 of 4 match", "> [2]", "> [3]"}},
