@@ -449,10 +449,20 @@ func (c *Client) runOf(ctx context.Context, f Filter) string {
 		return ""
 	}
 	var s Subscription
-	if err := c.do(ctx, http.MethodGet, "/__admin/subscriptions/"+url.PathEscape(f.Subscription), nil, nil, &s); err != nil {
+	err := c.do(ctx, http.MethodGet, "/__admin/subscriptions/"+url.PathEscape(f.Subscription), nil, nil, &s)
+	if err == nil {
+		return s.Run
+	}
+	// A run's subscriptions go when it ends: its deliveries remember it.
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound {
 		return ""
 	}
-	return s.Run
+	var ds Deliveries
+	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", url.Values{"subscription": {f.Subscription}}, nil, &ds); err != nil || len(ds) == 0 {
+		return ""
+	}
+	return ds[0].Run
 }
 
 // afterRun looks at the deliveries matching f once the run they belong to
