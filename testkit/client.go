@@ -366,7 +366,7 @@ func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) 
 	ended := make(chan ScenarioRun, 1)
 	if id := c.runOf(ctx, f); id != "" {
 		go func() {
-			if r, err := c.WaitRun(live, id); err == nil {
+			if r, err := c.awaitRun(live, id); err == nil {
 				ended <- r
 				runEnded()
 			}
@@ -618,7 +618,6 @@ func (c *Client) WaitRun(ctx context.Context, id string) (ScenarioRun, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.waitTimeout())
 		defer cancel()
 	}
-	deadline, _ := ctx.Deadline()
 	// stillRunning reports the run as it is when the deadline passed.
 	stillRunning := func(err error) (ScenarioRun, error) {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -629,16 +628,27 @@ func (c *Client) WaitRun(ctx context.Context, id string) (ScenarioRun, error) {
 		}
 		return r, fmt.Errorf("run %s still %s: %w", id, r.Status, err)
 	}
+	r, err := c.awaitRun(ctx, id)
+	if errors.Is(err, context.DeadlineExceeded) || (err != nil && ctx.Err() != nil) {
+		return stillRunning(err)
+	}
+	return r, err
+}
+
+// awaitRun asks the server (GET /__admin/runs/{id}?wait=) until the run
+// has finished or ctx, which has a deadline, ends.
+func (c *Client) awaitRun(ctx context.Context, id string) (ScenarioRun, error) {
+	deadline, _ := ctx.Deadline()
 	for {
 		wait := min(serverWait(time.Until(deadline)), maxServerWait)
 		if wait < 10*time.Millisecond {
-			return stillRunning(context.DeadlineExceeded)
+			return ScenarioRun{}, context.DeadlineExceeded
 		}
 		var raw json.RawMessage
 		err := c.do(ctx, http.MethodGet, "/__admin/runs/"+url.PathEscape(id), url.Values{"wait": {wait.String()}}, nil, &raw)
 		if err != nil {
 			if ctx.Err() != nil {
-				return stillRunning(ctx.Err())
+				return ScenarioRun{}, ctx.Err()
 			}
 			return ScenarioRun{}, err
 		}
