@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// Selector chooses deliveries by what they are: OfEvent, Where, InStatus.
-// Deliveries.Select keeps those every selector chooses.
+// Selector chooses deliveries by what they are: OfEvent, OfVendor, Where,
+// InStatus. Deliveries.Select keeps those every selector chooses; the zero
+// Selector chooses every delivery.
 type Selector struct {
 	desc  string
 	match func(Delivery) bool
@@ -68,7 +69,7 @@ func (ds Deliveries) Select(sel ...Selector) Selection {
 	}
 	s.desc = strings.Join(descs, " ")
 	for i, d := range ds {
-		if !slices.ContainsFunc(sel, func(x Selector) bool { return !x.match(d) }) {
+		if !slices.ContainsFunc(sel, func(x Selector) bool { return x.match != nil && !x.match(d) }) {
 			s.idx = append(s.idx, i)
 		}
 	}

@@ -91,8 +91,11 @@ func (d Delivery) field(path string, exact bool) (any, error) {
 	b := d.Body()
 	if b == nil {
 		r := d.sent()
-		if r == nil {
-			return nil, fmt.Errorf("delivery %s has no attempt yet that sent a request, so no body", d.ID)
+		switch {
+		case len(d.Attempts) == 0:
+			return nil, fmt.Errorf("delivery %s has no attempt yet, so no body", d.ID)
+		case r == nil:
+			return nil, fmt.Errorf("delivery %s sent no request: its attempts failed before sending (%s)", d.ID, d.Attempts[len(d.Attempts)-1].Error)
 		}
 		return nil, fmt.Errorf("delivery %s sent no body (%s)", d.ID, r.Method)
 	}
