@@ -388,6 +388,9 @@ func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) 
 		if run != nil {
 			ds, reachable, err := c.afterRun(ctx, f, n)
 			if err != nil {
+				if ctx.Err() != nil {
+					return nil, c.waitError(f, n, start, nil)
+				}
 				return nil, err
 			}
 			if ds != nil {
