@@ -14,44 +14,52 @@ import (
 	"github.com/standin-dev/standin/schemas"
 )
 
-// Assertions on Deliveries report with t.Errorf, so a test sees every
-// failed one, and end their message with the list of deliveries.
-
-func (ds Deliveries) fail(t testing.TB, format string, args ...any) {
-	t.Helper()
-	t.Errorf("testkit: %s\ndeliveries:\n%s", fmt.Sprintf(format, args...), ds)
-}
-
-// at returns delivery i, failing t when there is none.
-func (ds Deliveries) at(t testing.TB, i int) (Delivery, bool) {
-	t.Helper()
-	if i < 0 || i >= len(ds) {
-		ds.fail(t, "no delivery [%d]: there are %d", i, len(ds))
-		return Delivery{}, false
-	}
-	return ds[i], true
-}
+// Assertions on Deliveries, Selections and Picks report with t.Errorf, so
+// a test sees every failed one. The first failure of a test lists the
+// deliveries, one a line, with the offending ones marked ">"; later
+// failures about the same deliveries show only the marked lines.
 
 // AssertCount checks that there are exactly n deliveries.
 func (ds Deliveries) AssertCount(t testing.TB, n int) {
 	t.Helper()
-	if len(ds) != n {
-		ds.fail(t, "want %d deliveries, got %d", n, len(ds))
-	}
+	ds.Select().AssertCount(t, n)
 }
 
 // AssertOrder checks the deliveries' events, in order, are exactly events.
 // Names match the vendor's name or the slug, ignoring case.
 func (ds Deliveries) AssertOrder(t testing.TB, events ...string) {
 	t.Helper()
-	got := ds.Events()
-	ok := len(got) == len(events)
-	for i := 0; ok && i < len(got); i++ {
-		ok = sameEvent(got[i], events[i])
-	}
-	if !ok {
-		ds.fail(t, "want events %s, got %s", quoteList(events), quoteList(got))
-	}
+	ds.Select().AssertOrder(t, events...)
+}
+
+// AssertStatus checks every delivery has status want (Delivered, Failed,
+// ...), and that there is at least one.
+func (ds Deliveries) AssertStatus(t testing.TB, want Status) {
+	t.Helper()
+	ds.Select().AssertStatus(t, want)
+}
+
+// AssertAttempts checks delivery i took n attempts (a duplicate counts as
+// one). Select(...).Last().AssertAttempts picks the delivery otherwise.
+func (ds Deliveries) AssertAttempts(t testing.TB, i, n int) {
+	t.Helper()
+	ds.At(i).AssertAttempts(t, n)
+}
+
+// AssertResponseStatus checks the last response delivery i got had status
+// code.
+func (ds Deliveries) AssertResponseStatus(t testing.TB, i, code int) {
+	t.Helper()
+	ds.At(i).AssertResponseStatus(t, code)
+}
+
+// AssertField checks the value at path in delivery i's body equals want,
+// compared as JSON: want may be a string, a number, a bool, nil, a map, a
+// slice or a struct. path is a JSON pointer ("/meta/task/id") or a dotted
+// path ("meta.task.id", "stages[1].name").
+func (ds Deliveries) AssertField(t testing.TB, i int, path string, want any) {
+	t.Helper()
+	ds.At(i).AssertField(t, path, want)
 }
 
 func sameEvent(a, b string) bool {
@@ -66,77 +74,144 @@ func quoteList(xs []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-// AssertStatus checks every delivery has status want (Delivered, Failed,
-// ...), and that there is at least one.
-func (ds Deliveries) AssertStatus(t testing.TB, want Status) {
+// AssertCount checks that exactly n deliveries are selected.
+func (s Selection) AssertCount(t testing.TB, n int) {
 	t.Helper()
-	if len(ds) == 0 {
-		ds.fail(t, "want deliveries with status %s, got none", want)
-		return
-	}
-	var bad []string
-	for i, d := range ds {
-		if d.Status != want {
-			bad = append(bad, fmt.Sprintf("[%d] is %s", i, d.Status))
-		}
-	}
-	if len(bad) > 0 {
-		ds.fail(t, "want every delivery %s: %s", want, strings.Join(bad, ", "))
+	if len(s.idx) != n {
+		s.all.fail(t, s.idx, "want %d deliveries%s, got %d", n, s.of(), len(s.idx))
 	}
 }
 
-// AssertAttempts checks delivery i took n attempts (a duplicate counts as
-// one).
-func (ds Deliveries) AssertAttempts(t testing.TB, i, n int) {
+// AssertOrder checks the selected deliveries' events, in order, are
+// exactly events. Names match the vendor's name or the slug, ignoring
+// case.
+func (s Selection) AssertOrder(t testing.TB, events ...string) {
 	t.Helper()
-	d, ok := ds.at(t, i)
+	got := s.Deliveries().Events()
+	var bad []int
+	for i, idx := range s.idx {
+		if i >= len(events) || !sameEvent(got[i], events[i]) {
+			bad = append(bad, idx)
+		}
+	}
+	if len(bad) > 0 || len(got) != len(events) {
+		s.all.fail(t, bad, "want events%s %s, got %s", s.of(), quoteList(events), quoteList(got))
+	}
+}
+
+// AssertStatus checks every selected delivery has status want, and that
+// there is at least one.
+func (s Selection) AssertStatus(t testing.TB, want Status) {
+	t.Helper()
+	if len(s.idx) == 0 {
+		s.all.fail(t, nil, "want deliveries%s with status %s, got none", s.of(), want)
+		return
+	}
+	var bad []int
+	var says []string
+	for _, i := range s.idx {
+		if d := s.all[i]; d.Status != want {
+			bad = append(bad, i)
+			says = append(says, fmt.Sprintf("[%d] is %s", i, d.Status))
+		}
+	}
+	if len(bad) > 0 {
+		s.all.fail(t, bad, "want every delivery%s %s: %s", s.of(), want, strings.Join(says, ", "))
+	}
+}
+
+// get returns the picked delivery and its index in the whole list, failing
+// t when there is none.
+func (p Pick) get(t testing.TB) (Delivery, int, bool) {
+	t.Helper()
+	i, ok := p.index()
+	if !ok {
+		if p.what == "" {
+			p.sel.all.fail(t, nil, "no delivery [%d]: there are %d", p.pos, len(p.sel.all))
+		} else {
+			p.sel.all.fail(t, p.sel.idx, "no delivery is %s: %d of %d match", p.what, len(p.sel.idx), len(p.sel.all))
+		}
+		return Delivery{}, 0, false
+	}
+	return p.sel.all[i], i, true
+}
+
+// name is how messages call the picked delivery: "delivery [3]" or
+// "delivery [3] (the last task.updated)".
+func (p Pick) name(i int) string {
+	if p.what == "" {
+		return fmt.Sprintf("delivery [%d]", i)
+	}
+	return fmt.Sprintf("delivery [%d] (%s)", i, p.what)
+}
+
+// Must returns the picked delivery, failing t (and ending the test) when
+// there is none.
+func (p Pick) Must(t testing.TB) Delivery {
+	t.Helper()
+	d, _, ok := p.get(t)
+	if !ok {
+		t.FailNow()
+	}
+	return d
+}
+
+// AssertStatus checks the picked delivery has status want.
+func (p Pick) AssertStatus(t testing.TB, want Status) {
+	t.Helper()
+	d, i, ok := p.get(t)
+	if ok && d.Status != want {
+		p.sel.all.fail(t, []int{i}, "want %s to be %s, it is %s", p.name(i), want, d.Status)
+	}
+}
+
+// AssertAttempts checks the picked delivery took n attempts (a duplicate
+// counts as one).
+func (p Pick) AssertAttempts(t testing.TB, n int) {
+	t.Helper()
+	d, i, ok := p.get(t)
 	if !ok {
 		return
 	}
 	if got := max(d.AttemptCount, len(d.Attempts)); got != n {
-		ds.fail(t, "want delivery [%d] to take %d attempt%s, it took %d", i, n, plural(n), got)
+		p.sel.all.fail(t, []int{i}, "want %s to take %d attempt%s, it took %d", p.name(i), n, plural(n), got)
 	}
 }
 
-// AssertResponseStatus checks the last response delivery i got had status
-// code.
-func (ds Deliveries) AssertResponseStatus(t testing.TB, i, code int) {
+// AssertResponseStatus checks the last response the picked delivery got
+// had status code.
+func (p Pick) AssertResponseStatus(t testing.TB, code int) {
 	t.Helper()
-	d, ok := ds.at(t, i)
+	d, i, ok := p.get(t)
 	if !ok {
 		return
 	}
 	if got := d.ResponseStatus(); got != code {
 		if got == 0 {
-			ds.fail(t, "want delivery [%d]'s last response to be %d, it got no response", i, code)
+			p.sel.all.fail(t, []int{i}, "want %s's last response to be %d, it got no response", p.name(i), code)
 			return
 		}
-		ds.fail(t, "want delivery [%d]'s last response to be %d, got %d", i, code, got)
+		p.sel.all.fail(t, []int{i}, "want %s's last response to be %d, got %d", p.name(i), code, got)
 	}
 }
 
-// AssertField checks the value at path in delivery i's body equals want,
-// compared as JSON: want may be a string, a number, a bool, nil, a map, a
-// slice or a struct. path is a JSON pointer ("/meta/task/id") or a dotted
-// path ("meta.task.id", "stages[1].name").
-func (ds Deliveries) AssertField(t testing.TB, i int, path string, want any) {
+// AssertField checks the value at path in the picked delivery's body
+// equals want, compared as JSON (see Deliveries.AssertField).
+func (p Pick) AssertField(t testing.TB, path string, want any) {
 	t.Helper()
-	d, ok := ds.at(t, i)
+	d, i, ok := p.get(t)
 	if !ok {
 		return
 	}
 	got, err := d.field(path, true)
-	if err != nil {
-		ds.fail(t, "delivery [%d] %s: %v", i, path, err)
-		return
+	if err == nil {
+		var eq bool
+		if eq, err = jsonEqual(got, want); err == nil && !eq {
+			err = fmt.Errorf("want %s, got %s", compact(want), compact(got))
+		}
 	}
-	eq, err := jsonEqual(got, want)
 	if err != nil {
-		ds.fail(t, "delivery [%d] %s: %v", i, path, err)
-		return
-	}
-	if !eq {
-		ds.fail(t, "delivery [%d] %s: want %s, got %s", i, path, compact(want), compact(got))
+		p.sel.all.fail(t, []int{i}, "%s %s: %v", p.name(i), path, err)
 	}
 }
 

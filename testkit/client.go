@@ -34,6 +34,17 @@ type Client struct {
 	base  string
 	token string
 	http  *http.Client
+	// viaBridge says the standin is a container on a network of its own
+	// (see Delivery.viaBridge).
+	viaBridge bool
+}
+
+// mark records on ds where they were read from, for the failure hints.
+func (c *Client) mark(ds Deliveries) Deliveries {
+	for i := range ds {
+		ds[i].viaBridge = c.viaBridge
+	}
+	return ds
 }
 
 func (c *Client) waitTimeout() time.Duration {
@@ -236,7 +247,7 @@ func (c *Client) Deliveries(ctx context.Context, f Filter) (Deliveries, error) {
 	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", filterQuery(f), nil, &ds); err != nil {
 		return nil, err
 	}
-	return c.withAttempts(ctx, ds)
+	return c.withAttempts(ctx, c.mark(ds))
 }
 
 // withAttempts replaces each delivery of a listing (which leaves attempts
@@ -261,6 +272,7 @@ func (c *Client) withAttempts(ctx context.Context, ds Deliveries) (Deliveries, e
 func (c *Client) Delivery(ctx context.Context, id string) (Delivery, error) {
 	var d Delivery
 	err := c.do(ctx, http.MethodGet, "/__admin/deliveries/"+url.PathEscape(id), nil, nil, &d)
+	d.viaBridge = c.viaBridge
 	return d, err
 }
 
@@ -268,6 +280,7 @@ func (c *Client) Delivery(ctx context.Context, id string) (Delivery, error) {
 func (c *Client) Redeliver(ctx context.Context, id string) (Delivery, error) {
 	var d Delivery
 	err := c.do(ctx, http.MethodPost, "/__admin/deliveries/"+url.PathEscape(id)+"/redeliver", nil, nil, &d)
+	d.viaBridge = c.viaBridge
 	return d, err
 }
 
@@ -295,6 +308,10 @@ type WaitError struct {
 	Seen Deliveries
 	// Waited is how long the wait lasted.
 	Waited time.Duration
+	// Run, when set, is the run that ended with fewer matching deliveries
+	// than wanted, which ended the wait before its deadline: no more could
+	// come.
+	Run *ScenarioRun
 }
 
 func (e *WaitError) Error() string {
@@ -304,15 +321,33 @@ func (e *WaitError) Error() string {
 			final++
 		}
 	}
+	if e.Run != nil {
+		outcome := string(e.Run.Status)
+		if e.Run.Error != "" {
+			outcome += ": " + e.Run.Error
+		}
+		return fmt.Sprintf("stopped waiting for %d final deliveries matching %s after %s: run %s has ended (%s), so no more will come; %d of %d matching are final:\n%s",
+			e.Want, describeFilter(e.Filter), e.Waited.Round(time.Millisecond), e.Run.ID, outcome, final, len(e.Seen), e.Seen)
+	}
 	return fmt.Sprintf("waited %s for %d final deliveries matching %s; %d of %d matching are final:\n%s",
 		e.Waited.Round(time.Millisecond), e.Want, describeFilter(e.Filter), final, len(e.Seen), e.Seen)
 }
+
+// afterRunSlice is how long the server waits at a time once the watched
+// run has ended but deliveries it made are still pending (a run stopped by
+// a failed step does not wait for them).
+const afterRunSlice = 100 * time.Millisecond
 
 // Wait blocks until at least n deliveries matching f are final (delivered
 // or failed), then returns every matching delivery, final or not, with
 // attempts. The server does the waiting (GET /__admin/deliveries/wait).
 // It waits until ctx's deadline, or WaitTimeout when ctx has none; when
 // that passes first, the error is a *WaitError listing what was seen.
+//
+// When f names a run (or a subscription of a run's own, made for its
+// targets), Wait also watches the run: once it has ended with too few
+// matching deliveries, none can come, and Wait returns at once with a
+// *WaitError whose Run is the run.
 func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("wait for %d deliveries: want at least 1", n)
@@ -324,20 +359,64 @@ func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) 
 		defer cancel()
 	}
 	deadline, _ := ctx.Deadline()
+
+	// live ends when the watched run does, cutting the server's wait short.
+	live, runEnded := context.WithCancel(ctx)
+	defer runEnded()
+	ended := make(chan ScenarioRun, 1)
+	if id := c.runOf(ctx, f); id != "" {
+		go func() {
+			if r, err := c.awaitRun(live, id); err == nil {
+				ended <- r
+				runEnded()
+			}
+		}()
+	}
+	var run *ScenarioRun
+
 	q := filterQuery(f)
 	q.Set("count", strconv.Itoa(n))
 	for {
+		if run == nil {
+			select {
+			case r := <-ended:
+				run = &r
+			default:
+			}
+		}
+		wctx := live
+		if run != nil {
+			ds, reachable, err := c.afterRun(ctx, f, n)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, c.waitError(f, n, start, nil)
+				}
+				return nil, err
+			}
+			if ds != nil {
+				return ds, nil
+			}
+			if !reachable {
+				seen, _ := c.Deliveries(ctx, f)
+				return nil, &WaitError{Filter: f, Want: n, Seen: seen, Waited: time.Since(start), Run: run}
+			}
+			wctx = ctx
+		}
 		// Ask the server to give up a little before ctx does, so the
 		// answer (and what it saw) arrives in time.
 		timeout := min(serverWait(time.Until(deadline)), maxServerWait)
+		sliced := timeout == maxServerWait
+		if run != nil && timeout > afterRunSlice {
+			timeout, sliced = afterRunSlice, true
+		}
 		if timeout < time.Millisecond {
 			timeout = time.Millisecond
 		}
 		q.Set("timeout", timeout.String())
 		var ds Deliveries
-		err := c.do(ctx, http.MethodGet, "/__admin/deliveries/wait", q, nil, &ds)
+		err := c.do(wctx, http.MethodGet, "/__admin/deliveries/wait", q, nil, &ds)
 		if err == nil {
-			return c.withAttempts(ctx, ds)
+			return c.withAttempts(ctx, c.mark(ds))
 		}
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusRequestTimeout {
@@ -346,10 +425,13 @@ func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) 
 				// still say what was there.
 				return nil, c.waitError(f, n, start, nil)
 			}
+			if wctx.Err() != nil {
+				continue // the run ended: see what it left
+			}
 			return nil, err
 		}
-		if time.Until(deadline) > 50*time.Millisecond && timeout == maxServerWait {
-			continue // a long deadline: wait again
+		if time.Until(deadline) > 50*time.Millisecond && sliced {
+			continue // a long deadline, or pending deliveries of an ended run: wait again
 		}
 		var seen struct {
 			Seen Deliveries `json:"seen"`
@@ -357,6 +439,73 @@ func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) 
 		_ = json.Unmarshal(ae.Details, &seen)
 		return nil, c.waitError(f, n, start, seen.Seen)
 	}
+}
+
+// runOf returns the run whose deliveries f is limited to: the one it
+// names, or the one its subscription was made for (a run's targets); ""
+// when there is none.
+func (c *Client) runOf(ctx context.Context, f Filter) string {
+	if f.Run != "" {
+		return f.Run
+	}
+	if f.Subscription == "" {
+		return ""
+	}
+	var s Subscription
+	err := c.do(ctx, http.MethodGet, "/__admin/subscriptions/"+url.PathEscape(f.Subscription), nil, nil, &s)
+	if err == nil {
+		return s.Run
+	}
+	// A run's subscriptions go when it ends: its deliveries remember it.
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound {
+		return ""
+	}
+	var ds Deliveries
+	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", url.Values{"subscription": {f.Subscription}}, nil, &ds); err != nil || len(ds) == 0 {
+		return ""
+	}
+	return ds[0].Run
+}
+
+// afterRun looks at the deliveries matching f once the run they belong to
+// has ended, so that no more will be made: it returns them when n are
+// final, and otherwise whether n can still be (some still pending).
+func (c *Client) afterRun(ctx context.Context, f Filter, n int) (Deliveries, bool, error) {
+	var ds Deliveries
+	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", filterQuery(f), nil, &ds); err != nil {
+		return nil, false, err
+	}
+	final := 0
+	for _, d := range ds {
+		if d.Status.Final() {
+			final++
+		}
+	}
+	if final >= n {
+		ds, err := c.withAttempts(ctx, c.mark(ds))
+		return ds, true, err
+	}
+	// Those still pending may yet be final and match; with a status in f,
+	// they are not in ds, so count them apart.
+	could := len(ds)
+	if f.Status != "" {
+		could = final
+		if Status(f.Status).Final() {
+			all := f
+			all.Status = ""
+			var rest Deliveries
+			if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", filterQuery(all), nil, &rest); err != nil {
+				return nil, false, err
+			}
+			for _, d := range rest {
+				if !d.Status.Final() {
+					could++
+				}
+			}
+		}
+	}
+	return nil, could >= n, nil
 }
 
 // waitError builds a *WaitError, fetching the attempts of what was seen (or
@@ -367,7 +516,7 @@ func (c *Client) waitError(f Filter, n int, start time.Time, seen Deliveries) er
 	if seen == nil {
 		seen, _ = c.Deliveries(ctx, f)
 	} else {
-		seen, _ = c.withAttempts(ctx, seen)
+		seen, _ = c.withAttempts(ctx, c.mark(seen))
 	}
 	return &WaitError{Filter: f, Want: n, Seen: seen, Waited: time.Since(start)}
 }
@@ -472,7 +621,6 @@ func (c *Client) WaitRun(ctx context.Context, id string) (ScenarioRun, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.waitTimeout())
 		defer cancel()
 	}
-	deadline, _ := ctx.Deadline()
 	// stillRunning reports the run as it is when the deadline passed.
 	stillRunning := func(err error) (ScenarioRun, error) {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -483,16 +631,27 @@ func (c *Client) WaitRun(ctx context.Context, id string) (ScenarioRun, error) {
 		}
 		return r, fmt.Errorf("run %s still %s: %w", id, r.Status, err)
 	}
+	r, err := c.awaitRun(ctx, id)
+	if errors.Is(err, context.DeadlineExceeded) || (err != nil && ctx.Err() != nil) {
+		return stillRunning(err)
+	}
+	return r, err
+}
+
+// awaitRun asks the server (GET /__admin/runs/{id}?wait=) until the run
+// has finished or ctx, which has a deadline, ends.
+func (c *Client) awaitRun(ctx context.Context, id string) (ScenarioRun, error) {
+	deadline, _ := ctx.Deadline()
 	for {
 		wait := min(serverWait(time.Until(deadline)), maxServerWait)
 		if wait < 10*time.Millisecond {
-			return stillRunning(context.DeadlineExceeded)
+			return ScenarioRun{}, context.DeadlineExceeded
 		}
 		var raw json.RawMessage
 		err := c.do(ctx, http.MethodGet, "/__admin/runs/"+url.PathEscape(id), url.Values{"wait": {wait.String()}}, nil, &raw)
 		if err != nil {
 			if ctx.Err() != nil {
-				return stillRunning(ctx.Err())
+				return ScenarioRun{}, ctx.Err()
 			}
 			return ScenarioRun{}, err
 		}
@@ -504,6 +663,78 @@ func (c *Client) WaitRun(ctx context.Context, id string) (ScenarioRun, error) {
 			return r, nil
 		}
 	}
+}
+
+// Scenario is a scenario to play: Builtin, File or Script makes one.
+type Scenario struct {
+	builtin, file, yaml string
+}
+
+// Builtin is the built-in scenario name ("flexdeploy-release-pipeline";
+// GET /__admin/scenarios lists them).
+func Builtin(name string) Scenario { return Scenario{builtin: name} }
+
+// File is the scenario in the YAML file at path, read by Play and sent
+// inline (as RunFile does).
+func File(path string) Scenario { return Scenario{file: path} }
+
+// Script is a scenario given as YAML text.
+func Script(yaml string) Scenario { return Scenario{yaml: yaml} }
+
+// String names the scenario for messages.
+func (s Scenario) String() string {
+	switch {
+	case s.builtin != "":
+		return "built-in scenario " + strconv.Quote(s.builtin)
+	case s.file != "":
+		return "scenario file " + s.file
+	}
+	return "inline scenario"
+}
+
+// Play starts the scenario, waits until its run has finished and returns
+// the run with its deliveries, oldest first, with attempts. A run that
+// failed is returned without error, as WaitRun returns it: check its
+// Status (or AssertStatus). The error is one of starting the run (an
+// *APIError for a bad scenario) or of the wait, when ctx's deadline (or
+// WaitTimeout) passes first.
+func (c *Client) Play(ctx context.Context, sc Scenario, o RunOptions) (ScenarioRun, Deliveries, error) {
+	var run ScenarioRun
+	var err error
+	switch {
+	case sc.builtin != "":
+		run, err = c.RunScenario(ctx, sc.builtin, o)
+	case sc.file != "":
+		run, err = c.RunFile(ctx, sc.file, o)
+	default:
+		run, err = c.RunScript(ctx, sc.yaml, o)
+	}
+	if err != nil {
+		return run, nil, fmt.Errorf("play the %s: %w", sc, err)
+	}
+	if run, err = c.WaitRun(ctx, run.ID); err != nil {
+		return run, nil, fmt.Errorf("play the %s: %w", sc, err)
+	}
+	ds, err := c.Deliveries(ctx, Filter{Run: run.ID})
+	if err != nil {
+		return run, ds, fmt.Errorf("play the %s: list run %s's deliveries: %w", sc, run.ID, err)
+	}
+	return run, ds, nil
+}
+
+// MustPlay is Play for tests: it waits up to WaitTimeout (less if the
+// test's deadline is nearer) and fails t, ending the test, when the run
+// cannot start or does not finish in time. A run that failed is returned
+// as Play returns it.
+func (c *Client) MustPlay(t testing.TB, sc Scenario, o RunOptions) (ScenarioRun, Deliveries) {
+	t.Helper()
+	ctx, cancel := testContext(t, c.waitTimeout())
+	defer cancel()
+	run, ds, err := c.Play(ctx, sc, o)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	return run, ds
 }
 
 // serverWait is how long to ask the server to wait when the caller's

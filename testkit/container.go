@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -34,6 +35,21 @@ const RequireDockerEnv = "STANDIN_REQUIRE_DOCKER"
 
 // startupTimeout bounds the wait for a container's health endpoint.
 const startupTimeout = 60 * time.Second
+
+// ContainerOption configures a standin started by Run or StartContainer
+// only: it is a testcontainers.ContainerCustomizer, and Start and
+// NewServer, which take Options, do not take it.
+type ContainerOption func(*settings)
+
+// Customize does nothing: Run reads ContainerOptions itself. It makes
+// ContainerOption a testcontainers.ContainerCustomizer.
+func (ContainerOption) Customize(*testcontainers.GenericContainerRequest) error { return nil }
+
+// WithHostNetwork runs a container on the host's network, so it reaches
+// receivers listening on the host's loopback, such as a Receiver. It
+// listens on a free port of 127.0.0.1. It is a ContainerOption: an
+// in-process server is on the host already.
+func WithHostNetwork() ContainerOption { return func(s *settings) { s.hostNetwork = true } }
 
 // Container is standin running in a Docker container, started with
 // testcontainers-go. It embeds the container and the Client that drives
@@ -84,7 +100,8 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 	health := &healthWait{port: port, timeout: startupTimeout, hostFirst: !st.hostNetwork}
 	req.WaitingFor = health
 	for _, o := range opts {
-		if _, ok := o.(Option); ok {
+		switch o.(type) {
+		case Option, ContainerOption:
 			continue
 		}
 		if err := o.Customize(&req); err != nil {
@@ -122,6 +139,7 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 		}
 	}
 	c.Client = NewClient(base, token)
+	c.Client.viaBridge = !st.hostNetwork
 	return c, nil
 }
 
@@ -333,4 +351,40 @@ func healthy(ctx context.Context, hc *http.Client, base string) error {
 		return fmt.Errorf("%s/__admin/health answered %s", base, resp.Status)
 	}
 	return nil
+}
+
+// hint explains a delivery failure with a known cause: a receiver on the
+// host's loopback refusing a standin in a container, where 127.0.0.1 is
+// the container itself. It is "" when no delivery failed that way.
+func (ds Deliveries) hint() string {
+	for _, d := range ds {
+		if d.viaBridge && refusedOnLoopback(d) {
+			return loopbackHint
+		}
+	}
+	return ""
+}
+
+const loopbackHint = `hint: standin runs in a container, and there 127.0.0.1 (and localhost) is the container itself, not the host: nothing listens there, hence "connection refused". To reach a receiver on the host, start the container with testkit.WithHostNetwork() (Linux); or run the receiver in a container on a shared Docker network (testcontainers-go's network.New and network.WithNetwork) and use its alias in the URL; or have the receiver listen on all interfaces and use http://host.docker.internal:PORT (on Linux, add the host with testcontainers.WithHostConfigModifier: ExtraHosts "host.docker.internal:host-gateway").`
+
+// refusedOnLoopback reports whether d failed with "connection refused" on
+// a loopback URL.
+func refusedOnLoopback(d Delivery) bool {
+	refused := strings.Contains(d.Error, "connection refused")
+	for _, a := range d.Attempts {
+		refused = refused || strings.Contains(a.Error, "connection refused")
+	}
+	if !refused {
+		return false
+	}
+	u, err := url.Parse(d.URL)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

@@ -185,3 +185,31 @@ func TestBothStartsEmitTheSamePayloads(t *testing.T) {
 		}
 	}
 }
+
+// A container on a network of its own cannot reach the host's 127.0.0.1:
+// the failure says why and how to reach the host.
+func TestContainerExplainsTheHostsLoopback(t *testing.T) {
+	t.Parallel()
+	img := testImage(t)
+	c := ctx(t)
+	s := testkit.StartContainer(t, img) // no WithHostNetwork
+	rec := testkit.NewReceiver(t)
+	sub, err := s.Subscribe(c, testkit.Subscription{Vendor: "cutover", URL: rec.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Emit(c, "cutover", "task.created", nil); err != nil {
+		t.Fatal(err)
+	}
+	ds := s.MustWait(t, testkit.Filter{Subscription: sub.ID}, 1)
+	rtb := newRecordingTB(t)
+	capture(rtb, func(tb testing.TB) { ds.AssertStatus(tb, testkit.Delivered) })
+	for _, want := range []string{"connection refused", "127.0.0.1 (and localhost) is the container itself", "testkit.WithHostNetwork()", "host.docker.internal"} {
+		if !strings.Contains(rtb.report(), want) {
+			t.Errorf("the failure lacks %q:\n%s", want, rtb.report())
+		}
+	}
+	if rec.Len() != 0 {
+		t.Errorf("the receiver on the host got %d requests", rec.Len())
+	}
+}

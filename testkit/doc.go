@@ -28,10 +28,26 @@
 //	ds.AssertAttempts(t, 0, 2)
 //	ds.AssertField(t, 0, "/meta/task/id", "7087")
 //
+// One call plays a scenario, waits for the run and returns it with its
+// deliveries; selections pick deliveries by what they are, and typed
+// accessors read their fields:
+//
+//	run, ds := s.MustPlay(t, testkit.Builtin("flexdeploy-release-pipeline"),
+//		testkit.RunOptions{Targets: []string{rec.URL}})
+//	run.AssertStatus(t, testkit.RunSucceeded)
+//	last := ds.Select(testkit.OfEvent("Workflow Completed")).Last()
+//	last.AssertAttempts(t, 1)
+//	id := last.Must(t).MustInt(t, "payload.release.releaseId")
+//
+// A wait whose filter names a run (or a subscription a run made for its
+// targets) ends as soon as the run has ended with too few matching
+// deliveries, with a *WaitError saying so, rather than at its deadline.
+//
 // Assertions take a testing.TB and fail it with a listing of what was
-// delivered (event, status, attempts, last response, URL). The Receiver
-// checks every body it gets against standin's JSON Schemas and fails the
-// test at its end if one was invalid.
+// delivered (event, status, attempts, last response, URL), once per test;
+// later failures show only the offending rows, which are marked ">". The
+// Receiver checks every body it gets against standin's JSON Schemas and
+// fails the test at its end if one was invalid.
 //
 // # Containers and the network
 //
@@ -42,7 +58,10 @@
 // at the end of the test either way).
 //
 // A container reaches a receiver in the test process (on the host) when it
-// runs on the host's network: WithHostNetwork. A receiver in another
+// runs on the host's network: WithHostNetwork, a ContainerOption, which
+// Start does not take. Without it, 127.0.0.1 in the container is the
+// container itself; a delivery refused there gets a hint saying so in
+// failures. A receiver in another
 // container is reached through a shared Docker network
 // (testcontainers-go's network.New and network.WithNetwork) by its alias.
 //

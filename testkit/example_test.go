@@ -215,3 +215,35 @@ func ExampleValidate() {
 	// true
 	// the body names no Cutover, Rocketlane or FlexDeploy event (no known event at /attributes/type or /eventType)
 }
+
+// Play plays a scenario and waits for it; selections and typed fields
+// read its deliveries.
+func ExampleClient_Play() {
+	s, err := testkit.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer receiver.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	run, ds, err := s.Play(ctx, testkit.Builtin("flexdeploy-release-pipeline"), testkit.RunOptions{Targets: []string{receiver.URL}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	started, _ := ds.Select(testkit.OfEvent("Release Started")).First().Delivery()
+	ended, _ := ds.Select(testkit.OfEvent("release-ended")).Last().Delivery()
+	a, _ := started.Int("payload.release.releaseId")
+	b, _ := ended.Int("payload.release.releaseId")
+	fmt.Println(run.Status, len(ds) == len(run.Events), a == b)
+
+	// Waiting for more than the run made ends with the run.
+	_, err = s.Wait(ctx, testkit.Filter{Run: run.ID}, len(ds)+1)
+	var we *testkit.WaitError
+	fmt.Println(errors.As(err, &we) && we.Run != nil && we.Run.ID == run.ID)
+	// Output:
+	// succeeded true true
+	// true
+}

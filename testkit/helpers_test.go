@@ -154,6 +154,13 @@ func (r *recordingTB) Fatalf(format string, args ...any) {
 
 func (r *recordingTB) Fatal(args ...any) { r.Fatalf("%s", fmt.Sprint(args...)) }
 
+func (r *recordingTB) FailNow() {
+	r.mu.Lock()
+	r.fatal = true
+	r.mu.Unlock()
+	runtime.Goexit()
+}
+
 func (r *recordingTB) Failed() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
+	"github.com/standin-dev/standin/emulator/delivery"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 )
 
@@ -189,4 +191,83 @@ func (f *fakeTarget) State(context.Context) (*container.State, error) {
 }
 func (f *fakeTarget) CopyFileFromContainer(context.Context, string) (io.ReadCloser, error) {
 	return nil, errors.New("not here")
+}
+
+func TestRefusedOnLoopback(t *testing.T) {
+	tests := []struct {
+		url, err string
+		want     bool
+	}{
+		{"http://127.0.0.1:9/hook", `Post "http://127.0.0.1:9/hook": dial tcp 127.0.0.1:9: connect: connection refused`, true},
+		{"http://localhost:9", "connect: connection refused", true},
+		{"http://[::1]:9", "connect: connection refused", true},
+		{"http://127.0.0.2:9", "connect: connection refused", true},
+		{"http://receiver:8080", "connect: connection refused", false}, // a shared network's alias
+		{"http://127.0.0.1:9", "context deadline exceeded", false},
+		{"http://127.0.0.1:9", "", false},
+	}
+	for _, tc := range tests {
+		d := Delivery{Delivery: delivery.Delivery{URL: tc.url, Attempts: []delivery.Attempt{{Error: tc.err}}}}
+		if got := refusedOnLoopback(d); got != tc.want {
+			t.Errorf("refusedOnLoopback(%s, %q) = %v", tc.url, tc.err, got)
+		}
+	}
+}
+
+// A delivery from a container to the host's 127.0.0.1, refused, gets the
+// hint in the listing (and so in waits' and assertions' failures); the
+// same from an in-process server does not.
+func TestLoopbackHint(t *testing.T) {
+	s, err := NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/hook"
+	l.Close() // nothing listens there now
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sub, err := s.Subscribe(ctx, Subscription{Vendor: "rocketlane", URL: closed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Emit(ctx, "rocketlane", "TASK_CREATED", nil); err != nil {
+		t.Fatal(err)
+	}
+	f := Filter{Subscription: sub.ID}
+	in, err := s.Wait(ctx, f, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in) != 1 || in[0].Status != Failed || !strings.Contains(in[0].String(), "connection refused") {
+		t.Fatalf("the delivery to a closed port: %s", in)
+	}
+	if strings.Contains(in.String(), "hint:") {
+		t.Errorf("an in-process server got the container hint:\n%s", in)
+	}
+
+	// The same server, read as a container on a network of its own is.
+	ctr := NewClient(s.URL(), "")
+	ctr.viaBridge = true
+	ds, err := ctr.Wait(ctx, f, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"127.0.0.1 (and localhost) is the container itself", "testkit.WithHostNetwork()", "shared Docker network", "host.docker.internal"} {
+		if !strings.Contains(ds.String(), want) {
+			t.Errorf("the listing lacks %q:\n%s", want, ds)
+		}
+	}
+	short, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel2()
+	if _, err := ctr.Wait(short, f, 2); err == nil || !strings.Contains(err.Error(), "is the container itself") {
+		t.Errorf("the wait's failure lacks the hint: %v", err)
+	}
+	if d, err := ctr.Delivery(ctx, ds[0].ID); err != nil || !strings.Contains(Deliveries{d}.String(), "hint:") {
+		t.Errorf("Delivery(): %v, %s", err, Deliveries{d})
+	}
 }

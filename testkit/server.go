@@ -33,6 +33,8 @@ type Standin interface {
 	RunFile(ctx context.Context, path string, o RunOptions) (ScenarioRun, error)
 	GetRun(ctx context.Context, id string) (ScenarioRun, error)
 	WaitRun(ctx context.Context, id string) (ScenarioRun, error)
+	Play(ctx context.Context, sc Scenario, o RunOptions) (ScenarioRun, Deliveries, error)
+	MustPlay(t testing.TB, sc Scenario, o RunOptions) (ScenarioRun, Deliveries)
 	Deliveries(ctx context.Context, f Filter) (Deliveries, error)
 	Delivery(ctx context.Context, id string) (Delivery, error)
 	Wait(ctx context.Context, f Filter, n int) (Deliveries, error)
@@ -58,7 +60,8 @@ type settings struct {
 
 // Option configures a standin started by Start, NewServer, Run or
 // StartContainer. It is also a testcontainers.ContainerCustomizer, so Run
-// takes it next to testcontainers-go's own options.
+// takes it next to testcontainers-go's own options. Options only a
+// container has are ContainerOptions, which Start does not take.
 type Option func(*settings)
 
 // Customize does nothing: Run reads Options itself. It makes Option a
@@ -78,17 +81,18 @@ func WithAdminToken(token string) Option { return func(s *settings) { s.adminTok
 // it: their logs are the container's (testcontainers.WithLogConsumers).
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
 
-// WithHostNetwork runs a container on the host's network, so it reaches
-// receivers listening on the host's loopback, such as a Receiver. It
-// listens on a free port of 127.0.0.1. In-process servers ignore it: they
-// are on the host already.
-func WithHostNetwork() Option { return func(s *settings) { s.hostNetwork = true } }
-
 func collect[T any](opts []T) settings {
 	var s settings
 	for _, o := range opts {
-		if o, ok := any(o).(Option); ok && o != nil {
-			o(&s)
+		switch o := any(o).(type) {
+		case Option:
+			if o != nil {
+				o(&s)
+			}
+		case ContainerOption:
+			if o != nil {
+				o(&s)
+			}
 		}
 	}
 	return s

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"testing"
 
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/runs"
@@ -53,6 +54,10 @@ const DeliveryHeader = delivery.DeliveryHeader
 // with its attempts.
 type Delivery struct {
 	delivery.Delivery
+
+	// viaBridge is set on deliveries a Client read from a standin in a
+	// container on a network of its own, where 127.0.0.1 is the container.
+	viaBridge bool
 }
 
 // Body returns the body the first attempt sent (the event payload, or
@@ -156,19 +161,7 @@ func (ds Deliveries) Events() []string {
 
 // String lists the deliveries, one a line, numbered from 0; "no
 // deliveries" when empty.
-func (ds Deliveries) String() string {
-	if len(ds) == 0 {
-		return "  (no deliveries)"
-	}
-	var b strings.Builder
-	for i, d := range ds {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "  [%d] %s", i, d)
-	}
-	return b.String()
-}
+func (ds Deliveries) String() string { return ds.listing(nil, true) }
 
 // Health is what GET /__admin/health answers.
 type Health struct {
@@ -244,6 +237,19 @@ type ScenarioRun struct {
 
 // Done reports whether the run has finished, successfully or not.
 func (r ScenarioRun) Done() bool { return r.Status == RunSucceeded || r.Status == RunFailed }
+
+// AssertStatus checks the run ended with status want (RunSucceeded,
+// RunFailed), failing t with the run's error and events when not.
+func (r ScenarioRun) AssertStatus(t testing.TB, want runs.Status) {
+	t.Helper()
+	if r.Status != want {
+		msg := fmt.Sprintf("testkit: want run %s (%s) %s, it is %s", r.ID, r.Scenario, want, r.Status)
+		if r.Error != "" {
+			msg += ": " + r.Error
+		}
+		t.Errorf("%s\nevents: %s", msg, quoteList(r.EventNames()))
+	}
+}
 
 // EventNames returns the names of the events the run emitted, in order.
 func (r ScenarioRun) EventNames() []string {
