@@ -60,7 +60,7 @@ type Config struct {
 	InFlight int
 	// TargetInFlight is how many attempts to one receiver (scheme and
 	// host, which several subscriptions may share, such as the targets of
-	// many runs) run at once (default 16, at least InFlight and at most
+	// many runs) run at once (default 32, at least InFlight and at most
 	// Workers).
 	TargetInFlight int
 	// Backlog is how many deliveries of one subscription may be not final
@@ -113,7 +113,7 @@ type Config struct {
 const (
 	DefaultWorkers        = 64
 	DefaultInFlight       = 8
-	DefaultTargetInFlight = 16
+	DefaultTargetInFlight = 32
 	DefaultBacklog        = 10000
 	DefaultRetention      = 10000
 	DefaultRetentionBytes = 128 << 20

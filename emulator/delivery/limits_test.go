@@ -416,3 +416,43 @@ func TestLaneWaitingForATargetIsNotForgotten(t *testing.T) {
 		}
 	}
 }
+
+// TestHangingNeighboursOnTheSameHost: one receiver app serves several hook
+// paths; up to three of its subscriptions hang (50 deliveries between
+// them) and a healthy subscription on the same host:port is still
+// delivered within a second, since the host's limit is above their
+// in-flight limits.
+func TestHangingNeighboursOnTheSameHost(t *testing.T) {
+	for _, hanging := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("%d hanging", hanging), func(t *testing.T) {
+			e := newEngine(t, Config{})
+			release := make(chan struct{})
+			rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				if strings.HasPrefix(r.URL.Path, "/hang") {
+					select {
+					case <-release:
+					case <-r.Context().Done():
+					}
+				}
+			})
+			t.Cleanup(func() { close(release) })
+			for i := range hanging {
+				mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: fmt.Sprintf("%s/hang-%d", rc.URL, i)})
+			}
+			mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL + "/ok"})
+			for range 50 / hanging {
+				mustEmit(t, e, event("cutover", "task.created"))
+			}
+			time.Sleep(50 * time.Millisecond) // the hanging attempts take their slots
+			var ids []string
+			for _, d := range mustEmit(t, e, event("rocketlane", "TASK_CREATED")) {
+				ids = append(ids, d.ID)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if err := e.AwaitFinal(ctx, ids); err != nil {
+				t.Fatalf("the healthy subscription's delivery was not final within a second while %d neighbours on its host hang: %v", hanging, err)
+			}
+		})
+	}
+}
