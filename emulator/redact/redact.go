@@ -174,19 +174,22 @@ func URL(raw string) string {
 }
 
 // Vars returns a copy of vars with the values of secret vars (marked, or
-// named like a credential) masked, as text.
+// named like a credential) masked, as text, and URL values masked as URL
+// masks them.
 func Vars(vars map[string]any, marked Names) map[string]any {
 	if vars == nil {
 		return nil
 	}
 	out := make(map[string]any, len(vars))
 	for k, v := range vars {
-		if v != nil && marked.Secret(k) {
-			s, ok := v.(string)
-			if !ok {
+		switch s, isString := v.(string); {
+		case v != nil && marked.Secret(k):
+			if !isString {
 				s = fmt.Sprint(v)
 			}
 			v = Mask(s)
+		case isString && strings.Contains(s, "://"):
+			v = URL(s) // a URL var keeps its host, not its credentials
 		}
 		out[k] = v
 	}
@@ -198,9 +201,24 @@ func Vars(vars map[string]any, marked Names) map[string]any {
 // (Bearer abc, Basic abc).
 var inText = regexp.MustCompile(`(://)([^/@\s"']+)@|\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]{4,})`)
 
+// queryInText finds the query parameters of URLs in a text (?token=abc,
+// &client_secret=abc), for Text to mask the secret ones.
+var queryInText = regexp.MustCompile(`([?&])([A-Za-z0-9_.%-]+)=([^&\s"'#)]*)`)
+
 // Text masks the secrets a free text such as a log message or an error
-// may carry: URL user information and credentials after an auth scheme.
+// may carry: URL user information, the values of secret query parameters
+// and credentials after an auth scheme.
 func Text(s string) string {
+	if strings.Contains(s, "=") {
+		s = queryInText.ReplaceAllStringFunc(s, func(m string) string {
+			sub := queryInText.FindStringSubmatch(m)
+			name, err := url.QueryUnescape(sub[2])
+			if err != nil || !SecretName(name) || strings.HasPrefix(sub[3], Prefix) || sub[3] == "" {
+				return m
+			}
+			return sub[1] + sub[2] + "=" + Mask(sub[3])
+		})
+	}
 	if !strings.Contains(s, "@") && !strings.Contains(s, "Bearer") && !strings.Contains(s, "Basic") {
 		return s
 	}

@@ -110,3 +110,25 @@ func TestHandler(t *testing.T) {
 		t.Errorf("log line lost what it should keep: %s", out)
 	}
 }
+
+func TestSecretsInTextAndURLVars(t *testing.T) {
+	tests := []struct{ in, gone, kept string }{
+		{"oauth2 token endpoint http://127.0.0.1:1/token?client_secret=QREF5: answered 401", "QREF5", "/token?client_secret=" + redact.Prefix},
+		{"POST http://127.0.0.1/integ?a=1&token=INTQ3 → 200", "INTQ3", "a=1&token=" + redact.Prefix},
+		{"target ftp://h/x?token=RUNQ3: want http", "RUNQ3", "ftp://h/x?token="},
+		{"a=b plain text, x=1", "", "a=b plain text, x=1"},
+	}
+	for _, tc := range tests {
+		got := redact.Text(tc.in)
+		if (tc.gone != "" && strings.Contains(got, tc.gone)) || !strings.Contains(got, tc.kept) {
+			t.Errorf("Text(%q) = %q; want %q gone and %q kept", tc.in, got, tc.gone, tc.kept)
+		}
+	}
+	vs := redact.Vars(map[string]any{"integration_url": "http://iu:pwINT2@h/integ?token=INTQ3", "n": int64(3)}, nil)
+	if s := vs["integration_url"].(string); strings.Contains(s, "pwINT2") || strings.Contains(s, "INTQ3") || !strings.Contains(s, "@h/integ?token=") {
+		t.Errorf("a URL var shows %q", s)
+	}
+	if vs["n"] != int64(3) {
+		t.Errorf("a number var became %v", vs["n"])
+	}
+}
