@@ -132,28 +132,56 @@ func yamlError(file string, src []byte, err error) error {
 	switch {
 	case strings.Contains(msg, "not allowed in this context"), strings.Contains(msg, "could not find expected ':'"),
 		strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "unexpected key name"):
-		// The line is indented unlike the keys it should stand with.
-		cur := len(indent(line(pos.Line)))
-		for n := pos.Line - 1; n >= 1; n-- {
-			prev := line(n)
-			if strings.TrimSpace(prev) == "" || strings.HasPrefix(strings.TrimSpace(prev), "#") {
-				continue
-			}
-			want := len(indent(prev))
-			if t := strings.TrimLeft(prev, " "); strings.HasPrefix(t, "- ") {
-				want += 2 // a key of the list item's mapping lines up after "- "
-			}
-			if cur != want {
-				return &Error{File: file, Pos: Pos{pos.Line, cur + 1}, Msg: fmt.Sprintf(
+		// A line indented unlike the keys it should stand with: the line
+		// named, or the next (the library often names the line before).
+		for _, n := range []int{pos.Line, pos.Line + 1} {
+			if cur, prev, want, bad := misindented(lines, n); bad {
+				return &Error{File: file, Pos: Pos{n, cur + 1}, Msg: fmt.Sprintf(
 					"YAML: this line is indented %d spaces and line %d's keys %d; keys of one mapping start in the same column, and a list item's keys line up after its \"- \" (%s)",
-					cur, n, want, msg)}
+					cur, prev, want, msg)}
 			}
-			break
 		}
 	case strings.Contains(msg, "']' not found"), strings.Contains(msg, "'}' not found"), strings.Contains(msg, "end token"):
 		return &Error{File: file, Pos: pos, Msg: "YAML: a [ or { opened here is not closed on the lines that follow (" + msg + ")"}
 	}
 	return &Error{File: file, Pos: pos, Msg: "YAML: " + msg}
+}
+
+// misindented reports whether line n (from 1) of lines is indented unlike
+// the keys it should stand with: deeper than the line before when that
+// line opens no block, or between that line's indentation and its keys'
+// (a list item's keys line up after its "- "). It returns n's indentation,
+// the line before it and that line's keys' indentation.
+func misindented(lines []string, n int) (cur, prev, want int, bad bool) {
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
+	if n < 1 || n > len(lines) || strings.TrimSpace(lines[n-1]) == "" {
+		return 0, 0, 0, false
+	}
+	for prev = n - 1; prev >= 1; prev-- {
+		t := strings.TrimSpace(lines[prev-1])
+		if t != "" && !strings.HasPrefix(t, "#") {
+			break
+		}
+	}
+	if prev < 1 {
+		return 0, 0, 0, false
+	}
+	p := strings.TrimRight(lines[prev-1], " \r")
+	base := indent(p)
+	want = base
+	if strings.HasPrefix(strings.TrimLeft(p, " "), "- ") {
+		want += 2
+	}
+	cur = indent(lines[n-1])
+	switch {
+	case strings.HasSuffix(p, ":") && cur > base: // a nested block opens
+		return cur, prev, want, false
+	case cur == want, cur < base: // the same mapping, or back out of it
+		return cur, prev, want, false
+	case cur == base && strings.HasPrefix(strings.TrimLeft(lines[n-1], " "), "- "): // the next item
+		return cur, prev, want, false
+	}
+	return cur, prev, want, true
 }
 
 func posOf(n ast.Node) Pos {

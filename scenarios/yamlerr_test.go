@@ -15,6 +15,7 @@ func TestYAMLMistakesAreExplained(t *testing.T) {
 		{"tab", "\t- event: run.started\n", `f.yaml:4:1: YAML: a tab in the indentation; YAML indents with spaces only`},
 		{"key indented too little", "  - event: run.started\n   after: 1s\n", `f.yaml:5:4: YAML: this line is indented 3 spaces and line 4's keys 4`},
 		{"key at the list's column", "  - event: run.started\n  after: 2s\n", `f.yaml:5:3: YAML: this line is indented 2 spaces and line 4's keys 4`},
+		{"a key indented too far after an item", "  - event: run.started\n  - event: task.created\n     after: 1s\n", `f.yaml:6:6: YAML: this line is indented 5 spaces and line 5's keys 4`},
 		{"mapping for a list", "  event: run.started\n", `f.yaml:4:3: steps must be a non-empty list, got a mapping; start each step with "- "`},
 		{"unclosed flow", "  [ {event: run.started}\n", `YAML: a [ or { opened here is not closed`},
 	}
