@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/server"
+	"github.com/standin-dev/standin/emulator/suggest"
 	"github.com/standin-dev/standin/scenarios"
 )
 
@@ -34,6 +35,7 @@ const defaultConfigPath = "/etc/standin/standin.yaml"
 // with ${NAME} replaced from the environment.
 type configFile struct {
 	path string
+	src  []byte
 	file *ast.File
 	// Server holds serve's settings by flag name.
 	Server        yaml.MapSlice           `yaml:"server"`
@@ -96,7 +98,7 @@ func loadConfig(path string, lookup func(string) (string, bool)) (*configFile, e
 	if src, err = expandEnv(path, src, lookup); err != nil {
 		return nil, err
 	}
-	c := &configFile{path: path}
+	c := &configFile{path: path, src: src}
 	if c.file, err = yamlparser.ParseBytes(src, 0); err != nil {
 		return nil, scenarios.YAMLError(path, src, err)
 	}
@@ -123,6 +125,19 @@ func (c *configFile) errAt(path, format string, args ...any) error {
 	return &configError{File: c.path, Pos: c.at(path), Msg: fmt.Sprintf(format, args...)}
 }
 
+// keyAt is the place of the key of the mapping value at a YAML path such
+// as $.server.workers: the first column of the value's line, where a
+// one-line "key: value" starts.
+func (c *configFile) keyAt(path string) scenarios.Pos {
+	pos := c.at(path)
+	lines := strings.Split(string(c.src), "\n")
+	if pos.Line >= 1 && pos.Line <= len(lines) {
+		l := lines[pos.Line-1]
+		pos.Col = len(l) - len(strings.TrimLeft(l, " ")) + 1
+	}
+	return pos
+}
+
 // applySettings sets every serve flag the file's server: names and the
 // command line and environment leave unset (they win over the file).
 func (c *configFile) applySettings(fs *pflag.FlagSet) error {
@@ -138,7 +153,11 @@ func (c *configFile) applySettings(fs *pflag.FlagSet) error {
 					valid = append(valid, f.Name)
 				}
 			})
-			errs = append(errs, c.errAt(where, "server: unknown setting %q; settings are serve's flags: %s", name, strings.Join(valid, ", ")))
+			msg := fmt.Sprintf("server: unknown setting %q", name)
+			if near := suggest.Nearest(name, valid); near != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", near)
+			}
+			errs = append(errs, &configError{File: c.path, Pos: c.keyAt(where), Msg: msg + "; settings are serve's flags: " + strings.Join(valid, ", ")})
 			continue
 		}
 		if f.Changed {

@@ -36,7 +36,7 @@ func TestConfigCheck(t *testing.T) {
 		{"valid", good, map[string]string{"RECEIVER": "http://127.0.0.1:9"}, 0, ": valid: 2 settings (self-check, workers), 1 subscription, 1 run"},
 		{"unset variable", good, nil, 2, ":7:10: ${RECEIVER}: the environment variable RECEIVER is not set"},
 		{"typo in a subscription", strings.Replace(good, "    events:", "    evnets:", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:8:5: YAML: unknown field "evnets"`},
-		{"unknown setting", strings.Replace(good, "workers", "wrokers", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:3:12: server: unknown setting "wrokers"`},
+		{"unknown setting", strings.Replace(good, "workers", "wrokers", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:3:3: server: unknown setting "wrokers" (did you mean "workers"?)`},
 		{"bad setting value", strings.Replace(good, "workers: 4", "workers: many", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:3:12: server: workers:`},
 		{"subscription the API refuses", strings.Replace(good, "vendor: rocketlane", "vendor: jira", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:6:11: subscriptions[0]: vendor: unknown vendor "jira"`},
 		{"run the dry run refuses", good + "  - script: |\n      name: s\n      vendor: cutover\n      steps:\n        - event: task.created\n          set: {meta.task.name: 42}\n",
