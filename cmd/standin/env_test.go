@@ -41,4 +41,11 @@ func TestRepeatableFlagsReadListsFromTheEnvironment(t *testing.T) {
 			t.Fatalf("exit %d, want 2 naming STANDIN_VAR and the item:\n%s", code, errOut)
 		}
 	})
+	t.Run("a list item refused later names its variable", func(t *testing.T) {
+		t.Setenv("STANDIN_TARGET", "notaurl,"+ra.URL)
+		code, _, errOut := cli(t, "", "trigger", "rocketlane", "TASK_CREATED")
+		if code != 2 || !strings.Contains(errOut, "--target from STANDIN_TARGET") {
+			t.Fatalf("exit %d, want 2 naming STANDIN_TARGET:\n%s", code, errOut)
+		}
+	})
 }

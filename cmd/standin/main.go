@@ -22,11 +22,13 @@ var version = ""
 
 // Exit codes shared by every command.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the thing checked is not right: an invalid payload, a failed delivery
-	exitUsage   = 2 // bad input: unknown command, flag, vendor or event; unreadable file
-	envPrefix   = "STANDIN_"
-	programName = "standin"
+	exitOK     = 0
+	exitFailed = 1 // the thing checked is not right: an invalid payload, a failed delivery
+	exitUsage  = 2 // bad input: unknown command, flag, vendor or event; unreadable file
+	envPrefix  = "STANDIN_"
+	// envAnnotation marks a flag set from its STANDIN_* variable.
+	envAnnotation = "standin-env"
+	programName   = "standin"
 )
 
 // exitError carries an exit code up to main.
@@ -64,7 +66,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		started = true
 		return nil
 	}
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -72,6 +74,23 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
 			fmt.Fprintf(stderr, "%s: %v\n", programName, ee.err)
+		}
+		if ee.code == exitUsage && cmd != nil {
+			// Bad input may have come from the environment: say which
+			// flags did, so the message names the variable to look at.
+			var from []string
+			cmd.Flags().VisitAll(func(f *pflag.Flag) {
+				// Lists only: a scalar's variable is named when it is set.
+				if _, list := f.Value.(pflag.SliceValue); !list {
+					return
+				}
+				if v := f.Annotations[envAnnotation]; len(v) > 0 {
+					from = append(from, fmt.Sprintf("--%s from %s", f.Name, v[0]))
+				}
+			})
+			if len(from) > 0 {
+				fmt.Fprintf(stderr, "%s: (set from the environment: %s)\n", programName, strings.Join(from, ", "))
+			}
 		}
 		return ee.code
 	}
@@ -138,7 +157,12 @@ func flagsFromEnv(cmd *cobra.Command) error {
 		}
 		if err := setFromEnv(cmd.Flags(), f, val); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q (environment): %w", name, val, err))
+			return
 		}
+		if f.Annotations == nil {
+			f.Annotations = map[string][]string{}
+		}
+		f.Annotations[envAnnotation] = []string{name}
 	})
 	if len(errs) > 0 {
 		return usageErr(errors.Join(errs...))
