@@ -1,4 +1,4 @@
-package flexdeploy_test
+package flexdeploy
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
-	fd "github.com/standin-dev/standin/emulator/flexdeploy"
 	"github.com/standin-dev/standin/schemas"
 )
 
@@ -16,19 +15,19 @@ import (
 // builders, the way a scenario does: one release, pipeline and snapshot
 // throughout, an approval gate per stage (rejected in PROD when reject),
 // a DEPLOY and a TEST workflow per stage, and a comment edited and deleted.
-func playRelease(t *testing.T, seed uint64, quirks, reject bool) []fd.Event {
+func playRelease(t *testing.T, seed uint64, quirks, reject bool) []Event {
 	t.Helper()
 	src := fake.New(seed, time.Time{})
-	st := fd.NewStyle(src, quirks)
-	ids := fd.NewIDs(src)
-	manager := fd.NewUserName(src)
-	rel, pipe := fd.NewRelease(src), fd.NewPipeline(src)
-	envs := fd.NewEnvironments(src, "DEV", "QA", "PROD")
-	projects := fd.NewReleaseProjects(src, 2, &envs[0])
-	instance := fd.NewInstance(src)
+	st := NewStyle(src, quirks)
+	ids := NewIDs(src)
+	manager := NewUserName(src)
+	rel, pipe := NewRelease(src), NewPipeline(src)
+	envs := NewEnvironments(src, "DEV", "QA", "PROD")
+	projects := NewReleaseProjects(src, 2, &envs[0])
+	instance := NewInstance(src)
 
-	var events []fd.Event
-	emit := func(ev fd.Event, err error) {
+	var events []Event
+	emit := func(ev Event, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -37,72 +36,72 @@ func playRelease(t *testing.T, seed uint64, quirks, reject bool) []fd.Event {
 	}
 
 	started := src.Now()
-	rp := fd.ReleasePayload{Release: rel, StartDate: st.Date(started), Projects: projects, Pipeline: pipe}
-	emit(fd.ReleaseEvent(st, fd.ReleaseStarted, rp, manager, started))
+	rp := ReleasePayload{Release: rel, StartDate: st.Date(started), Projects: projects, Pipeline: pipe}
+	emit(ReleaseEvent(st, ReleaseStarted, rp, manager, started))
 
 	snapAsked := src.Tick(time.Minute, 10*time.Minute)
-	snap := fd.NewSnapshot(ids, st, rel, snapAsked.Add(2*time.Second))
+	snap := NewSnapshot(ids, st, rel, snapAsked.Add(2*time.Second))
 	snapDone := src.Tick(time.Minute, 5*time.Minute)
-	emit(fd.SnapshotCompletedEvent(fd.SnapshotPayload{
-		Audit:    st.Audit(manager, snapAsked).Touch(st, fd.CompletedSnapshotsMonitor, snapDone),
+	emit(SnapshotCompletedEvent(SnapshotPayload{
+		Audit:    st.Audit(manager, snapAsked).Touch(st, CompletedSnapshotsMonitor, snapDone),
 		Snapshot: snap,
 	}, manager), nil)
 
 	gate := src.ID(10_000, 90_000)
-	pe := fd.NewPipelineExecution(ids, pipe, envs[0], gate)
+	pe := NewPipelineExecution(ids, pipe, envs[0], gate)
 	for i, env := range envs {
 		if i > 0 {
 			pe = pe.NextStage(ids, env, gate+i)
 		}
 		stageStart := src.Tick(time.Second, time.Minute)
-		task := fd.NewApprovalTask(src, ids, st, rel, env, pe, snap.SnapshotID, fd.CompletedSnapshotsMonitor, stageStart)
-		emit(fd.TaskEvent(st, fd.TaskCreated, task, fd.CompletedSnapshotsMonitor, stageStart))
+		task := NewApprovalTask(src, ids, st, rel, env, pe, snap.SnapshotID, CompletedSnapshotsMonitor, stageStart)
+		emit(TaskEvent(st, TaskCreated, task, CompletedSnapshotsMonitor, stageStart))
 		decided := src.Tick(time.Minute, time.Hour)
 		if reject && env.EnvironmentCode == "PROD" {
-			emit(fd.TaskEvent(st, fd.TaskRejected, task.Decide(st, false, "Payroll close in progress.", manager, decided), manager, decided))
+			emit(TaskEvent(st, TaskRejected, task.Decide(st, false, "Payroll close in progress.", manager, decided), manager, decided))
 			end := src.Tick(time.Second, 10*time.Second)
-			emit(fd.PipelineStageCompletedEvent(st, fd.StagePayload{
+			emit(PipelineStageCompletedEvent(st, StagePayload{
 				PipelineExecutionID:    &pe.PipelineExecutionID,
 				PipelineStageExecution: pe.ActiveStageExecution.Complete(st, "FAILED", stageStart, end),
 				Pipeline:               pipe, Environment: env, Release: rel.Ref(), Snapshot: snap,
-			}, fd.BuildMonitorWorker, end), nil)
+			}, BuildMonitorWorker, end), nil)
 			break
 		}
-		emit(fd.TaskEvent(st, fd.TaskApproved, task.Decide(st, true, "", manager, decided), manager, decided))
+		emit(TaskEvent(st, TaskApproved, task.Decide(st, true, "", manager, decided), manager, decided))
 		for _, wfType := range []string{"DEPLOY", "TEST"} {
 			start := src.Tick(time.Second, 30*time.Second)
 			end := src.Tick(30*time.Second, 10*time.Minute)
-			run := fd.WorkflowRun{
-				Workflow: fd.NewWorkflow(src, wfType), Project: projects[0], Version: "1.0.42",
+			run := WorkflowRun{
+				Workflow: NewWorkflow(src, wfType), Project: projects[0], Version: "1.0.42",
 				Instance: instance, Environment: env, Release: &rel, Snapshot: &snap,
 				Status: "SUCCESS", RequestedBy: manager, Start: start, End: end,
 			}
 			if wfType == "DEPLOY" {
-				run.PackageName = fd.NewPackageName(src, projects[0].ProjectName)
+				run.PackageName = NewPackageName(src, projects[0].ProjectName)
 			}
-			emit(fd.WorkflowCompletedEvent(st, fd.NewWorkflowExecution(src, ids, st, run), manager, end), nil)
+			emit(WorkflowCompletedEvent(st, NewWorkflowExecution(src, ids, st, run), manager, end), nil)
 		}
 		end := src.Tick(time.Second, 10*time.Second)
-		emit(fd.PipelineStageCompletedEvent(st, fd.StagePayload{
+		emit(PipelineStageCompletedEvent(st, StagePayload{
 			PipelineExecutionID:    &pe.PipelineExecutionID,
 			PipelineStageExecution: pe.ActiveStageExecution.Complete(st, "SUCCESS", stageStart, end),
 			Pipeline:               pipe, Environment: env, Release: rel.Ref(), Snapshot: snap,
-		}, fd.BuildMonitorWorker, end), nil)
+		}, BuildMonitorWorker, end), nil)
 	}
 
 	workItem := src.ID(1_000, 99_999)
 	added := src.Tick(time.Minute, time.Hour)
-	c := fd.NewComment(src, st, workItem, "WORK_ITEM", "Deployed, please verify.", manager, added)
-	emit(fd.CommentEvent(st, fd.CommentAdded, c, manager, added))
+	c := NewComment(src, st, workItem, "WORK_ITEM", "Deployed, please verify.", manager, added)
+	emit(CommentEvent(st, CommentAdded, c, manager, added))
 	edited := src.Tick(time.Minute, time.Hour)
 	c = c.Edit(st, "Deployed and verified in PROD.", manager, edited)
-	emit(fd.CommentEvent(st, fd.CommentUpdated, c, manager, edited))
+	emit(CommentEvent(st, CommentUpdated, c, manager, edited))
 	deleted := src.Tick(time.Minute, time.Hour)
-	emit(fd.CommentEvent(st, fd.CommentDeleted, c.Delete(), manager, deleted))
+	emit(CommentEvent(st, CommentDeleted, c.Delete(), manager, deleted))
 
 	ended := src.Tick(time.Hour, 48*time.Hour)
 	rp.EndDate = st.DatePtr(ended)
-	emit(fd.ReleaseEvent(st, fd.ReleaseEnded, rp, manager, ended))
+	emit(ReleaseEvent(st, ReleaseEnded, rp, manager, ended))
 	return events
 }
 
@@ -159,10 +158,10 @@ func TestReleaseThroughPipeline(t *testing.T) {
 				if len(releaseIDs) < 10 || len(snapshotIDs) < 5 {
 					t.Fatalf("seed %d: release ids %v, snapshot ids %v", seed, releaseIDs, snapshotIDs)
 				}
-				if got, want := str(comments[fd.CommentUpdated], "/payload/oldCommentText"), str(comments[fd.CommentAdded], "/payload/commentText"); got != want {
+				if got, want := str(comments[CommentUpdated], "/payload/oldCommentText"), str(comments[CommentAdded], "/payload/commentText"); got != want {
 					t.Errorf("seed %d: Comment Updated oldCommentText %s, want the added text %s", seed, got, want)
 				}
-				if got, want := str(comments[fd.CommentDeleted], "/payload/oldCommentText"), str(comments[fd.CommentUpdated], "/payload/commentText"); got != want {
+				if got, want := str(comments[CommentDeleted], "/payload/oldCommentText"), str(comments[CommentUpdated], "/payload/commentText"); got != want {
 					t.Errorf("seed %d: Comment Deleted oldCommentText %s, want the edited text %s", seed, got, want)
 				}
 				wantLen := 2 + 3*5 + 4
@@ -179,24 +178,24 @@ func TestReleaseThroughPipeline(t *testing.T) {
 
 func TestBuilderErrors(t *testing.T) {
 	src := fake.New(3, time.Time{})
-	st := fd.NewStyle(src, false)
-	ids := fd.NewIDs(src)
-	rel, pipe := fd.NewRelease(src), fd.NewPipeline(src)
-	env := fd.NewEnvironment(src, "QA")
-	task := fd.NewApprovalTask(src, ids, st, rel, env, fd.NewPipelineExecution(ids, pipe, env, 1), 1, fd.ReleaseEventProcessor, src.Now())
-	approved := task.Decide(st, true, "", fd.Admin, src.Now())
+	st := NewStyle(src, false)
+	ids := NewIDs(src)
+	rel, pipe := NewRelease(src), NewPipeline(src)
+	env := NewEnvironment(src, "QA")
+	task := NewApprovalTask(src, ids, st, rel, env, NewPipelineExecution(ids, pipe, env, 1), 1, ReleaseEventProcessor, src.Now())
+	approved := task.Decide(st, true, "", Admin, src.Now())
 	tests := []struct {
 		name string
 		err  error
 	}{
-		{"created task approved", second(fd.TaskEvent(st, fd.TaskApproved, task, fd.Admin, src.Now()))},
-		{"approved task created", second(fd.TaskEvent(st, fd.TaskCreated, approved, fd.Admin, src.Now()))},
-		{"task event of another kind", second(fd.TaskEvent(st, fd.ReleaseStarted, task, fd.Admin, src.Now()))},
-		{"comment event of another kind", second(fd.CommentEvent(st, fd.TagAssigned, fd.Comment{}, fd.Admin, src.Now()))},
-		{"release event of another kind", second(fd.ReleaseEvent(st, fd.SnapshotCompleted, fd.ReleasePayload{}, fd.Admin, src.Now()))},
-		{"package event of another kind", second(fd.PackageEvent(st, fd.PackageCreated+"d", fd.Package{}, fd.Admin, src.Now()))},
-		{"tag event of another kind", second(fd.TagEvent(st, fd.UserCreated, fd.TagAssignment{}, fd.Admin, src.Now()))},
-		{"work item event of another kind", second(fd.WorkItemEvent(st, fd.WorkflowCompleted, fd.WorkItem{}, fd.Admin, src.Now()))},
+		{"created task approved", second(TaskEvent(st, TaskApproved, task, Admin, src.Now()))},
+		{"approved task created", second(TaskEvent(st, TaskCreated, approved, Admin, src.Now()))},
+		{"task event of another kind", second(TaskEvent(st, ReleaseStarted, task, Admin, src.Now()))},
+		{"comment event of another kind", second(CommentEvent(st, TagAssigned, Comment{}, Admin, src.Now()))},
+		{"release event of another kind", second(ReleaseEvent(st, SnapshotCompleted, ReleasePayload{}, Admin, src.Now()))},
+		{"package event of another kind", second(PackageEvent(st, PackageCreated+"d", Package{}, Admin, src.Now()))},
+		{"tag event of another kind", second(TagEvent(st, UserCreated, TagAssignment{}, Admin, src.Now()))},
+		{"work item event of another kind", second(WorkItemEvent(st, WorkflowCompleted, WorkItem{}, Admin, src.Now()))},
 	}
 	for _, tt := range tests {
 		if tt.err == nil {
@@ -204,7 +203,7 @@ func TestBuilderErrors(t *testing.T) {
 		}
 	}
 	// Task Created drops what its documented sample lacks; the task keeps it.
-	ev, err := fd.TaskEvent(st, fd.TaskCreated, task, fd.CompletedSnapshotsMonitor, src.Now())
+	ev, err := TaskEvent(st, TaskCreated, task, CompletedSnapshotsMonitor, src.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +213,7 @@ func TestBuilderErrors(t *testing.T) {
 			t.Errorf("Task Created carries %s: %s", absent, b)
 		}
 	}
-	ev, _ = fd.TaskEvent(st, fd.TaskApproved, approved, fd.Admin, src.Now())
+	ev, _ = TaskEvent(st, TaskApproved, approved, Admin, src.Now())
 	b, _ = ev.JSON()
 	for _, present := range []string{"taskIdentifier", "taskType", "releaseDescription"} {
 		if !strings.Contains(string(b), present) {
@@ -226,7 +225,7 @@ func TestBuilderErrors(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 func TestRichText(t *testing.T) {
-	got := fd.RichText(`He said "ship it" & <left>`)
+	got := RichText(`He said "ship it" & <left>`)
 	want := `{"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"He said \"ship it\" & <left>"}]}]}`
 	if got != want {
 		t.Errorf("RichText = %s, want %s", got, want)
