@@ -15,19 +15,19 @@ import (
 // builders, the way a scenario does: one release, pipeline and snapshot
 // throughout, an approval gate per stage (rejected in PROD when reject),
 // a DEPLOY and a TEST workflow per stage, and a comment edited and deleted.
-func playRelease(t *testing.T, seed uint64, quirks, reject bool) []Event {
+func playRelease(t *testing.T, seed uint64, quirks, reject bool) []envelope {
 	t.Helper()
 	src := fake.New(seed, time.Time{})
-	st := NewStyle(src, quirks)
-	ids := NewIDs(src)
-	manager := NewUserName(src)
-	rel, pipe := NewRelease(src), NewPipeline(src)
-	envs := NewEnvironments(src, "DEV", "QA", "PROD")
-	projects := NewReleaseProjects(src, 2, &envs[0])
-	instance := NewInstance(src)
+	st := newStyle(src, quirks)
+	ids := newIDs(src)
+	manager := newUserName(src)
+	rel, pipe := newRelease(src), newPipeline(src)
+	envs := newEnvironments(src, "DEV", "QA", "PROD")
+	projects := newReleaseProjects(src, 2, &envs[0])
+	instance := newInstance(src)
 
-	var events []Event
-	emit := func(ev Event, err error) {
+	var events []envelope
+	emit := func(ev envelope, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -36,72 +36,72 @@ func playRelease(t *testing.T, seed uint64, quirks, reject bool) []Event {
 	}
 
 	started := src.Now()
-	rp := ReleasePayload{Release: rel, StartDate: st.Date(started), Projects: projects, Pipeline: pipe}
-	emit(ReleaseEvent(st, ReleaseStarted, rp, manager, started))
+	rp := releasePayload{Release: rel, StartDate: st.Date(started), Projects: projects, Pipeline: pipe}
+	emit(releaseEvent(st, releaseStarted, rp, manager, started))
 
 	snapAsked := src.Tick(time.Minute, 10*time.Minute)
-	snap := NewSnapshot(ids, st, rel, snapAsked.Add(2*time.Second))
+	snap := newSnapshot(ids, st, rel, snapAsked.Add(2*time.Second))
 	snapDone := src.Tick(time.Minute, 5*time.Minute)
-	emit(SnapshotCompletedEvent(SnapshotPayload{
-		Audit:    st.Audit(manager, snapAsked).Touch(st, CompletedSnapshotsMonitor, snapDone),
+	emit(snapshotCompletedEvent(snapshotPayload{
+		audit:    st.Audit(manager, snapAsked).Touch(st, completedSnapshotsMonitor, snapDone),
 		Snapshot: snap,
 	}, manager), nil)
 
 	gate := src.ID(10_000, 90_000)
-	pe := NewPipelineExecution(ids, pipe, envs[0], gate)
+	pe := newPipelineExecution(ids, pipe, envs[0], gate)
 	for i, env := range envs {
 		if i > 0 {
 			pe = pe.NextStage(ids, env, gate+i)
 		}
 		stageStart := src.Tick(time.Second, time.Minute)
-		task := NewApprovalTask(src, ids, st, rel, env, pe, snap.SnapshotID, CompletedSnapshotsMonitor, stageStart)
-		emit(TaskEvent(st, TaskCreated, task, CompletedSnapshotsMonitor, stageStart))
+		task := newApprovalTask(src, ids, st, rel, env, pe, snap.SnapshotID, completedSnapshotsMonitor, stageStart)
+		emit(taskEvent(st, taskCreated, task, completedSnapshotsMonitor, stageStart))
 		decided := src.Tick(time.Minute, time.Hour)
 		if reject && env.EnvironmentCode == "PROD" {
-			emit(TaskEvent(st, TaskRejected, task.Decide(st, false, "Payroll close in progress.", manager, decided), manager, decided))
+			emit(taskEvent(st, taskRejected, task.Decide(st, false, "Payroll close in progress.", manager, decided), manager, decided))
 			end := src.Tick(time.Second, 10*time.Second)
-			emit(PipelineStageCompletedEvent(st, StagePayload{
+			emit(pipelineStageCompletedEvent(st, stagePayload{
 				PipelineExecutionID:    &pe.PipelineExecutionID,
 				PipelineStageExecution: pe.ActiveStageExecution.Complete(st, "FAILED", stageStart, end),
 				Pipeline:               pipe, Environment: env, Release: rel.Ref(), Snapshot: snap,
-			}, BuildMonitorWorker, end), nil)
+			}, buildMonitorWorker, end), nil)
 			break
 		}
-		emit(TaskEvent(st, TaskApproved, task.Decide(st, true, "", manager, decided), manager, decided))
+		emit(taskEvent(st, taskApproved, task.Decide(st, true, "", manager, decided), manager, decided))
 		for _, wfType := range []string{"DEPLOY", "TEST"} {
 			start := src.Tick(time.Second, 30*time.Second)
 			end := src.Tick(30*time.Second, 10*time.Minute)
-			run := WorkflowRun{
-				Workflow: NewWorkflow(src, wfType), Project: projects[0], Version: "1.0.42",
+			run := workflowRun{
+				Workflow: newWorkflow(src, wfType), Project: projects[0], Version: "1.0.42",
 				Instance: instance, Environment: env, Release: &rel, Snapshot: &snap,
 				Status: "SUCCESS", RequestedBy: manager, Start: start, End: end,
 			}
 			if wfType == "DEPLOY" {
-				run.PackageName = NewPackageName(src, projects[0].ProjectName)
+				run.PackageName = newPackageName(src, projects[0].ProjectName)
 			}
-			emit(WorkflowCompletedEvent(st, NewWorkflowExecution(src, ids, st, run), manager, end), nil)
+			emit(workflowCompletedEvent(st, newWorkflowExecution(src, ids, st, run), manager, end), nil)
 		}
 		end := src.Tick(time.Second, 10*time.Second)
-		emit(PipelineStageCompletedEvent(st, StagePayload{
+		emit(pipelineStageCompletedEvent(st, stagePayload{
 			PipelineExecutionID:    &pe.PipelineExecutionID,
 			PipelineStageExecution: pe.ActiveStageExecution.Complete(st, "SUCCESS", stageStart, end),
 			Pipeline:               pipe, Environment: env, Release: rel.Ref(), Snapshot: snap,
-		}, BuildMonitorWorker, end), nil)
+		}, buildMonitorWorker, end), nil)
 	}
 
 	workItem := src.ID(1_000, 99_999)
 	added := src.Tick(time.Minute, time.Hour)
-	c := NewComment(src, st, workItem, "WORK_ITEM", "Deployed, please verify.", manager, added)
-	emit(CommentEvent(st, CommentAdded, c, manager, added))
+	c := newComment(src, st, workItem, "WORK_ITEM", "Deployed, please verify.", manager, added)
+	emit(commentEvent(st, commentAdded, c, manager, added))
 	edited := src.Tick(time.Minute, time.Hour)
 	c = c.Edit(st, "Deployed and verified in PROD.", manager, edited)
-	emit(CommentEvent(st, CommentUpdated, c, manager, edited))
+	emit(commentEvent(st, commentUpdated, c, manager, edited))
 	deleted := src.Tick(time.Minute, time.Hour)
-	emit(CommentEvent(st, CommentDeleted, c.Delete(), manager, deleted))
+	emit(commentEvent(st, commentDeleted, c.Delete(), manager, deleted))
 
 	ended := src.Tick(time.Hour, 48*time.Hour)
 	rp.EndDate = st.DatePtr(ended)
-	emit(ReleaseEvent(st, ReleaseEnded, rp, manager, ended))
+	emit(releaseEvent(st, releaseEnded, rp, manager, ended))
 	return events
 }
 
@@ -158,10 +158,10 @@ func TestReleaseThroughPipeline(t *testing.T) {
 				if len(releaseIDs) < 10 || len(snapshotIDs) < 5 {
 					t.Fatalf("seed %d: release ids %v, snapshot ids %v", seed, releaseIDs, snapshotIDs)
 				}
-				if got, want := str(comments[CommentUpdated], "/payload/oldCommentText"), str(comments[CommentAdded], "/payload/commentText"); got != want {
+				if got, want := str(comments[commentUpdated], "/payload/oldCommentText"), str(comments[commentAdded], "/payload/commentText"); got != want {
 					t.Errorf("seed %d: Comment Updated oldCommentText %s, want the added text %s", seed, got, want)
 				}
-				if got, want := str(comments[CommentDeleted], "/payload/oldCommentText"), str(comments[CommentUpdated], "/payload/commentText"); got != want {
+				if got, want := str(comments[commentDeleted], "/payload/oldCommentText"), str(comments[commentUpdated], "/payload/commentText"); got != want {
 					t.Errorf("seed %d: Comment Deleted oldCommentText %s, want the edited text %s", seed, got, want)
 				}
 				wantLen := 2 + 3*5 + 4
@@ -178,24 +178,24 @@ func TestReleaseThroughPipeline(t *testing.T) {
 
 func TestBuilderErrors(t *testing.T) {
 	src := fake.New(3, time.Time{})
-	st := NewStyle(src, false)
-	ids := NewIDs(src)
-	rel, pipe := NewRelease(src), NewPipeline(src)
-	env := NewEnvironment(src, "QA")
-	task := NewApprovalTask(src, ids, st, rel, env, NewPipelineExecution(ids, pipe, env, 1), 1, ReleaseEventProcessor, src.Now())
-	approved := task.Decide(st, true, "", Admin, src.Now())
+	st := newStyle(src, false)
+	ids := newIDs(src)
+	rel, pipe := newRelease(src), newPipeline(src)
+	env := newEnvironment(src, "QA")
+	task := newApprovalTask(src, ids, st, rel, env, newPipelineExecution(ids, pipe, env, 1), 1, releaseEventProcessor, src.Now())
+	approved := task.Decide(st, true, "", admin, src.Now())
 	tests := []struct {
 		name string
 		err  error
 	}{
-		{"created task approved", second(TaskEvent(st, TaskApproved, task, Admin, src.Now()))},
-		{"approved task created", second(TaskEvent(st, TaskCreated, approved, Admin, src.Now()))},
-		{"task event of another kind", second(TaskEvent(st, ReleaseStarted, task, Admin, src.Now()))},
-		{"comment event of another kind", second(CommentEvent(st, TagAssigned, Comment{}, Admin, src.Now()))},
-		{"release event of another kind", second(ReleaseEvent(st, SnapshotCompleted, ReleasePayload{}, Admin, src.Now()))},
-		{"package event of another kind", second(PackageEvent(st, PackageCreated+"d", Package{}, Admin, src.Now()))},
-		{"tag event of another kind", second(TagEvent(st, UserCreated, TagAssignment{}, Admin, src.Now()))},
-		{"work item event of another kind", second(WorkItemEvent(st, WorkflowCompleted, WorkItem{}, Admin, src.Now()))},
+		{"created task approved", second(taskEvent(st, taskApproved, task, admin, src.Now()))},
+		{"approved task created", second(taskEvent(st, taskCreated, approved, admin, src.Now()))},
+		{"task event of another kind", second(taskEvent(st, releaseStarted, task, admin, src.Now()))},
+		{"comment event of another kind", second(commentEvent(st, tagAssigned, comment{}, admin, src.Now()))},
+		{"release event of another kind", second(releaseEvent(st, snapshotCompleted, releasePayload{}, admin, src.Now()))},
+		{"package event of another kind", second(packageEvent(st, packageCreated+"d", packageInfo{}, admin, src.Now()))},
+		{"tag event of another kind", second(tagEvent(st, userCreated, tagAssignment{}, admin, src.Now()))},
+		{"work item event of another kind", second(workItemEvent(st, workflowCompleted, workItem{}, admin, src.Now()))},
 	}
 	for _, tt := range tests {
 		if tt.err == nil {
@@ -203,7 +203,7 @@ func TestBuilderErrors(t *testing.T) {
 		}
 	}
 	// Task Created drops what its documented sample lacks; the task keeps it.
-	ev, err := TaskEvent(st, TaskCreated, task, CompletedSnapshotsMonitor, src.Now())
+	ev, err := taskEvent(st, taskCreated, task, completedSnapshotsMonitor, src.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestBuilderErrors(t *testing.T) {
 			t.Errorf("Task Created carries %s: %s", absent, b)
 		}
 	}
-	ev, _ = TaskEvent(st, TaskApproved, approved, Admin, src.Now())
+	ev, _ = taskEvent(st, taskApproved, approved, admin, src.Now())
 	b, _ = ev.JSON()
 	for _, present := range []string{"taskIdentifier", "taskType", "releaseDescription"} {
 		if !strings.Contains(string(b), present) {
@@ -225,7 +225,7 @@ func TestBuilderErrors(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 func TestRichText(t *testing.T) {
-	got := RichText(`He said "ship it" & <left>`)
+	got := richText(`He said "ship it" & <left>`)
 	want := `{"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"He said \"ship it\" & <left>"}]}]}`
 	if got != want {
 		t.Errorf("RichText = %s, want %s", got, want)

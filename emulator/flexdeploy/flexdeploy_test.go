@@ -231,7 +231,7 @@ func num(doc any, ptr string) int64 {
 
 func parseTS(t testing.TB, s string) time.Time {
 	t.Helper()
-	tm, err := time.Parse(TimestampLayout, s)
+	tm, err := time.Parse(timestampLayout, s)
 	if err != nil {
 		t.Fatalf("timestamp %q: %v", s, err)
 	}
@@ -343,7 +343,7 @@ func TestConsistency(t *testing.T) {
 			return true // the classic shape: a date
 		}
 		ms, err := n.Int64()
-		ts, perr := time.Parse(TimestampLayout, str(d, "/timestamp"))
+		ts, perr := time.Parse(timestampLayout, str(d, "/timestamp"))
 		return err == nil && perr == nil && ms == ts.UnixMilli()
 	}})
 	for _, k := range kinds(t) {
@@ -406,8 +406,8 @@ func checkTimes(t *testing.T, seed uint64, doc map[string]any) {
 		order(p+"/startTime", p+"/endTime")
 		order(p+"/endTime", "/payload/endTime")
 	}
-	if name := str(doc, "/payload/snapshot/snapshotName"); name != "" && str(doc, "/payload/createdOn") != "" && str(doc, "/eventType") == SnapshotCompleted {
-		taken, err := time.ParseInLocation(SnapshotNameLayout, name, parseTS(t, str(doc, "/payload/createdOn")).Location())
+	if name := str(doc, "/payload/snapshot/snapshotName"); name != "" && str(doc, "/payload/createdOn") != "" && str(doc, "/eventType") == snapshotCompleted {
+		taken, err := time.ParseInLocation(snapshotNameLayout, name, parseTS(t, str(doc, "/payload/createdOn")).Location())
 		if err != nil {
 			t.Fatalf("seed %d: snapshot name %q: %v", seed, name, err)
 		}
@@ -447,7 +447,7 @@ func TestQuirkPutsMinutesInTheMonth(t *testing.T) {
 					if want := s[:5] + s[14:16] + s[7:]; qs != want {
 						t.Fatalf("seed %d: %s with quirks is %q, want %q (from %q)", seed, ptr, qs, want, s)
 					}
-					if _, err := time.Parse(QuirkTimestampLayout, qs); err != nil {
+					if _, err := time.Parse(quirkTimestampLayout, qs); err != nil {
 						t.Fatalf("seed %d: %s: %v", seed, ptr, err)
 					}
 				})
@@ -466,14 +466,14 @@ func TestTimestamp(t *testing.T) {
 		quirk bool
 		want  string
 	}{
-		{Zone(-300), false, "2020-07-16 15:12:41 -0500"},
-		{Zone(-300), true, "2020-12-16 15:12:41 -0500"},
-		{Zone(330), false, "2020-07-17 01:42:41 +0530"},
-		{Zone(330), true, "2020-42-17 01:42:41 +0530"},
+		{zone(-300), false, "2020-07-16 15:12:41 -0500"},
+		{zone(-300), true, "2020-12-16 15:12:41 -0500"},
+		{zone(330), false, "2020-07-17 01:42:41 +0530"},
+		{zone(330), true, "2020-42-17 01:42:41 +0530"},
 		{nil, false, "2020-07-16 20:12:41 +0000"},
 	}
 	for _, tt := range tests {
-		if got := Timestamp(tm, tt.zone, tt.quirk); got != tt.want {
+		if got := timestamp(tm, tt.zone, tt.quirk); got != tt.want {
 			t.Errorf("Timestamp(%v, %v) = %q, want %q", tt.zone, tt.quirk, got, tt.want)
 		}
 	}
