@@ -1,4 +1,4 @@
-package flexdeploy_test
+package flexdeploy
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
-	fd "github.com/standin-dev/standin/emulator/flexdeploy"
 	"github.com/standin-dev/standin/schemas"
 )
 
@@ -16,19 +15,19 @@ import (
 // builders, the way a scenario does: one release, pipeline and snapshot
 // throughout, an approval gate per stage (rejected in PROD when reject),
 // a DEPLOY and a TEST workflow per stage, and a comment edited and deleted.
-func playRelease(t *testing.T, seed uint64, quirks, reject bool) []fd.Event {
+func playRelease(t *testing.T, seed uint64, quirks, reject bool) []envelope {
 	t.Helper()
 	src := fake.New(seed, time.Time{})
-	st := fd.NewStyle(src, quirks)
-	ids := fd.NewIDs(src)
-	manager := fd.NewUserName(src)
-	rel, pipe := fd.NewRelease(src), fd.NewPipeline(src)
-	envs := fd.NewEnvironments(src, "DEV", "QA", "PROD")
-	projects := fd.NewReleaseProjects(src, 2, &envs[0])
-	instance := fd.NewInstance(src)
+	st := newStyle(src, quirks)
+	ids := newIDs(src)
+	manager := newUserName(src)
+	rel, pipe := newRelease(src), newPipeline(src)
+	envs := newEnvironments(src, "DEV", "QA", "PROD")
+	projects := newReleaseProjects(src, 2, &envs[0])
+	instance := newInstance(src)
 
-	var events []fd.Event
-	emit := func(ev fd.Event, err error) {
+	var events []envelope
+	emit := func(ev envelope, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -37,72 +36,72 @@ func playRelease(t *testing.T, seed uint64, quirks, reject bool) []fd.Event {
 	}
 
 	started := src.Now()
-	rp := fd.ReleasePayload{Release: rel, StartDate: st.Date(started), Projects: projects, Pipeline: pipe}
-	emit(fd.ReleaseEvent(st, fd.ReleaseStarted, rp, manager, started))
+	rp := releasePayload{Release: rel, StartDate: st.Date(started), Projects: projects, Pipeline: pipe}
+	emit(releaseEvent(st, releaseStarted, rp, manager, started))
 
 	snapAsked := src.Tick(time.Minute, 10*time.Minute)
-	snap := fd.NewSnapshot(ids, st, rel, snapAsked.Add(2*time.Second))
+	snap := newSnapshot(ids, st, rel, snapAsked.Add(2*time.Second))
 	snapDone := src.Tick(time.Minute, 5*time.Minute)
-	emit(fd.SnapshotCompletedEvent(fd.SnapshotPayload{
-		Audit:    st.Audit(manager, snapAsked).Touch(st, fd.CompletedSnapshotsMonitor, snapDone),
+	emit(snapshotCompletedEvent(snapshotPayload{
+		audit:    st.Audit(manager, snapAsked).Touch(st, completedSnapshotsMonitor, snapDone),
 		Snapshot: snap,
 	}, manager), nil)
 
 	gate := src.ID(10_000, 90_000)
-	pe := fd.NewPipelineExecution(ids, pipe, envs[0], gate)
+	pe := newPipelineExecution(ids, pipe, envs[0], gate)
 	for i, env := range envs {
 		if i > 0 {
 			pe = pe.NextStage(ids, env, gate+i)
 		}
 		stageStart := src.Tick(time.Second, time.Minute)
-		task := fd.NewApprovalTask(src, ids, st, rel, env, pe, snap.SnapshotID, fd.CompletedSnapshotsMonitor, stageStart)
-		emit(fd.TaskEvent(st, fd.TaskCreated, task, fd.CompletedSnapshotsMonitor, stageStart))
+		task := newApprovalTask(src, ids, st, rel, env, pe, snap.SnapshotID, completedSnapshotsMonitor, stageStart)
+		emit(taskEvent(st, taskCreated, task, completedSnapshotsMonitor, stageStart))
 		decided := src.Tick(time.Minute, time.Hour)
 		if reject && env.EnvironmentCode == "PROD" {
-			emit(fd.TaskEvent(st, fd.TaskRejected, task.Decide(st, false, "Payroll close in progress.", manager, decided), manager, decided))
+			emit(taskEvent(st, taskRejected, task.Decide(st, false, "Payroll close in progress.", manager, decided), manager, decided))
 			end := src.Tick(time.Second, 10*time.Second)
-			emit(fd.PipelineStageCompletedEvent(st, fd.StagePayload{
+			emit(pipelineStageCompletedEvent(st, stagePayload{
 				PipelineExecutionID:    &pe.PipelineExecutionID,
 				PipelineStageExecution: pe.ActiveStageExecution.Complete(st, "FAILED", stageStart, end),
 				Pipeline:               pipe, Environment: env, Release: rel.Ref(), Snapshot: snap,
-			}, fd.BuildMonitorWorker, end), nil)
+			}, buildMonitorWorker, end), nil)
 			break
 		}
-		emit(fd.TaskEvent(st, fd.TaskApproved, task.Decide(st, true, "", manager, decided), manager, decided))
+		emit(taskEvent(st, taskApproved, task.Decide(st, true, "", manager, decided), manager, decided))
 		for _, wfType := range []string{"DEPLOY", "TEST"} {
 			start := src.Tick(time.Second, 30*time.Second)
 			end := src.Tick(30*time.Second, 10*time.Minute)
-			run := fd.WorkflowRun{
-				Workflow: fd.NewWorkflow(src, wfType), Project: projects[0], Version: "1.0.42",
+			run := workflowRun{
+				Workflow: newWorkflow(src, wfType), Project: projects[0], Version: "1.0.42",
 				Instance: instance, Environment: env, Release: &rel, Snapshot: &snap,
 				Status: "SUCCESS", RequestedBy: manager, Start: start, End: end,
 			}
 			if wfType == "DEPLOY" {
-				run.PackageName = fd.NewPackageName(src, projects[0].ProjectName)
+				run.PackageName = newPackageName(src, projects[0].ProjectName)
 			}
-			emit(fd.WorkflowCompletedEvent(st, fd.NewWorkflowExecution(src, ids, st, run), manager, end), nil)
+			emit(workflowCompletedEvent(st, newWorkflowExecution(src, ids, st, run), manager, end), nil)
 		}
 		end := src.Tick(time.Second, 10*time.Second)
-		emit(fd.PipelineStageCompletedEvent(st, fd.StagePayload{
+		emit(pipelineStageCompletedEvent(st, stagePayload{
 			PipelineExecutionID:    &pe.PipelineExecutionID,
 			PipelineStageExecution: pe.ActiveStageExecution.Complete(st, "SUCCESS", stageStart, end),
 			Pipeline:               pipe, Environment: env, Release: rel.Ref(), Snapshot: snap,
-		}, fd.BuildMonitorWorker, end), nil)
+		}, buildMonitorWorker, end), nil)
 	}
 
 	workItem := src.ID(1_000, 99_999)
 	added := src.Tick(time.Minute, time.Hour)
-	c := fd.NewComment(src, st, workItem, "WORK_ITEM", "Deployed, please verify.", manager, added)
-	emit(fd.CommentEvent(st, fd.CommentAdded, c, manager, added))
+	c := newComment(src, st, workItem, "WORK_ITEM", "Deployed, please verify.", manager, added)
+	emit(commentEvent(st, commentAdded, c, manager, added))
 	edited := src.Tick(time.Minute, time.Hour)
 	c = c.Edit(st, "Deployed and verified in PROD.", manager, edited)
-	emit(fd.CommentEvent(st, fd.CommentUpdated, c, manager, edited))
+	emit(commentEvent(st, commentUpdated, c, manager, edited))
 	deleted := src.Tick(time.Minute, time.Hour)
-	emit(fd.CommentEvent(st, fd.CommentDeleted, c.Delete(), manager, deleted))
+	emit(commentEvent(st, commentDeleted, c.Delete(), manager, deleted))
 
 	ended := src.Tick(time.Hour, 48*time.Hour)
 	rp.EndDate = st.DatePtr(ended)
-	emit(fd.ReleaseEvent(st, fd.ReleaseEnded, rp, manager, ended))
+	emit(releaseEvent(st, releaseEnded, rp, manager, ended))
 	return events
 }
 
@@ -159,10 +158,10 @@ func TestReleaseThroughPipeline(t *testing.T) {
 				if len(releaseIDs) < 10 || len(snapshotIDs) < 5 {
 					t.Fatalf("seed %d: release ids %v, snapshot ids %v", seed, releaseIDs, snapshotIDs)
 				}
-				if got, want := str(comments[fd.CommentUpdated], "/payload/oldCommentText"), str(comments[fd.CommentAdded], "/payload/commentText"); got != want {
+				if got, want := str(comments[commentUpdated], "/payload/oldCommentText"), str(comments[commentAdded], "/payload/commentText"); got != want {
 					t.Errorf("seed %d: Comment Updated oldCommentText %s, want the added text %s", seed, got, want)
 				}
-				if got, want := str(comments[fd.CommentDeleted], "/payload/oldCommentText"), str(comments[fd.CommentUpdated], "/payload/commentText"); got != want {
+				if got, want := str(comments[commentDeleted], "/payload/oldCommentText"), str(comments[commentUpdated], "/payload/commentText"); got != want {
 					t.Errorf("seed %d: Comment Deleted oldCommentText %s, want the edited text %s", seed, got, want)
 				}
 				wantLen := 2 + 3*5 + 4
@@ -179,24 +178,24 @@ func TestReleaseThroughPipeline(t *testing.T) {
 
 func TestBuilderErrors(t *testing.T) {
 	src := fake.New(3, time.Time{})
-	st := fd.NewStyle(src, false)
-	ids := fd.NewIDs(src)
-	rel, pipe := fd.NewRelease(src), fd.NewPipeline(src)
-	env := fd.NewEnvironment(src, "QA")
-	task := fd.NewApprovalTask(src, ids, st, rel, env, fd.NewPipelineExecution(ids, pipe, env, 1), 1, fd.ReleaseEventProcessor, src.Now())
-	approved := task.Decide(st, true, "", fd.Admin, src.Now())
+	st := newStyle(src, false)
+	ids := newIDs(src)
+	rel, pipe := newRelease(src), newPipeline(src)
+	env := newEnvironment(src, "QA")
+	task := newApprovalTask(src, ids, st, rel, env, newPipelineExecution(ids, pipe, env, 1), 1, releaseEventProcessor, src.Now())
+	approved := task.Decide(st, true, "", admin, src.Now())
 	tests := []struct {
 		name string
 		err  error
 	}{
-		{"created task approved", second(fd.TaskEvent(st, fd.TaskApproved, task, fd.Admin, src.Now()))},
-		{"approved task created", second(fd.TaskEvent(st, fd.TaskCreated, approved, fd.Admin, src.Now()))},
-		{"task event of another kind", second(fd.TaskEvent(st, fd.ReleaseStarted, task, fd.Admin, src.Now()))},
-		{"comment event of another kind", second(fd.CommentEvent(st, fd.TagAssigned, fd.Comment{}, fd.Admin, src.Now()))},
-		{"release event of another kind", second(fd.ReleaseEvent(st, fd.SnapshotCompleted, fd.ReleasePayload{}, fd.Admin, src.Now()))},
-		{"package event of another kind", second(fd.PackageEvent(st, fd.PackageCreated+"d", fd.Package{}, fd.Admin, src.Now()))},
-		{"tag event of another kind", second(fd.TagEvent(st, fd.UserCreated, fd.TagAssignment{}, fd.Admin, src.Now()))},
-		{"work item event of another kind", second(fd.WorkItemEvent(st, fd.WorkflowCompleted, fd.WorkItem{}, fd.Admin, src.Now()))},
+		{"created task approved", second(taskEvent(st, taskApproved, task, admin, src.Now()))},
+		{"approved task created", second(taskEvent(st, taskCreated, approved, admin, src.Now()))},
+		{"task event of another kind", second(taskEvent(st, releaseStarted, task, admin, src.Now()))},
+		{"comment event of another kind", second(commentEvent(st, tagAssigned, comment{}, admin, src.Now()))},
+		{"release event of another kind", second(releaseEvent(st, snapshotCompleted, releasePayload{}, admin, src.Now()))},
+		{"package event of another kind", second(packageEvent(st, packageCreated+"d", packageInfo{}, admin, src.Now()))},
+		{"tag event of another kind", second(tagEvent(st, userCreated, tagAssignment{}, admin, src.Now()))},
+		{"work item event of another kind", second(workItemEvent(st, workflowCompleted, workItem{}, admin, src.Now()))},
 	}
 	for _, tt := range tests {
 		if tt.err == nil {
@@ -204,7 +203,7 @@ func TestBuilderErrors(t *testing.T) {
 		}
 	}
 	// Task Created drops what its documented sample lacks; the task keeps it.
-	ev, err := fd.TaskEvent(st, fd.TaskCreated, task, fd.CompletedSnapshotsMonitor, src.Now())
+	ev, err := taskEvent(st, taskCreated, task, completedSnapshotsMonitor, src.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +213,7 @@ func TestBuilderErrors(t *testing.T) {
 			t.Errorf("Task Created carries %s: %s", absent, b)
 		}
 	}
-	ev, _ = fd.TaskEvent(st, fd.TaskApproved, approved, fd.Admin, src.Now())
+	ev, _ = taskEvent(st, taskApproved, approved, admin, src.Now())
 	b, _ = ev.JSON()
 	for _, present := range []string{"taskIdentifier", "taskType", "releaseDescription"} {
 		if !strings.Contains(string(b), present) {
@@ -226,7 +225,7 @@ func TestBuilderErrors(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 func TestRichText(t *testing.T) {
-	got := fd.RichText(`He said "ship it" & <left>`)
+	got := richText(`He said "ship it" & <left>`)
 	want := `{"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"He said \"ship it\" & <left>"}]}]}`
 	if got != want {
 		t.Errorf("RichText = %s, want %s", got, want)

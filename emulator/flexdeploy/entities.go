@@ -15,37 +15,37 @@ import (
 // FlexDeploy's own actors: the administrator every installation has, and
 // the system workers the documented samples name.
 const (
-	Admin                     = "fdadmin"
-	BuildMonitorWorker        = "buildmonitorworker"
-	ReleaseEventProcessor     = "releaseeventprocessor"
-	CompletedSnapshotsMonitor = "completedsnapshotsmonitor"
+	admin                     = "fdadmin"
+	buildMonitorWorker        = "buildmonitorworker"
+	releaseEventProcessor     = "releaseeventprocessor"
+	completedSnapshotsMonitor = "completedsnapshotsmonitor"
 )
 
-// IDs hands out the ids of the objects a FlexDeploy server makes while it
+// idSeq hands out the ids of the objects a FlexDeploy server makes while it
 // runs (snapshots, executions, requests, tasks, packages). FlexDeploy draws
 // them from one database sequence, so an object made later has a larger id:
 // a snapshot's id is below that of the pipeline execution it starts, whose
 // stage and step executions follow. Configuration objects (environments,
 // pipelines, projects, releases) get smaller ids from their constructors.
-type IDs struct {
+type idSeq struct {
 	src  *fake.Source
 	next int
 }
 
-// NewIDs starts a sequence at a seeded point.
-func NewIDs(src *fake.Source) *IDs { return &IDs{src: src, next: src.ID(500_000, 900_000)} }
+// newIDs starts a sequence at a seeded point.
+func newIDs(src *fake.Source) *idSeq { return &idSeq{src: src, next: src.ID(500_000, 900_000)} }
 
 // nextID returns the next id, a few above the previous one.
-func (g *IDs) nextID() int {
+func (g *idSeq) nextID() int {
 	g.next += g.src.ID(1, 9)
 	return g.next
 }
 
-// NewUserName returns the login of a FlexDeploy user: fdadmin, or a
+// newUserName returns the login of a FlexDeploy user: fdadmin, or a
 // jsmith-style name.
-func NewUserName(src *fake.Source) string {
+func newUserName(src *fake.Source) string {
 	if src.Chance(0.3) {
-		return Admin
+		return admin
 	}
 	return src.Person("").UserName
 }
@@ -56,9 +56,9 @@ var environmentDefs = []envDef{
 	{"Development", "DEV"}, {"QA", "QA"}, {"Test", "TEST"}, {"Production", "PROD"},
 }
 
-// NewEnvironment returns the environment with code (DEV, QA, TEST, PROD;
+// newEnvironment returns the environment with code (DEV, QA, TEST, PROD;
 // "" picks one) and a seeded id.
-func NewEnvironment(src *fake.Source, code string) Environment {
+func newEnvironment(src *fake.Source, code string) environment {
 	d := fake.Pick(src, environmentDefs)
 	for _, e := range environmentDefs {
 		if e.code == code {
@@ -68,16 +68,16 @@ func NewEnvironment(src *fake.Source, code string) Environment {
 	if code != "" && d.code != code {
 		d = envDef{name: code, code: strings.ToUpper(code)}
 	}
-	return Environment{EnvironmentID: src.ID(10_000, 60_000), EnvironmentName: d.name, EnvironmentCode: d.code}
+	return environment{EnvironmentID: src.ID(10_000, 60_000), EnvironmentName: d.name, EnvironmentCode: d.code}
 }
 
-// NewEnvironments returns the environments with codes, in order, with
+// newEnvironments returns the environments with codes, in order, with
 // distinct increasing ids: the stages of a pipeline such as DEV, QA, PROD.
-func NewEnvironments(src *fake.Source, codes ...string) []Environment {
-	out := make([]Environment, len(codes))
+func newEnvironments(src *fake.Source, codes ...string) []environment {
+	out := make([]environment, len(codes))
 	id := src.ID(10_000, 60_000)
 	for i, c := range codes {
-		out[i] = NewEnvironment(src, c)
+		out[i] = newEnvironment(src, c)
 		out[i].EnvironmentID = id
 		id += src.ID(1, 400)
 	}
@@ -85,31 +85,31 @@ func NewEnvironments(src *fake.Source, codes ...string) []Environment {
 }
 
 // build returns e as a release project's build environment.
-func (e Environment) build() BuildEnvironment {
-	return BuildEnvironment{EnvironmentID: ptr(e.EnvironmentID), EnvironmentName: ptr(e.EnvironmentName), EnvironmentCode: ptr(e.EnvironmentCode)}
+func (e environment) build() buildEnvironment {
+	return buildEnvironment{EnvironmentID: ptr(e.EnvironmentID), EnvironmentName: ptr(e.EnvironmentName), EnvironmentCode: ptr(e.EnvironmentCode)}
 }
 
 // noBuildEnvironment is the build environment of a project that has none:
 // every field null.
-func noBuildEnvironment() BuildEnvironment { return BuildEnvironment{} }
+func noBuildEnvironment() buildEnvironment { return buildEnvironment{} }
 
 var pipelineNames = []string{
 	"Standard Release Pipeline", "EBS Release Pipeline", "SOA Pipeline", "Payroll Pipeline",
 	"Platform Pipeline", "Quarterly Release Pipeline", "Integration Pipeline",
 }
 
-// NewPipeline returns a release pipeline.
-func NewPipeline(src *fake.Source) Pipeline {
-	return Pipeline{PipelineID: src.ID(10_000, 99_999), PipelineName: fake.Pick(src, pipelineNames)}
+// newPipeline returns a release pipeline.
+func newPipeline(src *fake.Source) pipeline {
+	return pipeline{PipelineID: src.ID(10_000, 99_999), PipelineName: fake.Pick(src, pipelineNames)}
 }
 
 var releaseAreas = []string{
 	"Payroll", "Platform", "HR", "Finance", "Order Management", "Procurement", "Integration", "Customer Portal",
 }
 
-// NewRelease returns a release named after the virtual date, such as
+// newRelease returns a release named after the virtual date, such as
 // "Q3 Payroll Release" or "2026.04 Platform Release".
-func NewRelease(src *fake.Source) Release {
+func newRelease(src *fake.Source) release {
 	now, area := src.Now(), fake.Pick(src, releaseAreas)
 	var name string
 	if src.Chance(0.5) {
@@ -121,48 +121,48 @@ func NewRelease(src *fake.Source) Release {
 	if src.Chance(0.4) {
 		desc = ptr(fmt.Sprintf("%s changes for %s %d", area, now.Month(), now.Year()))
 	}
-	return Release{ReleaseID: src.ID(10_000, 499_999), ReleaseName: name, ReleaseDescription: desc}
+	return release{ReleaseID: src.ID(10_000, 499_999), ReleaseName: name, ReleaseDescription: desc}
 }
 
 // Ref returns the release's id and name.
-func (r Release) Ref() ReleaseRef {
-	return ReleaseRef{ReleaseID: r.ReleaseID, ReleaseName: r.ReleaseName}
+func (r release) Ref() releaseRef {
+	return releaseRef{ReleaseID: r.ReleaseID, ReleaseName: r.ReleaseName}
 }
 
 // Task returns the release as a task event shows it.
-func (r Release) Task() TaskRelease { return TaskRelease{Release: r} }
+func (r release) Task() taskRelease { return taskRelease{release: r} }
 
 // forWorkflow returns the release as Workflow Completed shows it.
-func (r Release) forWorkflow() *WorkflowRelease {
-	return &WorkflowRelease{ReleaseID: ptr(r.ReleaseID), ReleaseName: ptr(r.ReleaseName)}
+func (r release) forWorkflow() *workflowRelease {
+	return &workflowRelease{ReleaseID: ptr(r.ReleaseID), ReleaseName: ptr(r.ReleaseName)}
 }
 
 // outsideRelease is a Workflow Completed release for a workflow that ran
 // outside a release, as the DEPLOY sample shows it: every field null.
-func outsideRelease() *WorkflowRelease { return &WorkflowRelease{} }
+func outsideRelease() *workflowRelease { return &workflowRelease{} }
 
 // Snapshot statuses. The docs show INITIATED, in Snapshot Completed and
 // Pipeline Stage Completed alike, and say a snapshot can fail to build
 // (FAILED); standin keeps INITIATED on a snapshot that completed.
 const (
-	SnapshotInitiated = "INITIATED"
-	SnapshotFailed    = "FAILED"
+	snapshotInitiated = "INITIATED"
+	snapshotFailed    = "FAILED"
 )
 
-// NewSnapshot returns the snapshot of release r taken at takenAt (named
+// newSnapshot returns the snapshot of release r taken at takenAt (named
 // after that time), with status INITIATED as the docs show it.
-func NewSnapshot(ids *IDs, st Style, r Release, takenAt time.Time) Snapshot {
-	return Snapshot{
+func newSnapshot(ids *idSeq, st style, r release, takenAt time.Time) snapshot {
+	return snapshot{
 		SnapshotID:     ids.nextID(),
 		SnapshotName:   st.snapshotName(takenAt),
-		SnapshotStatus: SnapshotInitiated,
+		SnapshotStatus: snapshotInitiated,
 		ReleaseID:      r.ReleaseID,
 	}
 }
 
 // forWorkflow returns the snapshot as Workflow Completed shows it.
-func (s Snapshot) forWorkflow() *WorkflowSnapshot {
-	return &WorkflowSnapshot{
+func (s snapshot) forWorkflow() *workflowSnapshot {
+	return &workflowSnapshot{
 		SnapshotID: ptr(s.SnapshotID), SnapshotName: ptr(s.SnapshotName), SnapshotStatus: ptr(s.SnapshotStatus),
 		Description: s.Description, ReleaseID: ptr(s.ReleaseID),
 	}
@@ -170,7 +170,7 @@ func (s Snapshot) forWorkflow() *WorkflowSnapshot {
 
 // outsideSnapshot is a Workflow Completed snapshot for a workflow that ran
 // outside a release: every field null.
-func outsideSnapshot() *WorkflowSnapshot { return &WorkflowSnapshot{} }
+func outsideSnapshot() *workflowSnapshot { return &workflowSnapshot{} }
 
 var projectNames = []string{
 	"XXHR", "XXAP", "XXGL", "XXPO", "XXOM", "XXPAY", "PayrollService", "OrderAPI",
@@ -180,18 +180,18 @@ var projectNames = []string{
 var streamNames = []string{"master", "master", "main", "develop"}
 
 // newProject returns a project with an Oracle EBS or SOA style name.
-func newProject(src *fake.Source) Project {
-	return Project{ProjectID: src.ID(10_000, 499_999), ProjectName: fake.Pick(src, projectNames)}
+func newProject(src *fake.Source) project {
+	return project{ProjectID: src.ID(10_000, 499_999), ProjectName: fake.Pick(src, projectNames)}
 }
 
-// NewReleaseProjects returns n distinct projects on their streams; when
+// newReleaseProjects returns n distinct projects on their streams; when
 // build is not nil some of them build in it, the others have no build
 // environment.
-func NewReleaseProjects(src *fake.Source, n int, build *Environment) []ReleaseProject {
+func newReleaseProjects(src *fake.Source, n int, build *environment) []releaseProject {
 	names := pickDistinct(src, projectNames, n)
-	out := make([]ReleaseProject, len(names))
+	out := make([]releaseProject, len(names))
 	for i, name := range names {
-		p := ReleaseProject{
+		p := releaseProject{
 			ProjectID:        src.ID(10_000, 499_999),
 			ProjectName:      name,
 			StreamName:       fake.Pick(src, streamNames),
@@ -207,8 +207,8 @@ func NewReleaseProjects(src *fake.Source, n int, build *Environment) []ReleasePr
 }
 
 // Project returns the project's id and name.
-func (p ReleaseProject) Project() Project {
-	return Project{ProjectID: p.ProjectID, ProjectName: p.ProjectName}
+func (p releaseProject) Project() project {
+	return project{ProjectID: p.ProjectID, ProjectName: p.ProjectName}
 }
 
 // pickDistinct returns n distinct elements of xs (all of them when n is
@@ -231,15 +231,15 @@ var workflowNames = map[string][]string{
 	"BUILD":  {"EBSBuild", "MavenBuild", "SOABuild"},
 }
 
-// NewWorkflow returns a workflow of workflowType (DEPLOY, TEST, BUILD) and
+// newWorkflow returns a workflow of workflowType (DEPLOY, TEST, BUILD) and
 // the version of it that runs.
-func NewWorkflow(src *fake.Source, workflowType string) Workflow {
+func newWorkflow(src *fake.Source, workflowType string) workflow {
 	names := workflowNames[workflowType]
 	if len(names) == 0 {
 		names = []string{"Utility"}
 	}
 	id := src.ID(1_000, 99_999)
-	return Workflow{
+	return workflow{
 		WorkflowID:        id,
 		WorkflowName:      fake.Pick(src, names),
 		WorkflowType:      workflowType,
@@ -252,29 +252,29 @@ var instances = []struct{ name, code string }{
 	{"Oracle Database", "ORADB"}, {"Tomcat", "TOMCAT"},
 }
 
-// NewInstance returns an instance (target group) such as SOA Server (SOA).
-func NewInstance(src *fake.Source) Instance {
+// newInstance returns an instance (target group) such as SOA Server (SOA).
+func newInstance(src *fake.Source) instance {
 	d := fake.Pick(src, instances)
-	return Instance{InstanceID: src.ID(1_000, 99_999), InstanceName: d.name, InstanceCode: d.code}
+	return instance{InstanceID: src.ID(1_000, 99_999), InstanceName: d.name, InstanceCode: d.code}
 }
 
-// NewPipelineExecution starts an execution of pipeline p whose first stage,
+// newPipelineExecution starts an execution of pipeline p whose first stage,
 // in env, waits at the approval gate whose step id is gateStepID: the
 // pipeline execution the task events show.
-func NewPipelineExecution(ids *IDs, p Pipeline, env Environment, gateStepID int) PipelineExecution {
-	pe := PipelineExecution{PipelineID: p.PipelineID, PipelineExecutionID: ids.nextID(), ExecutionStatus: "RUNNING"}
+func newPipelineExecution(ids *idSeq, p pipeline, env environment, gateStepID int) pipelineExecution {
+	pe := pipelineExecution{PipelineID: p.PipelineID, PipelineExecutionID: ids.nextID(), ExecutionStatus: "RUNNING"}
 	return pe.NextStage(ids, env, gateStepID)
 }
 
 // NextStage returns pe moved on to the stage of env, waiting at the gate
 // gateStepID, with a new stage execution id.
-func (pe PipelineExecution) NextStage(ids *IDs, env Environment, gateStepID int) PipelineExecution {
+func (pe pipelineExecution) NextStage(ids *idSeq, env environment, gateStepID int) pipelineExecution {
 	stageID := ids.nextID()
-	pe.ActiveStageExecution = StageExecution{
+	pe.ActiveStageExecution = stageExecution{
 		StageExecutionID: stageID,
 		EnvironmentID:    env.EnvironmentID,
 		ExecutionStatus:  "RUNNING_GATES",
-		ActiveStep: &ActiveStep{
+		ActiveStep: &activeStep{
 			ID: gateStepID, ExecutionID: ids.nextID(), ExecutionStatus: "PENDING_APPROVAL", IsGate: true,
 		},
 	}
@@ -283,21 +283,21 @@ func (pe PipelineExecution) NextStage(ids *IDs, env Environment, gateStepID int)
 
 // Complete returns the stage execution finished with status (SUCCESS or
 // FAILED) after running from start to end.
-func (s StageExecution) Complete(st Style, status string, start, end time.Time) StageExecution {
+func (s stageExecution) Complete(st style, status string, start, end time.Time) stageExecution {
 	s.ExecutionStatus, s.StartTime, s.EndTime, s.ActiveStep = status, st.timePtr(start), st.timePtr(end), nil
 	return s
 }
 
-// NewApprovalTask is the human approval task FlexDeploy creates when pe
+// newApprovalTask is the human approval task FlexDeploy creates when pe
 // reaches a gate: PENDING, created by by (completedsnapshotsmonitor or
 // releaseeventprocessor) at at, for release r in env.
-func NewApprovalTask(src *fake.Source, ids *IDs, st Style, r Release, env Environment, pe PipelineExecution, snapshotID int, by string, at time.Time) Task {
+func newApprovalTask(src *fake.Source, ids *idSeq, st style, r release, env environment, pe pipelineExecution, snapshotID int, by string, at time.Time) task {
 	group := 1 // FD Administrators
 	if src.Chance(0.5) {
 		group = src.ID(10_000, 99_999)
 	}
-	return Task{
-		Audit:             st.Audit(by, at),
+	return task{
+		audit:             st.Audit(by, at),
 		TaskID:            ids.nextID(),
 		TaskStatus:        "PENDING",
 		TaskIdentifier:    ptr(src.UUID()),
@@ -312,13 +312,13 @@ func NewApprovalTask(src *fake.Source, ids *IDs, st Style, r Release, env Enviro
 }
 
 // Decide returns t approved (or rejected) by by at at, with notes.
-func (t Task) Decide(st Style, approve bool, notes, by string, at time.Time) Task {
+func (t task) Decide(st style, approve bool, notes, by string, at time.Time) task {
 	t.TaskStatus = "REJECTED"
 	if approve {
 		t.TaskStatus = "APPROVED"
 	}
 	t.TaskNotes = ptr(notes)
-	t.Audit = t.Audit.Touch(st, by, at)
+	t.audit = t.audit.Touch(st, by, at)
 	return t
 }
 
@@ -328,22 +328,22 @@ var approvalNotes = []string{
 	"Please rerun after the DBA fixes the index.",
 }
 
-// WorkflowRun describes one workflow execution for NewWorkflowExecution.
-type WorkflowRun struct {
-	Workflow Workflow
+// workflowRun describes one workflow execution for newWorkflowExecution.
+type workflowRun struct {
+	Workflow workflow
 	// Project is the project and stream the workflow ran for.
-	Project ReleaseProject
+	Project releaseProject
 	// Version is the project version name; "" draws one such as 1.0.37.
 	Version string
 	// VersionID is the project version's id; 0 draws the next one.
 	VersionID int
 	// PackageName is the package deployed; "" for none.
 	PackageName string
-	Instance    Instance
-	Environment Environment
+	Instance    instance
+	Environment environment
 	// Release and Snapshot are nil when the workflow ran outside a release.
-	Release  *Release
-	Snapshot *Snapshot
+	Release  *release
+	Snapshot *snapshot
 	// Status is SUCCESS or FAILED.
 	Status string
 	// RequestedBy is the user who requested the execution.
@@ -351,11 +351,11 @@ type WorkflowRun struct {
 	Start, End  time.Time
 }
 
-// NewWorkflowExecution returns the execution described by run. A TEST
+// newWorkflowExecution returns the execution described by run. A TEST
 // workflow gets test suite executions between Start and End. Outside a
 // release, release and snapshot are as the docs show them: objects of nulls
 // for DEPLOY and other types, null for TEST.
-func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun) WorkflowExecution {
+func newWorkflowExecution(src *fake.Source, ids *idSeq, st style, run workflowRun) workflowExecution {
 	version := run.Version
 	if version == "" {
 		version = "1.0." + strconv.Itoa(src.ID(1, 250))
@@ -366,8 +366,8 @@ func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun)
 	}
 	created := run.Start.Add(-src.Duration(0, 2*time.Second))
 	isTest := run.Workflow.WorkflowType == "TEST"
-	w := WorkflowExecution{
-		Audit:               st.Audit(run.RequestedBy, created).Touch(st, run.RequestedBy, run.End),
+	w := workflowExecution{
+		audit:               st.Audit(run.RequestedBy, created).Touch(st, run.RequestedBy, run.End),
 		ExecutionStatus:     run.Status,
 		WorkflowExecutionID: ids.nextID(),
 		StartTime:           st.Time(run.Start),
@@ -380,14 +380,14 @@ func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun)
 		ProjectStreamName:   run.Project.StreamName,
 		Instance:            run.Instance,
 		Environment:         run.Environment,
-		WorkflowRequest: WorkflowRequest{
+		WorkflowRequest: workflowRequest{
 			WorkflowRequestID: ids.nextID(),
 			TriggerType:       "MANUAL",
 			FlexFields:        make([]*string, 10),
 		},
 		IssueNumbers:  []string{},
 		CmsTickets:    []string{},
-		TestSuiteExec: []TestSuiteExecution{},
+		TestSuiteExec: []testSuiteExecution{},
 	}
 	if run.PackageName != "" {
 		w.PackageName = ptr(run.PackageName)
@@ -421,9 +421,9 @@ func NewWorkflowExecution(src *fake.Source, ids *IDs, st Style, run WorkflowRun)
 	return w
 }
 
-// NewPackageName returns a package name in the style of project's, such
+// newPackageName returns a package name in the style of project's, such
 // as XXHR-10089.
-func NewPackageName(src *fake.Source, project string) string {
+func newPackageName(src *fake.Source, project string) string {
 	return fmt.Sprintf("%s-%d", project, src.ID(10_000, 19_999))
 }
 
@@ -467,18 +467,18 @@ var (
 // newTestSuiteExecution returns a test suite run between start and end
 // with one to three test executions (Postman, JUnit, TestNG) and their
 // results; the suite and each execution fail when any result fails.
-func newTestSuiteExecution(src *fake.Source, ids *IDs, st Style, start, end time.Time) TestSuiteExecution {
+func newTestSuiteExecution(src *fake.Source, ids *idSeq, st style, start, end time.Time) testSuiteExecution {
 	suiteStart := start.Add(src.Duration(0, end.Sub(start)/4))
-	s := TestSuiteExecution{
+	s := testSuiteExecution{
 		TestSuiteExecutionID: ids.nextID(),
 		Status:               "PASSED",
 		StartTime:            st.testTime(suiteStart),
 		EndTime:              st.testTime(end.Add(-src.Duration(0, end.Sub(suiteStart)/4))),
 	}
 	for _, tool := range pickDistinct(src, testTools, 1+src.IntN(3)) {
-		ex := TestExecution{Name: fake.Pick(src, tool.names), Status: "PASSED", ToolName: tool.tool}
+		ex := testExecution{Name: fake.Pick(src, tool.names), Status: "PASSED", ToolName: tool.tool}
 		for i, n := 0, 1+src.IntN(4); i < n; i++ {
-			r := TestResult{TestCaseName: tool.cases(src, i), Status: "PASSED", Duration: src.IntN(40), ExecutionCount: 1}
+			r := testResult{TestCaseName: tool.cases(src, i), Status: "PASSED", Duration: src.IntN(40), ExecutionCount: 1}
 			if src.Chance(0.2) {
 				r.Status, r.Message = "FAILED", ptr(tool.fail(src))
 				ex.Status, s.Status = "FAILED", "FAILED"
@@ -492,7 +492,7 @@ func newTestSuiteExecution(src *fake.Source, ids *IDs, st Style, start, end time
 
 // failOne marks one test result of suites failed when none is, so that a
 // TEST workflow shows a failure message as the documented sample does.
-func failOne(src *fake.Source, suites []TestSuiteExecution) {
+func failOne(src *fake.Source, suites []testSuiteExecution) {
 	for _, s := range suites {
 		if s.Status == "FAILED" {
 			return
@@ -538,10 +538,10 @@ func newCommentText(src *fake.Source, not ...string) string {
 	return fake.Pick(src, pool)
 }
 
-// RichText encodes plain text the way FlexDeploy stores comments: a
+// richText encodes plain text the way FlexDeploy stores comments: a
 // JSON-encoded rich-text document,
 // {"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"..."}]}]}.
-func RichText(text string) string {
+func richText(text string) string {
 	type node struct {
 		Type    string `json:"type"`
 		Text    string `json:"text,omitempty"`
@@ -555,13 +555,13 @@ func RichText(text string) string {
 	return string(b)
 }
 
-// NewComment returns a comment with text on the object objectID of
+// newComment returns a comment with text on the object objectID of
 // objectType (WORK_ITEM), written by by at at.
-func NewComment(src *fake.Source, st Style, objectID int, objectType, text, by string, at time.Time) Comment {
-	return Comment{
-		Audit:       st.Audit(by, at),
+func newComment(src *fake.Source, st style, objectID int, objectType, text, by string, at time.Time) comment {
+	return comment{
+		audit:       st.Audit(by, at),
 		CommentID:   src.ID(1_000, 99_999),
-		CommentText: ptr(RichText(text)),
+		CommentText: ptr(richText(text)),
 		ObjectID:    objectID,
 		ObjectType:  objectType,
 	}
@@ -569,15 +569,15 @@ func NewComment(src *fake.Source, st Style, objectID int, objectType, text, by s
 
 // Edit returns c with its text changed to text by by at at; the previous
 // text becomes oldCommentText.
-func (c Comment) Edit(st Style, text, by string, at time.Time) Comment {
-	c.OldCommentText, c.CommentText = c.CommentText, ptr(RichText(text))
-	c.Audit = c.Audit.Touch(st, by, at)
+func (c comment) Edit(st style, text, by string, at time.Time) comment {
+	c.OldCommentText, c.CommentText = c.CommentText, ptr(richText(text))
+	c.audit = c.audit.Touch(st, by, at)
 	return c
 }
 
 // Delete returns c as Comment Deleted shows it: the last text in
 // oldCommentText, commentText null, the audit fields unchanged.
-func (c Comment) Delete() Comment {
+func (c comment) Delete() comment {
 	c.OldCommentText, c.CommentText = c.CommentText, nil
 	return c
 }
@@ -588,12 +588,12 @@ var packageDescriptions = []string{
 
 // newPackage returns an ACTIVE, user-managed package of project, created
 // by by at at.
-func newPackage(src *fake.Source, ids *IDs, st Style, project Project, by string, at time.Time) Package {
-	return Package{
-		Audit:            st.Audit(by, at),
+func newPackage(src *fake.Source, ids *idSeq, st style, project project, by string, at time.Time) packageInfo {
+	return packageInfo{
+		audit:            st.Audit(by, at),
 		ProjectPackageID: ids.nextID(),
 		Description:      fake.Pick(src, packageDescriptions),
-		PackageName:      NewPackageName(src, project.ProjectName),
+		PackageName:      newPackageName(src, project.ProjectName),
 		PackageStatus:    "ACTIVE",
 		PackageType:      "USER_MANAGED",
 		ProjectID:        project.ProjectID,
@@ -603,9 +603,9 @@ func newPackage(src *fake.Source, ids *IDs, st Style, project Project, by string
 
 // setStatus returns p with status (ACTIVE, INACTIVE, COMPLETED) set by by
 // at at.
-func (p Package) setStatus(st Style, status, by string, at time.Time) Package {
+func (p packageInfo) setStatus(st style, status, by string, at time.Time) packageInfo {
 	p.PackageStatus = status
-	p.Audit = p.Audit.Touch(st, by, at)
+	p.audit = p.audit.Touch(st, by, at)
 	return p
 }
 
@@ -619,7 +619,7 @@ var (
 // newTag returns a tag whose style pairs a light-theme colour with a
 // lighter tint of it for the dark theme, as in the docs'
 // {"dark":"#949FDA","light":"#3F51B5"}.
-func newTag(src *fake.Source) Tag {
+func newTag(src *fake.Source) tag {
 	light := fake.Pick(src, tagColours)
 	style, err := json.Marshal(struct {
 		Dark  string `json:"dark"`
@@ -628,7 +628,7 @@ func newTag(src *fake.Source) Tag {
 	if err != nil { // cannot happen: two strings
 		panic(err)
 	}
-	return Tag{TagID: src.ID(10_000, 99_999), TagStyle: string(style), TagKey: fake.Pick(src, tagKeys)}
+	return tag{TagID: src.ID(10_000, 99_999), TagStyle: string(style), TagKey: fake.Pick(src, tagKeys)}
 }
 
 // tint mixes the colour #RRGGBB with white by f.
@@ -644,14 +644,14 @@ func tint(hex string, f float64) string {
 
 // newTagAssignment returns tag assigned to the object objectID of
 // objectType by by at at.
-func newTagAssignment(ids *IDs, st Style, tag Tag, objectID int, objectType, by string, at time.Time) TagAssignment {
-	return TagAssignment{
-		Audit: st.Audit(by, at), TagAssignmentID: ids.nextID(), TagID: tag.TagID, Tag: tag,
+func newTagAssignment(ids *idSeq, st style, tag tag, objectID int, objectType, by string, at time.Time) tagAssignment {
+	return tagAssignment{
+		audit: st.Audit(by, at), TagAssignmentID: ids.nextID(), TagID: tag.TagID, Tag: tag,
 		ObjectID: objectID, ObjectType: objectType,
 	}
 }
 
-var userGroups = []Group{
+var userGroups = []group{
 	{GroupName: "Developers", Description: "Application developers"},
 	{GroupName: "Release Managers", Description: "Manage releases and approve deployments"},
 	{GroupName: "Payroll Team", Description: "Payroll application owners"},
@@ -659,12 +659,12 @@ var userGroups = []Group{
 }
 
 // adminGroup is FlexDeploy's built-in administrators group.
-var adminGroup = Group{GroupID: 1, GroupName: "FD Administrators", Description: "Admin Users", IsActive: true, IsAdminGroup: true}
+var adminGroup = group{GroupID: 1, GroupName: "FD Administrators", Description: "Admin Users", IsActive: true, IsAdminGroup: true}
 
 // newUser returns a new local user made by by at at, in one or two groups.
-func newUser(src *fake.Source, st Style, by string, at time.Time) User {
+func newUser(src *fake.Source, st style, by string, at time.Time) user {
 	p := src.Person("")
-	var groups []Group
+	var groups []group
 	if src.Chance(0.3) {
 		groups = append(groups, adminGroup)
 	}
@@ -672,19 +672,19 @@ func newUser(src *fake.Source, st Style, by string, at time.Time) User {
 		g.GroupID, g.IsActive = src.ID(10_000, 99_999), true
 		groups = append(groups, g)
 	}
-	return User{
-		Audit: st.Audit(by, at), UserID: src.ID(10_000, 30_000_000), Email: p.Email,
+	return user{
+		audit: st.Audit(by, at), UserID: src.ID(10_000, 30_000_000), Email: p.Email,
 		FirstName: p.First, IsActive: true, LastName: p.Last, LocalUser: true, UserName: p.UserName,
 		Groups: groups, ExtGroups: []string{},
 	}
 }
 
 var (
-	workItemTypes = []WorkItemType{
+	workItemTypes = []workItemType{
 		{"Story", "STORY"}, {"Bug", "BUG"}, {"Task", "TASK"}, {"Enhancement", "ENHANCEMENT"},
 	}
 	// workItemStatuses are the statuses work items move through.
-	workItemStatuses = []WorkItemStatus{{1, "TODO"}, {2, "IN_PROGRESS"}, {3, "DONE"}}
+	workItemStatuses = []workItemStatus{{1, "TODO"}, {2, "IN_PROGRESS"}, {3, "DONE"}}
 	workItemTitles   = []string{
 		"Add overtime rule to payroll calculation", "Invoice totals rounded incorrectly",
 		"Expose order status in OrderAPI", "Upgrade SOA composite to 12.2.1.4",
@@ -694,28 +694,28 @@ var (
 )
 
 // newWorkItemUser returns a user to assign work items to.
-func newWorkItemUser(src *fake.Source) WorkItemUser {
+func newWorkItemUser(src *fake.Source) workItemUser {
 	p := src.Person("")
-	return WorkItemUser{ID: src.ID(2, 5_000), UserName: p.UserName, Email: p.Email}
+	return workItemUser{ID: src.ID(2, 5_000), UserName: p.UserName, Email: p.Email}
 }
 
 // newWorkItem returns a TODO work item assigned to assignee, created by by
 // at at, with a PRIORITY custom field and up to two others.
-func newWorkItem(src *fake.Source, st Style, assignee WorkItemUser, by string, at time.Time) WorkItem {
+func newWorkItem(src *fake.Source, st style, assignee workItemUser, by string, at time.Time) workItem {
 	id := src.ID(1_000, 99_999)
 	title := fake.Pick(src, workItemTitles)
-	w := WorkItem{
-		Audit: st.Audit(by, at), FlxWorkItemID: id, WorkItemNumber: strconv.Itoa(id), Title: title,
+	w := workItem{
+		audit: st.Audit(by, at), FlxWorkItemID: id, WorkItemNumber: strconv.Itoa(id), Title: title,
 		Description: title + ".", Type: fake.Pick(src, workItemTypes), Status: workItemStatuses[0],
-		Assignee: assignee, CustomFields: []CustomField{},
+		Assignee: assignee, CustomFields: []customField{},
 	}
-	w.CustomFields = append(w.CustomFields, CustomField{FieldName: "PRIORITY", FieldValue: ptr(customFieldValue(src, "PRIORITY"))})
+	w.CustomFields = append(w.CustomFields, customField{FieldName: "PRIORITY", FieldValue: ptr(customFieldValue(src, "PRIORITY"))})
 	for _, name := range pickDistinct(src, customFieldNames[1:], src.IntN(3)) {
 		var v *string
 		if src.Chance(0.6) {
 			v = ptr(customFieldValue(src, name))
 		}
-		w.CustomFields = append(w.CustomFields, CustomField{FieldName: name, FieldValue: v})
+		w.CustomFields = append(w.CustomFields, customField{FieldName: name, FieldValue: v})
 	}
 	return w
 }
@@ -741,9 +741,9 @@ type workItemChange struct {
 
 // update returns w changed by by at at; workItemUpdates lists each change
 // with its old and new value.
-func (w WorkItem) update(st Style, by string, at time.Time, changes ...workItemChange) WorkItem {
-	w.CustomFields = append([]CustomField(nil), w.CustomFields...)
-	w.WorkItemUpdates = []WorkItemUpdate{}
+func (w workItem) update(st style, by string, at time.Time, changes ...workItemChange) workItem {
+	w.CustomFields = append([]customField(nil), w.CustomFields...)
+	w.WorkItemUpdates = []workItemUpdate{}
 	for _, c := range changes {
 		var old *string
 		switch c.Field {
@@ -766,11 +766,11 @@ func (w WorkItem) update(st Style, by string, at time.Time, changes ...workItemC
 				}
 			}
 			if !found {
-				w.CustomFields = append(w.CustomFields, CustomField{FieldName: c.Field, FieldValue: ptr(c.Value)})
+				w.CustomFields = append(w.CustomFields, customField{FieldName: c.Field, FieldValue: ptr(c.Value)})
 			}
 		}
-		w.WorkItemUpdates = append(w.WorkItemUpdates, WorkItemUpdate{FieldName: c.Field, NewValue: ptr(c.Value), OldValue: old})
+		w.WorkItemUpdates = append(w.WorkItemUpdates, workItemUpdate{FieldName: c.Field, NewValue: ptr(c.Value), OldValue: old})
 	}
-	w.Audit = w.Audit.Touch(st, by, at)
+	w.audit = w.audit.Touch(st, by, at)
 	return w
 }

@@ -12,28 +12,28 @@ import (
 // Names of the FlexDeploy events standin emulates, as FlexDeploy spells
 // them in eventType.
 const (
-	CommentAdded           = "Comment Added"
-	CommentUpdated         = "Comment Updated"
-	CommentDeleted         = "Comment Deleted"
-	PackageCreated         = "Package Created"
-	PackageStatusUpdated   = "Package Status Updated"
-	PipelineStageCompleted = "Pipeline Stage Completed"
-	ReleaseStarted         = "Release Started"
-	ReleaseEnded           = "Release Ended"
-	SnapshotCompleted      = "Snapshot Completed"
-	TagAssigned            = "Tag Assigned"
-	TagUnassigned          = "Tag Unassigned"
-	TaskCreated            = "Task Created"
-	TaskApproved           = "Task Approved"
-	TaskRejected           = "Task Rejected"
-	UserCreated            = "User Created"
-	WorkflowCompleted      = "Workflow Completed"
-	WorkItemCreated        = "Work Item Created"
-	WorkItemUpdated        = "Work Item Updated"
+	commentAdded           = "Comment Added"
+	commentUpdated         = "Comment Updated"
+	commentDeleted         = "Comment Deleted"
+	packageCreated         = "Package Created"
+	packageStatusUpdated   = "Package Status Updated"
+	pipelineStageCompleted = "Pipeline Stage Completed"
+	releaseStarted         = "Release Started"
+	releaseEnded           = "Release Ended"
+	snapshotCompleted      = "Snapshot Completed"
+	tagAssigned            = "Tag Assigned"
+	tagUnassigned          = "Tag Unassigned"
+	taskCreated            = "Task Created"
+	taskApproved           = "Task Approved"
+	taskRejected           = "Task Rejected"
+	userCreated            = "User Created"
+	workflowCompleted      = "Workflow Completed"
+	workItemCreated        = "Work Item Created"
+	workItemUpdated        = "Work Item Updated"
 )
 
-// Event is the envelope of every FlexDeploy event.
-type Event struct {
+// envelope is the envelope of every FlexDeploy event.
+type envelope struct {
 	EventType string `json:"eventType"`
 	// Actor is the user (or system worker) that triggered the event.
 	Actor string `json:"actor"`
@@ -47,10 +47,10 @@ type Event struct {
 }
 
 // JSON returns the event as compact JSON, fields in the documented order.
-func (e Event) JSON() ([]byte, error) { return payload.Marshal(e) }
+func (e envelope) JSON() ([]byte, error) { return payload.Marshal(e) }
 
-func newEvent(name, actor, object string, ts *string, p any) Event {
-	return Event{EventType: name, Actor: actor, Object: object, Timestamp: ts, Payload: p}
+func newEvent(name, actor, object string, ts *string, p any) envelope {
+	return envelope{EventType: name, Actor: actor, Object: object, Timestamp: ts, Payload: p}
 }
 
 func checkName(builder, name string, valid ...string) error {
@@ -62,12 +62,12 @@ func checkName(builder, name string, valid ...string) error {
 	return fmt.Errorf("flexdeploy: %s cannot build %q; valid: %s", builder, name, strings.Join(valid, ", "))
 }
 
-// Comment is the payload of Comment Added, Updated and Deleted.
-type Comment struct {
-	Audit
+// comment is the payload of comment Added, Updated and Deleted.
+type comment struct {
+	audit
 	CommentID int `json:"commentId"`
 	// OldCommentText is the text before the change (rich text, see
-	// RichText); null when the comment is added.
+	// richText); null when the comment is added.
 	OldCommentText *string `json:"oldCommentText"`
 	// CommentText is the comment's rich text; null once deleted.
 	CommentText *string `json:"commentText"`
@@ -76,18 +76,18 @@ type Comment struct {
 	ObjectType string `json:"objectType"`
 }
 
-// CommentEvent builds Comment Added, Comment Updated or Comment Deleted
+// commentEvent builds Comment Added, Comment Updated or Comment Deleted
 // about c, triggered by actor at at.
-func CommentEvent(st Style, name string, c Comment, actor string, at time.Time) (Event, error) {
-	if err := checkName("CommentEvent", name, CommentAdded, CommentUpdated, CommentDeleted); err != nil {
-		return Event{}, err
+func commentEvent(st style, name string, c comment, actor string, at time.Time) (envelope, error) {
+	if err := checkName("CommentEvent", name, commentAdded, commentUpdated, commentDeleted); err != nil {
+		return envelope{}, err
 	}
 	return newEvent(name, actor, "Comment - "+strconv.Itoa(c.CommentID), st.timePtr(at), c), nil
 }
 
-// Package is the payload of Package Created and Package Status Updated.
-type Package struct {
-	Audit
+// packageInfo is the payload of packageInfo Created and packageInfo Status Updated.
+type packageInfo struct {
+	audit
 	ProjectPackageID int     `json:"projectPackageId"`
 	Description      string  `json:"description"`
 	ExcludePath      *string `json:"excludePath"`
@@ -103,101 +103,101 @@ type Package struct {
 	Tests         any     `json:"tests"`
 	TestLevel     *string `json:"testLevel"`
 	VersionSyntax *string `json:"versionSyntax"`
-	Project       Project `json:"project"`
+	Project       project `json:"project"`
 }
 
-// PackageEvent builds Package Created or Package Status Updated about p.
-func PackageEvent(st Style, name string, p Package, actor string, at time.Time) (Event, error) {
-	if err := checkName("PackageEvent", name, PackageCreated, PackageStatusUpdated); err != nil {
-		return Event{}, err
+// packageEvent builds Package Created or Package Status Updated about p.
+func packageEvent(st style, name string, p packageInfo, actor string, at time.Time) (envelope, error) {
+	if err := checkName("PackageEvent", name, packageCreated, packageStatusUpdated); err != nil {
+		return envelope{}, err
 	}
 	return newEvent(name, actor, p.PackageName, st.timePtr(at), p), nil
 }
 
-// StagePayload is the payload of Pipeline Stage Completed.
-type StagePayload struct {
+// stagePayload is the payload of Pipeline Stage Completed.
+type stagePayload struct {
 	// PipelineExecutionID is null in the documented sample.
 	PipelineExecutionID    *int           `json:"pipelineExecutionId"`
-	PipelineStageExecution StageExecution `json:"pipelineStageExecution"`
-	Pipeline               Pipeline       `json:"pipeline"`
-	Environment            Environment    `json:"environment"`
-	Release                ReleaseRef     `json:"release"`
-	Snapshot               Snapshot       `json:"snapshot"`
+	PipelineStageExecution stageExecution `json:"pipelineStageExecution"`
+	Pipeline               pipeline       `json:"pipeline"`
+	Environment            environment    `json:"environment"`
+	Release                releaseRef     `json:"release"`
+	Snapshot               snapshot       `json:"snapshot"`
 }
 
-// PipelineStageCompletedEvent builds Pipeline Stage Completed; its object
+// pipelineStageCompletedEvent builds Pipeline Stage Completed; its object
 // is the release name. FlexDeploy's actor here is buildmonitorworker.
-func PipelineStageCompletedEvent(st Style, p StagePayload, actor string, at time.Time) Event {
-	return newEvent(PipelineStageCompleted, actor, p.Release.ReleaseName, st.timePtr(at), p)
+func pipelineStageCompletedEvent(st style, p stagePayload, actor string, at time.Time) envelope {
+	return newEvent(pipelineStageCompleted, actor, p.Release.ReleaseName, st.timePtr(at), p)
 }
 
-// ReleasePayload is the payload of Release Started and Release Ended.
-type ReleasePayload struct {
-	Release Release `json:"release"`
-	// StartDate and EndDate are dates (Style.Date); EndDate is null unless
+// releasePayload is the payload of Release Started and Release Ended.
+type releasePayload struct {
+	Release release `json:"release"`
+	// StartDate and EndDate are dates (style.Date); EndDate is null unless
 	// the release has a planned end.
 	StartDate string           `json:"startDate"`
 	EndDate   *string          `json:"endDate"`
-	Projects  []ReleaseProject `json:"projects"`
-	Pipeline  Pipeline         `json:"pipeline"`
+	Projects  []releaseProject `json:"projects"`
+	Pipeline  pipeline         `json:"pipeline"`
 }
 
-// ReleaseEvent builds Release Started or Release Ended; its object is the
+// releaseEvent builds Release Started or Release Ended; its object is the
 // release name.
-func ReleaseEvent(st Style, name string, p ReleasePayload, actor string, at time.Time) (Event, error) {
-	if err := checkName("ReleaseEvent", name, ReleaseStarted, ReleaseEnded); err != nil {
-		return Event{}, err
+func releaseEvent(st style, name string, p releasePayload, actor string, at time.Time) (envelope, error) {
+	if err := checkName("ReleaseEvent", name, releaseStarted, releaseEnded); err != nil {
+		return envelope{}, err
 	}
 	if p.Projects == nil {
-		p.Projects = []ReleaseProject{}
+		p.Projects = []releaseProject{}
 	}
 	return newEvent(name, actor, p.Release.ReleaseName, st.timePtr(at), p), nil
 }
 
-// SnapshotPayload is the payload of Snapshot Completed: created by the user
+// snapshotPayload is the payload of Snapshot Completed: created by the user
 // who asked for the snapshot, updated by completedsnapshotsmonitor.
-type SnapshotPayload struct {
-	Audit
-	Snapshot Snapshot `json:"snapshot"`
+type snapshotPayload struct {
+	audit
+	Snapshot snapshot `json:"snapshot"`
 }
 
-// SnapshotCompletedEvent builds Snapshot Completed. Its object is the
+// snapshotCompletedEvent builds Snapshot Completed. Its object is the
 // snapshot name and, as documented, its timestamp is null: the time is in
 // the payload's updatedOn.
-func SnapshotCompletedEvent(p SnapshotPayload, actor string) Event {
-	return newEvent(SnapshotCompleted, actor, p.Snapshot.SnapshotName, nil, p)
+func snapshotCompletedEvent(p snapshotPayload, actor string) envelope {
+	return newEvent(snapshotCompleted, actor, p.Snapshot.SnapshotName, nil, p)
 }
 
-// TagAssignment is the payload of Tag Assigned and Tag Unassigned.
-type TagAssignment struct {
-	Audit
+// tagAssignment is the payload of Tag Assigned and Tag Unassigned.
+type tagAssignment struct {
+	audit
 	TagAssignmentID int `json:"tagAssignmentId"`
 	TagID           int `json:"tagId"`
-	Tag             Tag `json:"tag"`
+	Tag             tag `json:"tag"`
 	ObjectID        int `json:"objectId"`
 	// ObjectType is what the tag is on: PROJECT, ENVIRONMENT, TARGET_GROUP.
 	ObjectType string `json:"objectType"`
 }
 
-// TagEvent builds Tag Assigned or Tag Unassigned; its object is the tag key.
+// tagEvent builds Tag Assigned or Tag Unassigned; its object is the tag key.
 // Unassigning keeps the assignment's audit fields: only the timestamp
 // moves.
-func TagEvent(st Style, name string, a TagAssignment, actor string, at time.Time) (Event, error) {
-	if err := checkName("TagEvent", name, TagAssigned, TagUnassigned); err != nil {
-		return Event{}, err
+func tagEvent(st style, name string, a tagAssignment, actor string, at time.Time) (envelope, error) {
+	if err := checkName("TagEvent", name, tagAssigned, tagUnassigned); err != nil {
+		return envelope{}, err
 	}
 	return newEvent(name, actor, a.Tag.TagKey, st.timePtr(at), a), nil
 }
 
-// Task is the payload of Task Created, Approved and Rejected: a human task
+// task is the payload of task Created, Approved and Rejected: a human task
 // such as a pipeline approval gate.
-type Task struct {
-	Audit
+type task struct {
+	audit
 	TaskID int `json:"taskId"`
 	// TaskStatus is PENDING, APPROVED or REJECTED.
 	TaskStatus string `json:"taskStatus"`
 	// TaskIdentifier (a UUID) and TaskType (APPROVAL) appear in Task
-	// Approved and Rejected; TaskEvent leaves them out of Task Created, as
+	// Approved and Rejected; taskEvent leaves them out of Task Created, as
 	// its documented sample does.
 	TaskIdentifier     *string `json:"taskIdentifier,omitempty"`
 	TaskType           *string `json:"taskType,omitempty"`
@@ -208,47 +208,47 @@ type Task struct {
 	TaskNotes         *string           `json:"taskNotes"`
 	GroupID           int               `json:"groupId"`
 	RoleID            int               `json:"roleId"`
-	Environment       Environment       `json:"environment"`
-	Release           TaskRelease       `json:"release"`
-	PipelineExecution PipelineExecution `json:"pipelineExecution"`
+	Environment       environment       `json:"environment"`
+	Release           taskRelease       `json:"release"`
+	PipelineExecution pipelineExecution `json:"pipelineExecution"`
 	SnapshotID        int               `json:"snapshotId"`
-	Workflow          *Workflow         `json:"workflow"`
+	Workflow          *workflow         `json:"workflow"`
 	WorkflowRequestID *int              `json:"workflowRequestId"`
-	Project           *Project          `json:"project"`
+	Project           *project          `json:"project"`
 }
 
-// TaskRelease is the release of a task event. Task Created shows it without
-// releaseDescription (OmitDescription, set by TaskEvent), Task Approved and
+// taskRelease is the release of a task event. Task Created shows it without
+// releaseDescription (OmitDescription, set by taskEvent), Task Approved and
 // Rejected with it.
-type TaskRelease struct {
-	Release
+type taskRelease struct {
+	release
 	OmitDescription bool `json:"-"`
 }
 
 // MarshalJSON writes the release with or without its description.
-func (r TaskRelease) MarshalJSON() ([]byte, error) {
+func (r taskRelease) MarshalJSON() ([]byte, error) {
 	if r.OmitDescription {
-		return payload.Marshal(ReleaseRef{ReleaseID: r.ReleaseID, ReleaseName: r.ReleaseName})
+		return payload.Marshal(releaseRef{ReleaseID: r.ReleaseID, ReleaseName: r.ReleaseName})
 	}
-	return payload.Marshal(r.Release)
+	return payload.Marshal(r.release)
 }
 
 // taskStatusOf is the status each task event shows.
-var taskStatusOf = map[string]string{TaskCreated: "PENDING", TaskApproved: "APPROVED", TaskRejected: "REJECTED"}
+var taskStatusOf = map[string]string{taskCreated: "PENDING", taskApproved: "APPROVED", taskRejected: "REJECTED"}
 
-// TaskEvent builds Task Created, Task Approved or Task Rejected about t;
+// taskEvent builds Task Created, Task Approved or Task Rejected about t;
 // its object is the release name. The task's status must be the event's
 // (PENDING, APPROVED, REJECTED). For Task Created it drops taskIdentifier,
 // taskType and releaseDescription, as the documented sample has none.
-func TaskEvent(st Style, name string, t Task, actor string, at time.Time) (Event, error) {
-	if err := checkName("TaskEvent", name, TaskCreated, TaskApproved, TaskRejected); err != nil {
-		return Event{}, err
+func taskEvent(st style, name string, t task, actor string, at time.Time) (envelope, error) {
+	if err := checkName("TaskEvent", name, taskCreated, taskApproved, taskRejected); err != nil {
+		return envelope{}, err
 	}
 	if want := taskStatusOf[name]; t.TaskStatus != want {
-		return Event{}, fmt.Errorf("flexdeploy: %s needs a task with status %s, not %q", name, want, t.TaskStatus)
+		return envelope{}, fmt.Errorf("flexdeploy: %s needs a task with status %s, not %q", name, want, t.TaskStatus)
 	}
-	t.Release.OmitDescription = name == TaskCreated
-	if name == TaskCreated {
+	t.Release.OmitDescription = name == taskCreated
+	if name == taskCreated {
 		t.TaskIdentifier, t.TaskType = nil, nil
 	}
 	object := t.Release.ReleaseName
@@ -258,9 +258,9 @@ func TaskEvent(st Style, name string, t Task, actor string, at time.Time) (Event
 	return newEvent(name, actor, object, st.timePtr(at), t), nil
 }
 
-// User is the payload of User Created.
-type User struct {
-	Audit
+// user is the payload of user Created.
+type user struct {
+	audit
 	UserID              int     `json:"userId"`
 	Email               string  `json:"email"`
 	FirstName           string  `json:"firstName"`
@@ -269,32 +269,32 @@ type User struct {
 	LocalUser           bool    `json:"localUser"`
 	UserName            string  `json:"userName"`
 	LoginFailedAttempts *int    `json:"loginFailedAttempts"`
-	Groups              []Group `json:"groups"`
+	Groups              []group `json:"groups"`
 	// ExtGroups lists external (SSO) groups; the docs show only [].
 	ExtGroups []string `json:"extGroups"`
 }
 
 // userCreatedEvent builds User Created; its object is the user name.
-func userCreatedEvent(st Style, u User, actor string, at time.Time) Event {
+func userCreatedEvent(st style, u user, actor string, at time.Time) envelope {
 	if u.Groups == nil {
-		u.Groups = []Group{}
+		u.Groups = []group{}
 	}
 	if u.ExtGroups == nil {
 		u.ExtGroups = []string{}
 	}
-	return newEvent(UserCreated, actor, u.UserName, st.timePtr(at), u)
+	return newEvent(userCreated, actor, u.UserName, st.timePtr(at), u)
 }
 
-// WorkflowExecution is the payload of Workflow Completed.
-type WorkflowExecution struct {
-	Audit
+// workflowExecution is the payload of Workflow Completed.
+type workflowExecution struct {
+	audit
 	// ExecutionStatus is SUCCESS or FAILED.
 	ExecutionStatus     string   `json:"executionStatus"`
 	WorkflowExecutionID int      `json:"workflowExecutionId"`
 	StartTime           string   `json:"startTime"`
 	EndTime             string   `json:"endTime"`
-	Workflow            Workflow `json:"workflow"`
-	Project             Project  `json:"project"`
+	Workflow            workflow `json:"workflow"`
+	Project             project  `json:"project"`
 	ProjectVersionID    int      `json:"projectVersionId"`
 	ProjectVersionName  string   `json:"projectVersionName"`
 	// PackageName is the package a DEPLOY workflow deployed; left out when
@@ -302,20 +302,20 @@ type WorkflowExecution struct {
 	PackageName       *string           `json:"packageName,omitempty"`
 	ProjectStreamID   int               `json:"projectStreamId"`
 	ProjectStreamName string            `json:"projectStreamName"`
-	Instance          Instance          `json:"instance"`
-	Environment       Environment       `json:"environment"`
-	Release           *WorkflowRelease  `json:"release"`
-	Snapshot          *WorkflowSnapshot `json:"snapshot"`
-	WorkflowRequest   WorkflowRequest   `json:"workflowRequest"`
+	Instance          instance          `json:"instance"`
+	Environment       environment       `json:"environment"`
+	Release           *workflowRelease  `json:"release"`
+	Snapshot          *workflowSnapshot `json:"snapshot"`
+	WorkflowRequest   workflowRequest   `json:"workflowRequest"`
 	// IssueNumbers and CmsTickets are [] in the docs.
 	IssueNumbers  []string             `json:"issueNumbers"`
 	CmsTickets    []string             `json:"cmsTickets"`
-	TestSuiteExec []TestSuiteExecution `json:"testSuiteExec"`
+	TestSuiteExec []testSuiteExecution `json:"testSuiteExec"`
 }
 
-// WorkflowCompletedEvent builds Workflow Completed; its object is the
+// workflowCompletedEvent builds Workflow Completed; its object is the
 // project name.
-func WorkflowCompletedEvent(st Style, w WorkflowExecution, actor string, at time.Time) Event {
+func workflowCompletedEvent(st style, w workflowExecution, actor string, at time.Time) envelope {
 	if w.IssueNumbers == nil {
 		w.IssueNumbers = []string{}
 	}
@@ -323,40 +323,40 @@ func WorkflowCompletedEvent(st Style, w WorkflowExecution, actor string, at time
 		w.CmsTickets = []string{}
 	}
 	if w.TestSuiteExec == nil {
-		w.TestSuiteExec = []TestSuiteExecution{}
+		w.TestSuiteExec = []testSuiteExecution{}
 	}
 	if w.WorkflowRequest.FlexFields == nil {
 		w.WorkflowRequest.FlexFields = make([]*string, 10)
 	}
-	return newEvent(WorkflowCompleted, actor, w.Project.ProjectName, st.timePtr(at), w)
+	return newEvent(workflowCompleted, actor, w.Project.ProjectName, st.timePtr(at), w)
 }
 
-// WorkItem is the payload of Work Item Created and Work Item Updated.
-type WorkItem struct {
-	Audit
+// workItem is the payload of Work Item Created and Work Item Updated.
+type workItem struct {
+	audit
 	FlxWorkItemID int `json:"flxWorkItemId"`
 	// WorkItemNumber is the id as a string; it is the event's object.
 	WorkItemNumber string         `json:"workItemNumber"`
 	Title          string         `json:"title"`
 	Description    string         `json:"description"`
-	Type           WorkItemType   `json:"type"`
-	Status         WorkItemStatus `json:"status"`
-	Assignee       WorkItemUser   `json:"assignee"`
+	Type           workItemType   `json:"type"`
+	Status         workItemStatus `json:"status"`
+	Assignee       workItemUser   `json:"assignee"`
 	// Tags is null in the docs, whose form of it is unknown.
 	Tags         []any         `json:"tags"`
-	CustomFields []CustomField `json:"customFields"`
+	CustomFields []customField `json:"customFields"`
 	// WorkItemUpdates lists what an update changed; null on creation.
-	WorkItemUpdates []WorkItemUpdate `json:"workItemUpdates"`
+	WorkItemUpdates []workItemUpdate `json:"workItemUpdates"`
 }
 
-// WorkItemEvent builds Work Item Created or Work Item Updated about w; its
+// workItemEvent builds Work Item Created or Work Item Updated about w; its
 // object is the work item number.
-func WorkItemEvent(st Style, name string, w WorkItem, actor string, at time.Time) (Event, error) {
-	if err := checkName("WorkItemEvent", name, WorkItemCreated, WorkItemUpdated); err != nil {
-		return Event{}, err
+func workItemEvent(st style, name string, w workItem, actor string, at time.Time) (envelope, error) {
+	if err := checkName("WorkItemEvent", name, workItemCreated, workItemUpdated); err != nil {
+		return envelope{}, err
 	}
 	if w.CustomFields == nil {
-		w.CustomFields = []CustomField{}
+		w.CustomFields = []customField{}
 	}
 	return newEvent(name, actor, w.WorkItemNumber, st.timePtr(at), w), nil
 }

@@ -5,16 +5,16 @@
 // documented relative (the catalog marks those events inferred).
 //
 // The pieces compose: constructors draw entities from a fake.Source
-// (NewRelease, NewPipeline, NewEnvironments, NewSnapshot, NewApprovalTask,
-// NewWorkflowExecution, NewComment, ...), methods move them on (Task.Decide,
-// Comment.Edit, PipelineExecution.NextStage, StageExecution.Complete), and
-// builders wrap them into events (ReleaseEvent, TaskEvent,
-// WorkflowCompletedEvent, ...). A scenario keeps its entities and builds
+// (newRelease, newPipeline, newEnvironments, newSnapshot, newApprovalTask,
+// newWorkflowExecution, newComment, ...), methods move them on (task.Decide,
+// comment.Edit, pipelineExecution.NextStage, stageExecution.Complete), and
+// builders wrap them into events (releaseEvent, taskEvent,
+// workflowCompletedEvent, ...). A scenario keeps its entities and builds
 // every event from them. Vendor puts them together: its Generate is the
 // one-shot use of the same pieces, its NewWorld the world a scenario run
 // keeps.
 //
-// Every time is printed by Timestamp through a Style: the server's zone
+// Every time is printed by timestamp through a style: the server's zone
 // and, on request, the minute-in-month bug of the documented samples.
 package flexdeploy
 
@@ -39,12 +39,12 @@ func generate(src *fake.Source, e catalog.Event, opts catalog.Options) (_ []byte
 	if opts.Variant == "" && defaultsToClassic(e.Name) {
 		// The release events keep the older page's shape unless asked:
 		// the seed does not choose, so existing seeds keep their bytes.
-		variant = VariantClassic
+		variant = variantClassic
 	} else if variant, err = catalog.Variant(src, e, opts.Variant); err != nil {
 		return nil, err
 	}
-	g := &oneShot{src: src, st: NewStyle(src, opts.Quirks), at: src.Now()}
-	g.ids = NewIDs(src)
+	g := &oneShot{src: src, st: newStyle(src, opts.Quirks), at: src.Now()}
+	g.ids = newIDs(src)
 	ev, err := g.event(e.Name, variant)
 	if err != nil {
 		return nil, err
@@ -55,118 +55,118 @@ func generate(src *fake.Source, e catalog.Event, opts catalog.Options) (_ []byte
 // oneShot makes one event about freshly drawn entities, at time at.
 type oneShot struct {
 	src *fake.Source
-	st  Style
-	ids *IDs
+	st  style
+	ids *idSeq
 	at  time.Time
 }
 
 func (g *oneShot) before(lo, hi time.Duration) time.Time { return g.src.Before(g.at, lo, hi) }
 
-func (g *oneShot) event(name, variant string) (Event, error) {
+func (g *oneShot) event(name, variant string) (envelope, error) {
 	src, st, at := g.src, g.st, g.at
 	switch name {
-	case CommentAdded, CommentUpdated, CommentDeleted:
+	case commentAdded, commentUpdated, commentDeleted:
 		return g.comment(name)
 
-	case PackageCreated:
-		by := NewUserName(src)
-		return PackageEvent(st, name, newPackage(src, g.ids, st, newProject(src), by, at), by, at)
-	case PackageStatusUpdated:
-		p := newPackage(src, g.ids, st, newProject(src), NewUserName(src), g.before(time.Hour, 60*24*time.Hour))
+	case packageCreated:
+		by := newUserName(src)
+		return packageEvent(st, name, newPackage(src, g.ids, st, newProject(src), by, at), by, at)
+	case packageStatusUpdated:
+		p := newPackage(src, g.ids, st, newProject(src), newUserName(src), g.before(time.Hour, 60*24*time.Hour))
 		status := fake.Pick(src, []string{"COMPLETED", "COMPLETED", "INACTIVE", "INACTIVE", "ACTIVE"})
-		by := NewUserName(src)
-		return PackageEvent(st, name, p.setStatus(st, status, by, at), by, at)
+		by := newUserName(src)
+		return packageEvent(st, name, p.setStatus(st, status, by, at), by, at)
 
-	case PipelineStageCompleted:
+	case pipelineStageCompleted:
 		return g.stageCompleted(), nil
 
-	case ReleaseStarted, ReleaseEnded:
-		if variant == Variant90 {
+	case releaseStarted, releaseEnded:
+		if variant == variant90 {
 			return g.release90(name)
 		}
 		return g.release(name)
-	case ReleaseUpdated:
+	case releaseUpdated:
 		return g.release90(name)
 
-	case SnapshotCompleted:
-		rel := NewRelease(src)
-		by := NewUserName(src)
+	case snapshotCompleted:
+		rel := newRelease(src)
+		by := newUserName(src)
 		created := g.before(20*time.Second, 20*time.Minute)
-		snap := NewSnapshot(g.ids, st, rel, created.Add(src.Duration(0, 3*time.Second)))
-		p := SnapshotPayload{Audit: st.Audit(by, created).Touch(st, CompletedSnapshotsMonitor, at), Snapshot: snap}
+		snap := newSnapshot(g.ids, st, rel, created.Add(src.Duration(0, 3*time.Second)))
+		p := snapshotPayload{audit: st.Audit(by, created).Touch(st, completedSnapshotsMonitor, at), Snapshot: snap}
 		// "completes successfully or fails to build": drawn last, so the
 		// other fields of a seed stay as they were before snapshots failed.
 		if src.Chance(0.2) {
-			p.Snapshot.SnapshotStatus = SnapshotFailed
+			p.Snapshot.SnapshotStatus = snapshotFailed
 		}
-		return SnapshotCompletedEvent(p, by), nil
+		return snapshotCompletedEvent(p, by), nil
 
-	case TagAssigned, TagUnassigned:
+	case tagAssigned, tagUnassigned:
 		assigned := at
-		if name == TagUnassigned {
+		if name == tagUnassigned {
 			assigned = g.before(10*time.Second, 30*24*time.Hour)
 		}
-		by := NewUserName(src)
+		by := newUserName(src)
 		a := newTagAssignment(g.ids, st, newTag(src), src.ID(10_000, 999_999), fake.Pick(src, tagObjectTypes), by, assigned)
-		if name == TagUnassigned && src.Chance(0.5) {
-			by = NewUserName(src)
+		if name == tagUnassigned && src.Chance(0.5) {
+			by = newUserName(src)
 		}
-		return TagEvent(st, name, a, by, at)
+		return tagEvent(st, name, a, by, at)
 
-	case TaskCreated, TaskApproved, TaskRejected:
+	case taskCreated, taskApproved, taskRejected:
 		return g.task(name)
 
-	case UserCreated:
-		by := Admin
+	case userCreated:
+		by := admin
 		if src.Chance(0.3) {
 			by = src.Person("").UserName
 		}
 		return userCreatedEvent(st, newUser(src, st, by, at), by, at), nil
 
-	case WorkflowCompleted:
+	case workflowCompleted:
 		return g.workflow(variant), nil
 
-	case WorkItemCreated, WorkItemUpdated:
+	case workItemCreated, workItemUpdated:
 		return g.workItem(name)
 	}
 	if ev, ok, err := g.event90(name); ok {
 		return ev, err
 	}
-	return Event{}, fmt.Errorf("flexdeploy: unknown event %q", name)
+	return envelope{}, fmt.Errorf("flexdeploy: unknown event %q", name)
 }
 
-func (g *oneShot) comment(name string) (Event, error) {
+func (g *oneShot) comment(name string) (envelope, error) {
 	src, st, at := g.src, g.st, g.at
-	author := NewUserName(src)
+	author := newUserName(src)
 	workItem := src.ID(1_000, 99_999)
-	if name == CommentAdded {
-		c := NewComment(src, st, workItem, "WORK_ITEM", newCommentText(src), author, at)
-		return CommentEvent(st, name, c, author, at)
+	if name == commentAdded {
+		c := newComment(src, st, workItem, "WORK_ITEM", newCommentText(src), author, at)
+		return commentEvent(st, name, c, author, at)
 	}
 	text := newCommentText(src)
-	c := NewComment(src, st, workItem, "WORK_ITEM", text, author, g.before(time.Minute, 72*time.Hour))
+	c := newComment(src, st, workItem, "WORK_ITEM", text, author, g.before(time.Minute, 72*time.Hour))
 	actor := author
 	if src.Chance(0.2) {
-		actor = Admin
+		actor = admin
 	}
-	if name == CommentUpdated {
-		return CommentEvent(st, name, c.Edit(st, newCommentText(src, text), actor, at), actor, at)
+	if name == commentUpdated {
+		return commentEvent(st, name, c.Edit(st, newCommentText(src, text), actor, at), actor, at)
 	}
-	return CommentEvent(st, name, c.Delete(), actor, at)
+	return commentEvent(st, name, c.Delete(), actor, at)
 }
 
-func (g *oneShot) stageCompleted() Event {
+func (g *oneShot) stageCompleted() envelope {
 	src, st, at := g.src, g.st, g.at
-	rel, pipe := NewRelease(src), NewPipeline(src)
-	env := NewEnvironment(src, "")
+	rel, pipe := newRelease(src), newPipeline(src)
+	env := newEnvironment(src, "")
 	start := g.before(20*time.Second, 2*time.Hour)
-	snap := NewSnapshot(g.ids, st, rel, src.Before(start, time.Second, 72*time.Hour))
-	pe := NewPipelineExecution(g.ids, pipe, env, src.ID(10_000, 99_999))
+	snap := newSnapshot(g.ids, st, rel, src.Before(start, time.Second, 72*time.Hour))
+	pe := newPipelineExecution(g.ids, pipe, env, src.ID(10_000, 99_999))
 	status := "SUCCESS"
 	if src.Chance(0.3) {
 		status = "FAILED"
 	}
-	p := StagePayload{
+	p := stagePayload{
 		PipelineStageExecution: pe.ActiveStageExecution.Complete(st, status, start, at),
 		Pipeline:               pipe,
 		Environment:            env,
@@ -181,67 +181,67 @@ func (g *oneShot) stageCompleted() Event {
 	if status == "FAILED" && src.Chance(0.3) {
 		p.PipelineStageExecution.ExecutionStatus = "REJECTED"
 	}
-	return PipelineStageCompletedEvent(st, p, BuildMonitorWorker, at)
+	return pipelineStageCompletedEvent(st, p, buildMonitorWorker, at)
 }
 
-func (g *oneShot) release(name string) (Event, error) {
+func (g *oneShot) release(name string) (envelope, error) {
 	src, st, at := g.src, g.st, g.at
-	rel, pipe := NewRelease(src), NewPipeline(src)
-	dev := NewEnvironment(src, "DEV")
+	rel, pipe := newRelease(src), newPipeline(src)
+	dev := newEnvironment(src, "DEV")
 	start := at
-	if name == ReleaseEnded {
+	if name == releaseEnded {
 		start = g.before(7*24*time.Hour, 90*24*time.Hour)
 	}
-	p := ReleasePayload{
+	p := releasePayload{
 		Release:   rel,
 		StartDate: st.Date(start),
-		Projects:  NewReleaseProjects(src, 1+src.IntN(4), &dev),
+		Projects:  newReleaseProjects(src, 1+src.IntN(4), &dev),
 		Pipeline:  pipe,
 	}
 	if src.Chance(0.4) {
 		p.EndDate = st.DatePtr(start.Add(src.Duration(14*24*time.Hour, 90*24*time.Hour)))
 	}
-	return ReleaseEvent(st, name, p, NewUserName(src), at)
+	return releaseEvent(st, name, p, newUserName(src), at)
 }
 
-func (g *oneShot) task(name string) (Event, error) {
+func (g *oneShot) task(name string) (envelope, error) {
 	src, st, at := g.src, g.st, g.at
-	rel, pipe := NewRelease(src), NewPipeline(src)
-	env := NewEnvironment(src, "")
+	rel, pipe := newRelease(src), newPipeline(src)
+	env := newEnvironment(src, "")
 	created := at
-	if name != TaskCreated {
+	if name != taskCreated {
 		created = g.before(time.Minute, 48*time.Hour)
 	}
-	snap := NewSnapshot(g.ids, st, rel, src.Before(created, time.Minute, 24*time.Hour))
-	pe := NewPipelineExecution(g.ids, pipe, env, src.ID(10_000, 99_999))
-	creator := fake.Pick(src, []string{CompletedSnapshotsMonitor, ReleaseEventProcessor})
-	t := NewApprovalTask(src, g.ids, st, rel, env, pe, snap.SnapshotID, creator, created)
-	if name == TaskCreated {
-		return TaskEvent(st, name, t, creator, at)
+	snap := newSnapshot(g.ids, st, rel, src.Before(created, time.Minute, 24*time.Hour))
+	pe := newPipelineExecution(g.ids, pipe, env, src.ID(10_000, 99_999))
+	creator := fake.Pick(src, []string{completedSnapshotsMonitor, releaseEventProcessor})
+	t := newApprovalTask(src, g.ids, st, rel, env, pe, snap.SnapshotID, creator, created)
+	if name == taskCreated {
+		return taskEvent(st, name, t, creator, at)
 	}
-	approver := NewUserName(src)
+	approver := newUserName(src)
 	notes := fake.Pick(src, approvalNotes[:5])
-	if name == TaskRejected {
+	if name == taskRejected {
 		notes = fake.Pick(src, append([]string{""}, approvalNotes[5:]...))
 	}
-	return TaskEvent(st, name, t.Decide(st, name == TaskApproved, notes, approver, at), approver, at)
+	return taskEvent(st, name, t.Decide(st, name == taskApproved, notes, approver, at), approver, at)
 }
 
-func (g *oneShot) workflow(variant string) Event {
+func (g *oneShot) workflow(variant string) envelope {
 	src, st, at := g.src, g.st, g.at
 	wfType := "DEPLOY"
 	if variant == "test" {
 		wfType = "TEST"
 	}
-	project := NewReleaseProjects(src, 1, nil)[0]
+	project := newReleaseProjects(src, 1, nil)[0]
 	start := g.before(10*time.Second, 40*time.Minute)
-	run := WorkflowRun{
-		Workflow:    NewWorkflow(src, wfType),
+	run := workflowRun{
+		Workflow:    newWorkflow(src, wfType),
 		Project:     project,
-		Instance:    NewInstance(src),
-		Environment: NewEnvironment(src, ""),
+		Instance:    newInstance(src),
+		Environment: newEnvironment(src, ""),
 		Status:      "SUCCESS",
-		RequestedBy: NewUserName(src),
+		RequestedBy: newUserName(src),
 		Start:       start,
 		End:         at,
 	}
@@ -249,25 +249,25 @@ func (g *oneShot) workflow(variant string) Event {
 		run.Status = "FAILED"
 	}
 	if wfType == "DEPLOY" {
-		run.PackageName = NewPackageName(src, project.ProjectName)
+		run.PackageName = newPackageName(src, project.ProjectName)
 	}
 	if src.Chance(0.5) {
-		rel := NewRelease(src)
-		snap := NewSnapshot(g.ids, st, rel, src.Before(start, time.Minute, 24*time.Hour))
+		rel := newRelease(src)
+		snap := newSnapshot(g.ids, st, rel, src.Before(start, time.Minute, 24*time.Hour))
 		run.Release, run.Snapshot = &rel, &snap
 	}
-	w := NewWorkflowExecution(src, g.ids, st, run)
+	w := newWorkflowExecution(src, g.ids, st, run)
 	// The TEST sample shows failed results with their messages: make sure
 	// one-shot payloads carry one too.
 	failOne(src, w.TestSuiteExec)
-	return WorkflowCompletedEvent(st, w, run.RequestedBy, at)
+	return workflowCompletedEvent(st, w, run.RequestedBy, at)
 }
 
-func (g *oneShot) workItem(name string) (Event, error) {
+func (g *oneShot) workItem(name string) (envelope, error) {
 	src, st, at := g.src, g.st, g.at
-	by := NewUserName(src)
-	if name == WorkItemCreated {
-		return WorkItemEvent(st, name, newWorkItem(src, st, newWorkItemUser(src), by, at), by, at)
+	by := newUserName(src)
+	if name == workItemCreated {
+		return workItemEvent(st, name, newWorkItem(src, st, newWorkItemUser(src), by, at), by, at)
 	}
 	w := newWorkItem(src, st, newWorkItemUser(src), by, g.before(time.Minute, 30*24*time.Hour))
 	var changes []workItemChange
@@ -279,10 +279,10 @@ func (g *oneShot) workItem(name string) (Event, error) {
 	default:
 		changes = []workItemChange{{"Status", "IN_PROGRESS"}, {"PRIORITY", "Priority" + fmt.Sprint(1+src.IntN(4))}}
 	}
-	editor := NewUserName(src)
-	return WorkItemEvent(st, name, w.update(st, editor, at, changes...), editor, at)
+	editor := newUserName(src)
+	return workItemEvent(st, name, w.update(st, editor, at, changes...), editor, at)
 }
 
 // defaultsToClassic reports whether event name, asked for without a
-// variant, takes VariantClassic.
-func defaultsToClassic(name string) bool { return name == ReleaseStarted || name == ReleaseEnded }
+// variant, takes variantClassic.
+func defaultsToClassic(name string) bool { return name == releaseStarted || name == releaseEnded }

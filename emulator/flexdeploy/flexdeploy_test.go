@@ -1,4 +1,4 @@
-package flexdeploy_test
+package flexdeploy
 
 import (
 	"bytes"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/fake"
-	"github.com/standin-dev/standin/emulator/flexdeploy"
 	"github.com/standin-dev/standin/emulator/payload"
 	"github.com/standin-dev/standin/schemas"
 )
@@ -62,7 +61,7 @@ func (k kind) name() string {
 func kinds(t testing.TB) []kind {
 	t.Helper()
 	var out []kind
-	for _, e := range flexdeploy.Vendor.Events() {
+	for _, e := range Vendor.Events() {
 		variants := e.Variants
 		if len(variants) == 0 {
 			variants = []string{""}
@@ -104,9 +103,9 @@ func withEventType(t testing.TB, sample []byte, name string) []byte {
 	return b
 }
 
-func generate(t testing.TB, seed uint64, k kind, quirks bool) []byte {
+func generateKind(t testing.TB, seed uint64, k kind, quirks bool) []byte {
 	t.Helper()
-	b, err := flexdeploy.Vendor.Generate(fake.New(seed, time.Time{}), k.event, catalog.Options{Variant: k.variant, Quirks: quirks})
+	b, err := Vendor.Generate(fake.New(seed, time.Time{}), k.event, catalog.Options{Variant: k.variant, Quirks: quirks})
 	if err != nil {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
@@ -155,7 +154,7 @@ func TestGenerated(t *testing.T) {
 				t.Parallel()
 				distinct := map[string]bool{}
 				for seed := uint64(1); seed <= seeds; seed++ {
-					b := generate(t, seed, k, quirks)
+					b := generateKind(t, seed, k, quirks)
 					if err := schemas.Validate("flexdeploy", k.event.Slug, b); err != nil {
 						t.Fatalf("seed %d: %v\n%s", seed, err, b)
 					}
@@ -166,7 +165,7 @@ func TestGenerated(t *testing.T) {
 					if gaps := payload.Covers(sampleShape, shape); k.sample != nil && len(gaps) > 0 {
 						t.Fatalf("seed %d does not cover the doc sample:\n%s\n%s", seed, strings.Join(gaps, "\n"), b)
 					}
-					if again := generate(t, seed, k, quirks); !bytes.Equal(b, again) {
+					if again := generateKind(t, seed, k, quirks); !bytes.Equal(b, again) {
 						t.Fatalf("seed %d gave different bytes:\n%s\n%s", seed, b, again)
 					}
 					distinct[string(b)] = true
@@ -232,7 +231,7 @@ func num(doc any, ptr string) int64 {
 
 func parseTS(t testing.TB, s string) time.Time {
 	t.Helper()
-	tm, err := time.Parse(flexdeploy.TimestampLayout, s)
+	tm, err := time.Parse(timestampLayout, s)
 	if err != nil {
 		t.Fatalf("timestamp %q: %v", s, err)
 	}
@@ -344,14 +343,14 @@ func TestConsistency(t *testing.T) {
 			return true // the classic shape: a date
 		}
 		ms, err := n.Int64()
-		ts, perr := time.Parse(flexdeploy.TimestampLayout, str(d, "/timestamp"))
+		ts, perr := time.Parse(timestampLayout, str(d, "/timestamp"))
 		return err == nil && perr == nil && ms == ts.UnixMilli()
 	}})
 	for _, k := range kinds(t) {
 		t.Run(k.name(), func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(1); seed <= seeds; seed++ {
-				doc := decode(t, generate(t, seed, k, false))
+				doc := decode(t, generateKind(t, seed, k, false))
 				for _, c := range checks[k.event.Slug] {
 					if !c.ok(doc) {
 						t.Fatalf("seed %d: want %s:\n%v", seed, c.what, doc)
@@ -407,8 +406,8 @@ func checkTimes(t *testing.T, seed uint64, doc map[string]any) {
 		order(p+"/startTime", p+"/endTime")
 		order(p+"/endTime", "/payload/endTime")
 	}
-	if name := str(doc, "/payload/snapshot/snapshotName"); name != "" && str(doc, "/payload/createdOn") != "" && str(doc, "/eventType") == flexdeploy.SnapshotCompleted {
-		taken, err := time.ParseInLocation(flexdeploy.SnapshotNameLayout, name, parseTS(t, str(doc, "/payload/createdOn")).Location())
+	if name := str(doc, "/payload/snapshot/snapshotName"); name != "" && str(doc, "/payload/createdOn") != "" && str(doc, "/eventType") == snapshotCompleted {
+		taken, err := time.ParseInLocation(snapshotNameLayout, name, parseTS(t, str(doc, "/payload/createdOn")).Location())
 		if err != nil {
 			t.Fatalf("seed %d: snapshot name %q: %v", seed, name, err)
 		}
@@ -426,7 +425,7 @@ func TestQuirkPutsMinutesInTheMonth(t *testing.T) {
 	for _, k := range kinds(t) {
 		t.Run(k.name(), func(t *testing.T) {
 			for seed := uint64(1); seed <= 200; seed++ {
-				plain, quirky := decode(t, generate(t, seed, k, false)), decode(t, generate(t, seed, k, true))
+				plain, quirky := decode(t, generateKind(t, seed, k, false)), decode(t, generateKind(t, seed, k, true))
 				stamps := 0
 				walk("", plain, func(ptr string, v any) {
 					q := at(quirky, ptr)
@@ -448,7 +447,7 @@ func TestQuirkPutsMinutesInTheMonth(t *testing.T) {
 					if want := s[:5] + s[14:16] + s[7:]; qs != want {
 						t.Fatalf("seed %d: %s with quirks is %q, want %q (from %q)", seed, ptr, qs, want, s)
 					}
-					if _, err := time.Parse(flexdeploy.QuirkTimestampLayout, qs); err != nil {
+					if _, err := time.Parse(quirkTimestampLayout, qs); err != nil {
 						t.Fatalf("seed %d: %s: %v", seed, ptr, err)
 					}
 				})
@@ -467,25 +466,25 @@ func TestTimestamp(t *testing.T) {
 		quirk bool
 		want  string
 	}{
-		{flexdeploy.Zone(-300), false, "2020-07-16 15:12:41 -0500"},
-		{flexdeploy.Zone(-300), true, "2020-12-16 15:12:41 -0500"},
-		{flexdeploy.Zone(330), false, "2020-07-17 01:42:41 +0530"},
-		{flexdeploy.Zone(330), true, "2020-42-17 01:42:41 +0530"},
+		{zone(-300), false, "2020-07-16 15:12:41 -0500"},
+		{zone(-300), true, "2020-12-16 15:12:41 -0500"},
+		{zone(330), false, "2020-07-17 01:42:41 +0530"},
+		{zone(330), true, "2020-42-17 01:42:41 +0530"},
 		{nil, false, "2020-07-16 20:12:41 +0000"},
 	}
 	for _, tt := range tests {
-		if got := flexdeploy.Timestamp(tm, tt.zone, tt.quirk); got != tt.want {
+		if got := timestamp(tm, tt.zone, tt.quirk); got != tt.want {
 			t.Errorf("Timestamp(%v, %v) = %q, want %q", tt.zone, tt.quirk, got, tt.want)
 		}
 	}
 }
 
 func TestGenerateErrors(t *testing.T) {
-	wc, err := catalog.LookupIn(flexdeploy.Vendor, "Workflow Completed")
+	wc, err := catalog.LookupIn(Vendor, "Workflow Completed")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ra, err := catalog.LookupIn(flexdeploy.Vendor, "User Created")
+	ra, err := catalog.LookupIn(Vendor, "User Created")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,7 +502,7 @@ func TestGenerateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if b, err := flexdeploy.Vendor.Generate(fake.New(1, time.Time{}), tt.ev, tt.opts); err == nil {
+			if b, err := Vendor.Generate(fake.New(1, time.Time{}), tt.ev, tt.opts); err == nil {
 				t.Errorf("no error; got %s", b)
 			}
 		})
@@ -563,7 +562,7 @@ func TestBrokenPayloadsAreRejected(t *testing.T) {
 	}
 	sample := func(n string) func(*testing.T) []byte { return func(*testing.T) []byte { return byName[n].sample } }
 	generated := func(n string) func(*testing.T) []byte {
-		return func(t *testing.T) []byte { return generate(t, 42, byName[n], false) }
+		return func(t *testing.T) []byte { return generateKind(t, 42, byName[n], false) }
 	}
 	tests := []struct {
 		name     string

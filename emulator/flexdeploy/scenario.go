@@ -14,11 +14,11 @@ import (
 // pipeline's stages (environments) and their approval gates.
 type world struct {
 	src      *fake.Source
-	st       Style
-	ids      *IDs
+	st       style
+	ids      *idSeq
 	es       catalog.Entities
 	releases map[string]*releaseState
-	envs     map[string]*Environment
+	envs     map[string]*environment
 	envOrder []string // environment entities in declaration order
 	// qualityGate marks the environments whose stage has a quality gate.
 	qualityGate map[string]bool
@@ -40,34 +40,34 @@ func (w *world) since(t time.Time) time.Time {
 
 // releaseState is a release entity and the run of its pipeline.
 type releaseState struct {
-	Release
-	pipeline Pipeline
-	projects []ReleaseProject
+	release
+	pipeline pipeline
+	projects []releaseProject
 	packages map[int]string // project id -> the package it takes part with
 	// build is the drawn build environment, used when the script declares
 	// no environment; buildEnv resolves the one in use.
-	build    Environment
-	buildEnv *Environment
+	build    environment
+	buildEnv *environment
 	started  time.Time
 	// content is set once Release Content Changed added the projects;
 	// workItems are the release's work items.
 	content   bool
-	workItems []WorkItemRef
+	workItems []workItemRef
 	// snapshot is the release's current snapshot: being built until
 	// snapshotDone, then deployed unchanged through every stage with the
 	// project versions of versions; snapshotFailed when a build failed.
-	snapshot       *Snapshot
+	snapshot       *snapshot
 	snapshotTaken  time.Time
 	snapshotBy     string
 	snapshotDone   bool
 	snapshotFailed bool
 	built          map[int]bool // projects built for the current snapshot
 	versions       map[int]projectVersion
-	pe             *PipelineExecution
+	pe             *pipelineExecution
 	gateStep       int
 	stages         map[string]*stageState // by environment entity
-	workflows      map[string]Workflow
-	instances      map[int]Instance
+	workflows      map[string]workflow
+	instances      map[int]instance
 	// testsFailed is set once a TEST workflow of the release's pipeline
 	// reported a failed test result: a quality gate after it fails.
 	testsFailed bool
@@ -81,14 +81,14 @@ type projectVersion struct {
 
 // stageState is one environment's stage of a release's pipeline execution.
 type stageState struct {
-	exec     StageExecution
+	exec     stageExecution
 	start    time.Time
 	failed   bool // a workflow failed
 	rejected bool // the approval gate was rejected
 	// gatesFailed is set when the stage's quality gate failed: no
 	// workflow runs in it.
 	gatesFailed bool
-	gate        *Task
+	gate        *task
 	complete    bool
 	// ran counts the workflows of each type run in the stage, so that
 	// each goes to the next of the release's projects.
@@ -104,8 +104,8 @@ var stageStatuses = []string{"SUCCESS", "FAILED", "REJECTED", "ABORTED", "GATES_
 
 func newWorld(src *fake.Source) *world {
 	return &world{
-		src: src, st: NewStyle(src, false), ids: NewIDs(src), es: catalog.NewEntities(),
-		releases: map[string]*releaseState{}, envs: map[string]*Environment{}, users: map[string]string{},
+		src: src, st: newStyle(src, false), ids: newIDs(src), es: catalog.NewEntities(),
+		releases: map[string]*releaseState{}, envs: map[string]*environment{}, users: map[string]string{},
 		qualityGate: map[string]bool{},
 		envIDs:      src.ID(10_000, 60_000), manager: src.Person("").UserName,
 	}
@@ -116,9 +116,9 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 	switch kind {
 	case "release":
 		r := &releaseState{
-			Release: NewRelease(src), pipeline: NewPipeline(src),
-			stages: map[string]*stageState{}, workflows: map[string]Workflow{},
-			versions: map[int]projectVersion{}, instances: map[int]Instance{},
+			release: newRelease(src), pipeline: newPipeline(src),
+			stages: map[string]*stageState{}, workflows: map[string]workflow{},
+			versions: map[int]projectVersion{}, instances: map[int]instance{},
 			packages: map[int]string{}, built: map[int]bool{},
 			gateStep: src.ID(10_000, 99_999),
 		}
@@ -130,15 +130,15 @@ func (w *world) Declare(name, kind string, attrs map[string]any) error {
 		if v, ok := attrs["projects"].(int64); ok {
 			n = int(v)
 		}
-		r.build = NewEnvironment(src, "DEV")
-		r.projects = NewReleaseProjects(src, n, &r.build)
+		r.build = newEnvironment(src, "DEV")
+		r.projects = newReleaseProjects(src, n, &r.build)
 		for _, p := range r.projects {
-			r.packages[p.ProjectID] = NewPackageName(src, p.ProjectName)
+			r.packages[p.ProjectID] = newPackageName(src, p.ProjectName)
 		}
 		w.releases[name] = r
 	case "environment":
 		code := strings.ToUpper(catalog.AttrString(attrs, "code", name))
-		env := NewEnvironment(src, code)
+		env := newEnvironment(src, code)
 		env.EnvironmentName = catalog.AttrString(attrs, "name", env.EnvironmentName)
 		// Stages get increasing ids in pipeline order.
 		env.EnvironmentID = w.envIDs
@@ -167,10 +167,10 @@ var (
 		},
 		"pipeline": func(r *releaseState) any { return r.pipeline.PipelineName },
 	}
-	environmentAttrs = catalog.AttrTable[*Environment]{
-		"id":   func(e *Environment) any { return int64(e.EnvironmentID) },
-		"name": func(e *Environment) any { return e.EnvironmentName },
-		"code": func(e *Environment) any { return e.EnvironmentCode },
+	environmentAttrs = catalog.AttrTable[*environment]{
+		"id":   func(e *environment) any { return int64(e.EnvironmentID) },
+		"name": func(e *environment) any { return e.EnvironmentName },
+		"code": func(e *environment) any { return e.EnvironmentCode },
 	}
 	userAttrs = catalog.AttrTable[string]{"name": func(u string) any { return u }}
 )
@@ -232,7 +232,7 @@ func (w *world) release(s *catalog.Step) (*releaseState, error) {
 // the declared environment whose code is DEV, else the first declared one
 // (the pipeline's first stage), else one drawn for the release. It is the
 // same environment, with the same id, in every event.
-func (w *world) buildEnvironment(r *releaseState) Environment {
+func (w *world) buildEnvironment(r *releaseState) environment {
 	if r.buildEnv == nil {
 		r.buildEnv = &r.build
 		if len(w.envOrder) > 0 {
@@ -250,9 +250,9 @@ func (w *world) buildEnvironment(r *releaseState) Environment {
 
 // releaseProjects returns the release's projects, those with a build
 // environment building in buildEnvironment.
-func (w *world) releaseProjects(r *releaseState) []ReleaseProject {
+func (w *world) releaseProjects(r *releaseState) []releaseProject {
 	build := w.buildEnvironment(r).build()
-	out := append([]ReleaseProject(nil), r.projects...)
+	out := append([]releaseProject(nil), r.projects...)
 	for i := range out {
 		if out[i].BuildEnvironment.EnvironmentID != nil {
 			out[i].BuildEnvironment = build
@@ -263,9 +263,9 @@ func (w *world) releaseProjects(r *releaseState) []ReleaseProject {
 
 // projects90 returns the release's projects as 9.0 shows them: each with
 // its package, building in the build environment.
-func (w *world) projects90(r *releaseState) []ReleaseProject90 {
+func (w *world) projects90(r *releaseState) []releaseProject90 {
 	build := w.buildEnvironment(r)
-	out := make([]ReleaseProject90, len(r.projects))
+	out := make([]releaseProject90, len(r.projects))
 	for i, p := range r.projects {
 		p.BuildEnvironment = build.build()
 		out[i] = p.v90(r.packages[p.ProjectID])
@@ -276,7 +276,7 @@ func (w *world) projects90(r *releaseState) []ReleaseProject90 {
 // takeSnapshot starts a new snapshot of the release, requested by by at
 // at: no project is built for it yet.
 func (w *world) takeSnapshot(r *releaseState, by string, at time.Time) {
-	snap := NewSnapshot(w.ids, w.st, r.Release, at)
+	snap := newSnapshot(w.ids, w.st, r.release, at)
 	r.snapshot, r.snapshotTaken, r.snapshotBy = &snap, at, by
 	r.snapshotDone, r.snapshotFailed = false, false
 	r.built, r.versions = map[int]bool{}, map[int]projectVersion{}
@@ -285,12 +285,12 @@ func (w *world) takeSnapshot(r *releaseState, by string, at time.Time) {
 // snapshotOf returns the snapshot the release's pipeline deploys, taking
 // (and completing) one when the script built none: a pipeline cannot run
 // without one. It fails when the snapshot failed to build.
-func (w *world) snapshotOf(r *releaseState, at time.Time) (Snapshot, error) {
+func (w *world) snapshotOf(r *releaseState, at time.Time) (snapshot, error) {
 	if r.snapshot == nil {
 		w.takeSnapshot(r, w.manager, w.since(at.Add(-w.src.Duration(time.Minute, 10*time.Minute))))
 	}
 	if r.snapshotFailed {
-		return Snapshot{}, fmt.Errorf("the snapshot %s of release %s failed to build: its pipeline cannot run", r.snapshot.SnapshotName, r.ReleaseName)
+		return snapshot{}, fmt.Errorf("the snapshot %s of release %s failed to build: its pipeline cannot run", r.snapshot.SnapshotName, r.ReleaseName)
 	}
 	r.snapshotDone = true
 	return *r.snapshot, nil
@@ -298,7 +298,7 @@ func (w *world) snapshotOf(r *releaseState, at time.Time) (Snapshot, error) {
 
 // version returns the version of project p in the release's snapshot,
 // drawing it when no build made it.
-func (w *world) version(r *releaseState, p ReleaseProject) projectVersion {
+func (w *world) version(r *releaseState, p releaseProject) projectVersion {
 	v, ok := r.versions[p.ProjectID]
 	if !ok {
 		v = projectVersion{id: w.ids.nextID(), name: fmt.Sprintf("1.0.%d", w.src.ID(1, 250))}
@@ -318,7 +318,7 @@ func (w *world) stage(r *releaseState, envName string, start time.Time) (*stageS
 		return nil, err
 	}
 	if r.pe == nil {
-		pe := NewPipelineExecution(w.ids, r.pipeline, env, r.gateStep)
+		pe := newPipelineExecution(w.ids, r.pipeline, env, r.gateStep)
 		r.pe = &pe
 	} else {
 		pe := r.pe.NextStage(w.ids, env, r.gateStep)
@@ -357,23 +357,23 @@ func (w *world) event(s *catalog.Step) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var ev Event
+	var ev envelope
 	switch s.Event.Name {
-	case ReleaseContentChanged:
+	case releaseContentChanged:
 		ev, err = w.contentChanged(s, r)
-	case ReleaseStarted, ReleaseEnded, ReleaseUpdated:
+	case releaseStarted, releaseEnded, releaseUpdated:
 		ev, err = w.releaseEvent(s, r)
-	case SnapshotCompleted:
+	case snapshotCompleted:
 		ev, err = w.snapshotCompleted(s, r)
-	case WorkflowCompleted:
+	case workflowCompleted:
 		if strings.EqualFold(s.WithString("type", "deploy"), "build") {
 			ev, err = w.build(s, r, envName)
 		} else {
 			ev, err = w.workflow(s, r, envName)
 		}
-	case PipelineStageCompleted:
+	case pipelineStageCompleted:
 		ev, err = w.stageCompleted(s, r, envName)
-	case TaskCreated, TaskApproved, TaskRejected:
+	case taskCreated, taskApproved, taskRejected:
 		ev, err = w.gate(s, r, envName)
 	default:
 		return nil, fmt.Errorf("flexdeploy scenarios cannot emit %s about an entity", s.Event.Name)
@@ -386,105 +386,105 @@ func (w *world) event(s *catalog.Step) ([]byte, error) {
 
 // contentChanged adds the release's projects to it (the first time) and a
 // work item, as FlexDeploy 9.0's Release Content Changed shows it.
-func (w *world) contentChanged(s *catalog.Step, r *releaseState) (Event, error) {
+func (w *world) contentChanged(s *catalog.Step, r *releaseState) (envelope, error) {
 	actor, err := w.actor(s, w.manager)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	all := w.projects90(r)
-	c := ReleaseContent{Release: release90(r.Release), Projects: all}
-	added := WorkItemRef{WorkItemID: s.Src.ID(1, 9_999)}
+	c := releaseContent{Release: release90(r.release), Projects: all}
+	added := workItemRef{WorkItemID: s.Src.ID(1, 9_999)}
 	r.workItems = append(r.workItems, added)
-	c.WorkItems, c.AddedWorkItems = append([]WorkItemRef(nil), r.workItems...), []WorkItemRef{added}
+	c.WorkItems, c.AddedWorkItems = append([]workItemRef(nil), r.workItems...), []workItemRef{added}
 	if !r.content {
 		c.AddedProjects = all
 		r.content = true
 	}
-	return ReleaseContentChangedEvent(w.st, c, actor, s.At), nil
+	return releaseContentChangedEvent(w.st, c, actor, s.At), nil
 }
 
 // releaseEvent builds Release Started, Ended or Updated: in the older
 // page's shape (variant classic, the default of Started and Ended) or in
 // FlexDeploy 9.0's (variant 9.0; Release Updated has only that one).
-func (w *world) releaseEvent(s *catalog.Step, r *releaseState) (Event, error) {
+func (w *world) releaseEvent(s *catalog.Step, r *releaseState) (envelope, error) {
 	st, at, name := w.st, s.At, s.Event.Name
 	actor, err := w.actor(s, w.manager)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
-	if name == ReleaseStarted && r.started.IsZero() {
+	if name == releaseStarted && r.started.IsZero() {
 		r.started = at
 	}
-	if name == ReleaseUpdated || s.WithString("variant", VariantClassic) == Variant90 {
-		p := ReleasePayload90{Release: release90(r.Release), Projects: w.projects90(r), Pipeline: r.pipeline}
+	if name == releaseUpdated || s.WithString("variant", variantClassic) == variant90 {
+		p := releasePayload90{Release: release90(r.release), Projects: w.projects90(r), Pipeline: r.pipeline}
 		if !r.started.IsZero() {
 			p.StartDate = epochMillis(r.started)
 		}
-		return ReleaseEvent90(st, name, p, actor, at)
+		return releaseEvent90(st, name, p, actor, at)
 	}
 	if r.started.IsZero() {
 		r.started = at // classic: a date is required, the release's first event's
 	}
-	p := ReleasePayload{
-		Release: r.Release, StartDate: st.Date(r.started), Projects: w.releaseProjects(r), Pipeline: r.pipeline,
+	p := releasePayload{
+		Release: r.release, StartDate: st.Date(r.started), Projects: w.releaseProjects(r), Pipeline: r.pipeline,
 	}
-	if name == ReleaseEnded {
+	if name == releaseEnded {
 		p.EndDate = st.DatePtr(at)
 	}
-	return ReleaseEvent(st, name, p, actor, at)
+	return releaseEvent(st, name, p, actor, at)
 }
 
 // snapshotCompleted completes the release's snapshot: the one its builds
 // made, or a new one. It fails (FAILED) when a build failed or the step
 // says so.
-func (w *world) snapshotCompleted(s *catalog.Step, r *releaseState) (Event, error) {
+func (w *world) snapshotCompleted(s *catalog.Step, r *releaseState) (envelope, error) {
 	src, st, at := s.Src, w.st, s.At
 	actor, err := w.actor(s, w.manager)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	if r.snapshot == nil || r.snapshotDone {
 		created := w.since(at.Add(-src.Duration(20*time.Second, 3*time.Minute)))
 		w.takeSnapshot(r, actor, created.Add(src.Duration(0, 3*time.Second)))
 		r.snapshotTaken = created
 	}
-	status := SnapshotInitiated
+	status := snapshotInitiated
 	if r.snapshotFailed {
-		status = SnapshotFailed
+		status = snapshotFailed
 	}
 	status = s.WithString("status", status)
 	r.snapshot.SnapshotStatus = status
-	r.snapshotFailed = status == SnapshotFailed
+	r.snapshotFailed = status == snapshotFailed
 	r.snapshotDone = !r.snapshotFailed
-	p := SnapshotPayload{
-		Audit:    st.Audit(r.snapshotBy, r.snapshotTaken).Touch(st, CompletedSnapshotsMonitor, at),
+	p := snapshotPayload{
+		audit:    st.Audit(r.snapshotBy, r.snapshotTaken).Touch(st, completedSnapshotsMonitor, at),
 		Snapshot: *r.snapshot,
 	}
 	// The snapshot's versions are fixed once it completes.
 	for _, proj := range r.projects {
 		w.version(r, proj)
 	}
-	return SnapshotCompletedEvent(p, r.snapshotBy), nil
+	return snapshotCompletedEvent(p, r.snapshotBy), nil
 }
 
 // project returns the release project a workflow step is for: with.project
 // (1 for the first), else the one at next.
-func (w *world) project(s *catalog.Step, r *releaseState, next int) (ReleaseProject, error) {
+func (w *world) project(s *catalog.Step, r *releaseState, next int) (releaseProject, error) {
 	i := next
 	if n, ok := s.WithInt("project"); ok {
 		i = n - 1
 	}
 	if i < 0 || i >= len(r.projects) {
-		return ReleaseProject{}, fmt.Errorf("release %s has %d projects; no project %d", r.ReleaseName, len(r.projects), i+1)
+		return releaseProject{}, fmt.Errorf("release %s has %d projects; no project %d", r.ReleaseName, len(r.projects), i+1)
 	}
 	return r.projects[i], nil
 }
 
 // instance is the instance the project's workflows run on.
-func (w *world) instance(r *releaseState, p ReleaseProject) Instance {
+func (w *world) instance(r *releaseState, p releaseProject) instance {
 	inst, ok := r.instances[p.ProjectID]
 	if !ok {
-		inst = NewInstance(w.src)
+		inst = newInstance(w.src)
 		r.instances[p.ProjectID] = inst
 	}
 	return inst
@@ -493,11 +493,11 @@ func (w *world) instance(r *releaseState, p ReleaseProject) Instance {
 // build runs a BUILD workflow of one of the release's projects for its
 // snapshot, in env (the build environment): it makes the project version
 // the snapshot deploys. A snapshot is taken when none is being built.
-func (w *world) build(s *catalog.Step, r *releaseState, envName string) (Event, error) {
+func (w *world) build(s *catalog.Step, r *releaseState, envName string) (envelope, error) {
 	src, st, at := s.Src, w.st, s.At
 	actor, err := w.actor(s, w.manager)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	status := s.WithString("status", "SUCCESS")
 	start := w.since(at.Add(-src.Duration(40*time.Second, 6*time.Minute)))
@@ -510,11 +510,11 @@ func (w *world) build(s *catalog.Step, r *releaseState, envName string) (Event, 
 	}
 	project, err := w.project(s, r, next)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	wf, ok := r.workflows["BUILD"]
 	if !ok {
-		wf = NewWorkflow(src, "BUILD")
+		wf = newWorkflow(src, "BUILD")
 		r.workflows["BUILD"] = wf
 	}
 	v := projectVersion{id: w.ids.nextID(), name: fmt.Sprintf("1.0.%d", src.ID(1, 250))}
@@ -522,54 +522,54 @@ func (w *world) build(s *catalog.Step, r *releaseState, envName string) (Event, 
 	if status == "FAILED" {
 		r.snapshotFailed = true
 	}
-	snap, rel := *r.snapshot, r.Release
-	run := WorkflowRun{
+	snap, rel := *r.snapshot, r.release
+	run := workflowRun{
 		Workflow: wf, Project: project, Version: v.name, VersionID: v.id, PackageName: r.packages[project.ProjectID],
 		Instance: w.instance(r, project), Environment: *w.envs[envName], Release: &rel, Snapshot: &snap,
 		Status: status, RequestedBy: actor, Start: start, End: at,
 	}
-	return WorkflowCompletedEvent(st, NewWorkflowExecution(src, w.ids, st, run), actor, at), nil
+	return workflowCompletedEvent(st, newWorkflowExecution(src, w.ids, st, run), actor, at), nil
 }
 
 // workflow runs a DEPLOY or TEST workflow of the release in env, for one
 // of its projects (the next one the stage has not run the type for), with
 // the project version of the snapshot.
-func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Event, error) {
+func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (envelope, error) {
 	src, st, at := s.Src, w.st, s.At
 	actor, err := w.actor(s, w.manager)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	wfType := strings.ToUpper(s.WithString("type", "deploy"))
 	status := s.WithString("status", "SUCCESS")
 	took := at.Sub(w.since(at.Add(-src.Duration(40*time.Second, 8*time.Minute))))
 	sg, err := w.stage(r, envName, at.Add(-took))
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	if sg.complete {
-		return Event{}, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
+		return envelope{}, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
 	}
 	if sg.gatesFailed {
-		return Event{}, fmt.Errorf("the quality gate of the %s stage of release %s failed (a test failed before it): no workflow runs in the stage", envName, r.ReleaseName)
+		return envelope{}, fmt.Errorf("the quality gate of the %s stage of release %s failed (a test failed before it): no workflow runs in the stage", envName, r.ReleaseName)
 	}
 	wf, ok := r.workflows[wfType]
 	if !ok {
-		wf = NewWorkflow(src, wfType)
+		wf = newWorkflow(src, wfType)
 		r.workflows[wfType] = wf
 	}
 	project, err := w.project(s, r, sg.ran[wfType]%len(r.projects))
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	sg.ran[wfType]++
 	snap, err := w.snapshotOf(r, at)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	v := w.version(r, project)
-	rel := r.Release
-	run := WorkflowRun{
+	rel := r.release
+	run := workflowRun{
 		Workflow: wf, Project: project, Version: v.name, VersionID: v.id, Instance: w.instance(r, project),
 		Environment: *w.envs[envName], Release: &rel, Snapshot: &snap,
 		Status: status, RequestedBy: actor, Start: at.Add(-took), End: at,
@@ -577,7 +577,7 @@ func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Even
 	if wfType == "DEPLOY" {
 		run.PackageName = r.packages[project.ProjectID]
 	}
-	exec := NewWorkflowExecution(src, w.ids, st, run)
+	exec := newWorkflowExecution(src, w.ids, st, run)
 	if wfType == "TEST" {
 		def := "passed"
 		if status != "SUCCESS" {
@@ -590,20 +590,20 @@ func (w *world) workflow(s *catalog.Step, r *releaseState, envName string) (Even
 	if status == "FAILED" {
 		sg.failed = true
 	}
-	return WorkflowCompletedEvent(st, exec, actor, at), nil
+	return workflowCompletedEvent(st, exec, actor, at), nil
 }
 
 // stageCompleted ends the release's stage in env: REJECTED after a
 // rejected gate, GATES_FAILED when its quality gate failed, FAILED after a
 // failed workflow, else SUCCESS, unless the step says.
-func (w *world) stageCompleted(s *catalog.Step, r *releaseState, envName string) (Event, error) {
+func (w *world) stageCompleted(s *catalog.Step, r *releaseState, envName string) (envelope, error) {
 	src, st, at := s.Src, w.st, s.At
 	sg, err := w.stage(r, envName, w.since(at.Add(-src.Duration(5*time.Minute, 20*time.Minute))))
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	if sg.complete {
-		return Event{}, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
+		return envelope{}, fmt.Errorf("the %s stage of release %s is already complete", envName, r.ReleaseName)
 	}
 	status := "SUCCESS"
 	switch {
@@ -619,9 +619,9 @@ func (w *world) stageCompleted(s *catalog.Step, r *releaseState, envName string)
 	peID := r.pe.PipelineExecutionID
 	snap, err := w.snapshotOf(r, at)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
-	p := StagePayload{
+	p := stagePayload{
 		PipelineExecutionID:    &peID,
 		PipelineStageExecution: sg.exec.Complete(st, status, sg.start, at),
 		Pipeline:               r.pipeline,
@@ -632,47 +632,47 @@ func (w *world) stageCompleted(s *catalog.Step, r *releaseState, envName string)
 	if status != "SUCCESS" {
 		r.pe.ExecutionStatus = "FAILED"
 	}
-	return PipelineStageCompletedEvent(st, p, BuildMonitorWorker, at), nil
+	return pipelineStageCompletedEvent(st, p, buildMonitorWorker, at), nil
 }
 
 // gate creates or decides the approval task before the stage of env.
-func (w *world) gate(s *catalog.Step, r *releaseState, envName string) (Event, error) {
+func (w *world) gate(s *catalog.Step, r *releaseState, envName string) (envelope, error) {
 	src, st, at := s.Src, w.st, s.At
 	sg, err := w.stage(r, envName, at)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
 	snap, err := w.snapshotOf(r, at)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
-	if s.Event.Name == TaskCreated || sg.gate == nil {
+	if s.Event.Name == taskCreated || sg.gate == nil {
 		created := at
-		if s.Event.Name != TaskCreated {
+		if s.Event.Name != taskCreated {
 			created = w.since(at.Add(-src.Duration(time.Minute, time.Hour)))
 		}
-		creator := CompletedSnapshotsMonitor
+		creator := completedSnapshotsMonitor
 		if r.pe.ExecutionStatus == "RUNNING" && len(r.stages) > 1 {
-			creator = ReleaseEventProcessor
+			creator = releaseEventProcessor
 		}
-		t := NewApprovalTask(src, w.ids, st, r.Release, *w.envs[envName], *r.pe, snap.SnapshotID, creator, created)
+		t := newApprovalTask(src, w.ids, st, r.release, *w.envs[envName], *r.pe, snap.SnapshotID, creator, created)
 		sg.gate = &t
-		if s.Event.Name == TaskCreated {
-			return TaskEvent(st, s.Event.Name, t, creator, at)
+		if s.Event.Name == taskCreated {
+			return taskEvent(st, s.Event.Name, t, creator, at)
 		}
 	}
 	if sg.gate.TaskStatus != "PENDING" {
-		return Event{}, fmt.Errorf("the approval task of the %s stage is already %s", envName, sg.gate.TaskStatus)
+		return envelope{}, fmt.Errorf("the approval task of the %s stage is already %s", envName, sg.gate.TaskStatus)
 	}
 	approver, err := w.actor(s, w.manager)
 	if err != nil {
-		return Event{}, err
+		return envelope{}, err
 	}
-	approve := s.Event.Name == TaskApproved
+	approve := s.Event.Name == taskApproved
 	t := sg.gate.Decide(st, approve, s.WithString("notes", ""), approver, at)
 	sg.gate = &t
 	if !approve {
 		sg.rejected = true
 	}
-	return TaskEvent(st, s.Event.Name, t, approver, at)
+	return taskEvent(st, s.Event.Name, t, approver, at)
 }

@@ -9,8 +9,8 @@ import (
 // the server style st and id sequence ids of a longer story (a scenario
 // run), so that its zone and ids agree with the story's other events.
 // variant is Workflow Completed's ("deploy", "test"; "" lets src choose).
-func generateIn(src *fake.Source, st Style, ids *IDs, e catalog.Event, variant string) (Event, error) {
-	if variant == "" && e.Name == WorkflowCompleted {
+func generateIn(src *fake.Source, st style, ids *idSeq, e catalog.Event, variant string) (envelope, error) {
+	if variant == "" && e.Name == workflowCompleted {
 		variant = fake.Pick(src, []string{"deploy", "test"})
 	}
 	g := &oneShot{src: src, st: st, ids: ids, at: src.Now()}
@@ -20,7 +20,7 @@ func generateIn(src *fake.Source, st Style, ids *IDs, e catalog.Event, variant s
 // setTestOutcome makes w's test results agree with how the workflow ended:
 // every result passed when passed, else at least one failed (with the
 // tool's failure message), the suite and execution statuses following.
-func (w *WorkflowExecution) setTestOutcome(src *fake.Source, passed bool) {
+func (w *workflowExecution) setTestOutcome(src *fake.Source, passed bool) {
 	if !passed {
 		failOne(src, w.TestSuiteExec)
 		return

@@ -1,17 +1,23 @@
 package flexdeploy_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/standin-dev/standin/emulator/catalog"
 	"github.com/standin-dev/standin/emulator/delivery"
+	"github.com/standin-dev/standin/emulator/fake"
+	"github.com/standin-dev/standin/emulator/flexdeploy"
 	"github.com/standin-dev/standin/emulator/runs"
 	"github.com/standin-dev/standin/scenarios"
 )
@@ -392,11 +398,15 @@ func TestDocumentedEnums(t *testing.T) {
 		{"/payload/pipelineExecution/activeStageExecution/activeStep/executionStatus", []string{"PENDING_APPROVAL"}},
 		{"/payload/taskType", []string{"APPROVAL"}},
 	}
-	for _, k := range kinds(t) {
-		t.Run(k.name(), func(t *testing.T) {
+	for _, k := range events(t) {
+		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(1); seed <= 300; seed++ {
-				doc := decode(t, generate(t, seed, k, false))
+				b, err := flexdeploy.Vendor.Generate(fake.New(seed, time.Time{}), k.event, catalog.Options{Variant: k.variant})
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				doc := decode(t, b)
 				for _, f := range fields {
 					if v, ok := at(doc, f.ptr).(string); ok && !slices.Contains(f.values, v) {
 						t.Fatalf("seed %d: %s = %q, not one of %v", seed, f.ptr, v, f.values)
@@ -416,5 +426,160 @@ func TestDocumentedEnums(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// This file plays the story through emulator/runs, which imports the
+// vendor registry and so this package: it is an external test, and what
+// it reads of the payloads it reads with its own helpers below, from the
+// docs' formats.
+
+const (
+	// docTimestampLayout: the docs' "yyyy-MM-dd HH:mm:ss Z".
+	docTimestampLayout = "2006-01-02 15:04:05 -0700"
+	// docSnapshotNameLayout: a snapshot is named for when it was taken,
+	// as the samples' "07-16-2020 15:12:18".
+	docSnapshotNameLayout = "01-02-2006 15:04:05"
+)
+
+// kind is one event, or one variant of an event, the vendor generates.
+type kind struct {
+	name    string // its slug, and .variant for a variant
+	event   catalog.Event
+	variant string
+}
+
+// events lists every event and variant the vendor says it generates.
+func events(t testing.TB) []kind {
+	t.Helper()
+	var out []kind
+	for _, e := range flexdeploy.Vendor.Events() {
+		if len(e.Variants) == 0 {
+			out = append(out, kind{name: e.Slug, event: e})
+		}
+		for _, v := range e.Variants {
+			out = append(out, kind{name: e.Slug + "." + v, event: e, variant: v})
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("FlexDeploy lists no events")
+	}
+	return out
+}
+
+func decode(t testing.TB, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil {
+		t.Fatalf("%v in %s", err, b)
+	}
+	return m
+}
+
+var tsRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$`)
+
+// walk calls f for every value of doc with its JSON pointer.
+func walk(ptr string, v any, f func(ptr string, v any)) {
+	f(ptr, v)
+	switch n := v.(type) {
+	case map[string]any:
+		for k, c := range n {
+			walk(ptr+"/"+k, c, f)
+		}
+	case []any:
+		for i, c := range n {
+			walk(ptr+"/"+strconv.Itoa(i), c, f)
+		}
+	}
+}
+
+// at returns the value at a JSON pointer of doc, or nil.
+func at(doc any, ptr string) any {
+	cur := doc
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		switch n := cur.(type) {
+		case map[string]any:
+			cur = n[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i >= len(n) {
+				return nil
+			}
+			cur = n[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+func str(doc any, ptr string) string {
+	s, _ := at(doc, ptr).(string)
+	return s
+}
+
+func parseTS(t testing.TB, s string) time.Time {
+	t.Helper()
+	tm, err := time.Parse(docTimestampLayout, s)
+	if err != nil {
+		t.Fatalf("timestamp %q: %v", s, err)
+	}
+	return tm
+}
+
+// checkTimes checks createdOn <= updatedOn <= timestamp, startTime <=
+// endTime <= timestamp, test suites inside their workflow, and that every
+// timestamp of one payload has the same zone.
+func checkTimes(t *testing.T, seed uint64, doc map[string]any) {
+	t.Helper()
+	event := time.Time{}
+	if s := str(doc, "/timestamp"); s != "" {
+		event = parseTS(t, s)
+	} else {
+		event = parseTS(t, str(doc, "/payload/updatedOn"))
+	}
+	zone := ""
+	walk("", doc, func(ptr string, v any) {
+		if s, ok := v.(string); ok && tsRE.MatchString(s) {
+			if zone == "" {
+				zone = s[len(s)-5:]
+			} else if s[len(s)-5:] != zone {
+				t.Fatalf("seed %d: %s in zone %s, others in %s", seed, ptr, s[len(s)-5:], zone)
+			}
+			if parseTS(t, s).After(event) {
+				t.Fatalf("seed %d: %s %s is after the event (%s)", seed, ptr, s, event)
+			}
+		}
+	})
+	order := func(a, b string) {
+		sa, sb := str(doc, a), str(doc, b)
+		if sa == "" || sb == "" {
+			return
+		}
+		if parseTS(t, sa).After(parseTS(t, sb)) {
+			t.Fatalf("seed %d: %s %s after %s %s", seed, a, sa, b, sb)
+		}
+	}
+	order("/payload/createdOn", "/payload/updatedOn")
+	order("/payload/startTime", "/payload/endTime")
+	order("/payload/createdOn", "/payload/startTime")
+	order("/payload/pipelineStageExecution/startTime", "/payload/pipelineStageExecution/endTime")
+	suites, _ := at(doc, "/payload/testSuiteExec").([]any)
+	for i := range suites {
+		p := "/payload/testSuiteExec/" + strconv.Itoa(i)
+		order("/payload/startTime", p+"/startTime")
+		order(p+"/startTime", p+"/endTime")
+		order(p+"/endTime", "/payload/endTime")
+	}
+	if name := str(doc, "/payload/snapshot/snapshotName"); name != "" && str(doc, "/payload/createdOn") != "" && str(doc, "/eventType") == "Snapshot Completed" {
+		taken, err := time.ParseInLocation(docSnapshotNameLayout, name, parseTS(t, str(doc, "/payload/createdOn")).Location())
+		if err != nil {
+			t.Fatalf("seed %d: snapshot name %q: %v", seed, name, err)
+		}
+		if taken.Before(parseTS(t, str(doc, "/payload/createdOn"))) || taken.After(event) {
+			t.Fatalf("seed %d: snapshot named %q outside its creation %s .. %s", seed, name, str(doc, "/payload/createdOn"), event)
+		}
 	}
 }

@@ -1,54 +1,54 @@
 package flexdeploy
 
 // The objects FlexDeploy events carry, with their JSON field names in the
-// order of the documented samples. Times are already formatted (see Style):
+// order of the documented samples. Times are already formatted (see style):
 // the builders and constructors take time.Time and format it.
 
-// Environment is a FlexDeploy environment such as Development (DEV).
-type Environment struct {
+// environment is a FlexDeploy environment such as Development (DEV).
+type environment struct {
 	EnvironmentID   int    `json:"environmentId"`
 	EnvironmentName string `json:"environmentName"`
 	EnvironmentCode string `json:"environmentCode"`
 }
 
-// BuildEnvironment is the environment a release project builds in; every
+// buildEnvironment is the environment a release project builds in; every
 // field is null when the project has none.
-type BuildEnvironment struct {
+type buildEnvironment struct {
 	EnvironmentID   *int    `json:"environmentId"`
 	EnvironmentName *string `json:"environmentName"`
 	EnvironmentCode *string `json:"environmentCode"`
 }
 
-// Pipeline is a release pipeline.
-type Pipeline struct {
+// pipeline is a release pipeline.
+type pipeline struct {
 	PipelineID   int    `json:"pipelineId"`
 	PipelineName string `json:"pipelineName"`
 }
 
-// Release is a FlexDeploy release as the release and task events show it.
-type Release struct {
+// release is a FlexDeploy release as the release and task events show it.
+type release struct {
 	ReleaseID          int     `json:"releaseId"`
 	ReleaseName        string  `json:"releaseName"`
 	ReleaseDescription *string `json:"releaseDescription"`
 }
 
-// ReleaseRef is a release as Pipeline Stage Completed shows it: id and name.
-type ReleaseRef struct {
+// releaseRef is a release as Pipeline Stage Completed shows it: id and name.
+type releaseRef struct {
 	ReleaseID   int    `json:"releaseId"`
 	ReleaseName string `json:"releaseName"`
 }
 
-// WorkflowRelease is the release of a Workflow Completed event: its fields
+// workflowRelease is the release of a Workflow Completed event: its fields
 // are null when the workflow ran outside a release (DEPLOY sample); TEST's
-// sample has a null release instead (a nil *WorkflowRelease).
-type WorkflowRelease struct {
+// sample has a null release instead (a nil *workflowRelease).
+type workflowRelease struct {
 	ReleaseID   *int    `json:"releaseId"`
 	ReleaseName *string `json:"releaseName"`
 }
 
-// Snapshot is a release snapshot: the project versions a release pipeline
+// snapshot is a release snapshot: the project versions a release pipeline
 // deploys.
-type Snapshot struct {
+type snapshot struct {
 	SnapshotID     int     `json:"snapshotId"`
 	SnapshotName   string  `json:"snapshotName"`
 	SnapshotStatus string  `json:"snapshotStatus"`
@@ -56,9 +56,9 @@ type Snapshot struct {
 	ReleaseID      int     `json:"releaseId"`
 }
 
-// WorkflowSnapshot is the snapshot of a Workflow Completed event, with null
+// workflowSnapshot is the snapshot of a Workflow Completed event, with null
 // fields (or nil) when the workflow ran outside a release.
-type WorkflowSnapshot struct {
+type workflowSnapshot struct {
 	SnapshotID     *int    `json:"snapshotId"`
 	SnapshotName   *string `json:"snapshotName"`
 	SnapshotStatus *string `json:"snapshotStatus"`
@@ -66,41 +66,41 @@ type WorkflowSnapshot struct {
 	ReleaseID      *int    `json:"releaseId"`
 }
 
-// Project is a FlexDeploy project.
-type Project struct {
+// project is a FlexDeploy project.
+type project struct {
 	ProjectID   int    `json:"projectId"`
 	ProjectName string `json:"projectName"`
 }
 
-// ReleaseProject is a project taking part in a release, on one stream.
-type ReleaseProject struct {
+// releaseProject is a project taking part in a release, on one stream.
+type releaseProject struct {
 	ProjectID        int              `json:"projectId"`
 	ProjectName      string           `json:"projectName"`
 	StreamName       string           `json:"streamName"`
-	BuildEnvironment BuildEnvironment `json:"buildEnvironment"`
+	BuildEnvironment buildEnvironment `json:"buildEnvironment"`
 	GroupName        *string          `json:"groupName"`
 	// StreamID is the stream's id: release events leave it out, Workflow
 	// Completed shows it as projectStreamId.
 	StreamID int `json:"-"`
 }
 
-// Workflow is a workflow and the version of it that ran.
-type Workflow struct {
+// workflow is a workflow and the version of it that ran.
+type workflow struct {
 	WorkflowID        int    `json:"workflowId"`
 	WorkflowName      string `json:"workflowName"`
 	WorkflowType      string `json:"workflowType"`
 	WorkflowVersionID int    `json:"workflowVersionId"`
 }
 
-// Instance is the instance (target group) a workflow runs on.
-type Instance struct {
+// instance is the instance (target group) a workflow runs on.
+type instance struct {
 	InstanceID   int    `json:"instanceId"`
 	InstanceName string `json:"instanceName"`
 	InstanceCode string `json:"instanceCode"`
 }
 
-// ActiveStep is the step a pipeline stage is at, such as an approval gate.
-type ActiveStep struct {
+// activeStep is the step a pipeline stage is at, such as an approval gate.
+type activeStep struct {
 	// ID is the step's id in the pipeline definition; it stays the same
 	// across executions.
 	ID              int    `json:"id"`
@@ -109,26 +109,26 @@ type ActiveStep struct {
 	IsGate          bool   `json:"isGate"`
 }
 
-// StageExecution is the execution of one pipeline stage (one environment).
-type StageExecution struct {
+// stageExecution is the execution of one pipeline stage (one environment).
+type stageExecution struct {
 	StageExecutionID int         `json:"stageExecutionId"`
 	EnvironmentID    int         `json:"environmentId"`
 	ExecutionStatus  string      `json:"executionStatus"`
 	StartTime        *string     `json:"startTime"`
 	EndTime          *string     `json:"endTime"`
-	ActiveStep       *ActiveStep `json:"activeStep"`
+	ActiveStep       *activeStep `json:"activeStep"`
 }
 
-// PipelineExecution is a running pipeline execution and its active stage.
-type PipelineExecution struct {
+// pipelineExecution is a running pipeline execution and its active stage.
+type pipelineExecution struct {
 	PipelineID           int            `json:"pipelineId"`
 	PipelineExecutionID  int            `json:"pipelineExecutionId"`
 	ExecutionStatus      string         `json:"executionStatus"`
-	ActiveStageExecution StageExecution `json:"activeStageExecution"`
+	ActiveStageExecution stageExecution `json:"activeStageExecution"`
 }
 
-// WorkflowRequest is the request that started a workflow execution.
-type WorkflowRequest struct {
+// workflowRequest is the request that started a workflow execution.
+type workflowRequest struct {
 	WorkflowRequestID int  `json:"workflowRequestId"`
 	ForceDeploy       bool `json:"forceDeploy"`
 	// TriggerType is how the request was made, such as MANUAL.
@@ -139,25 +139,25 @@ type WorkflowRequest struct {
 	AllFilesRequested bool      `json:"allFilesRequested"`
 }
 
-// TestSuiteExecution is one test suite run by a workflow.
-type TestSuiteExecution struct {
+// testSuiteExecution is one test suite run by a workflow.
+type testSuiteExecution struct {
 	TestSuiteExecutionID int             `json:"testSuiteExecutionId"`
 	Status               string          `json:"status"`
 	StartTime            string          `json:"startTime"`
 	EndTime              string          `json:"endTime"`
-	TestExecutions       []TestExecution `json:"testExecutions"`
+	TestExecutions       []testExecution `json:"testExecutions"`
 }
 
-// TestExecution is one test definition of a suite run by a test tool.
-type TestExecution struct {
+// testExecution is one test definition of a suite run by a test tool.
+type testExecution struct {
 	Name        string       `json:"name"`
 	Status      string       `json:"status"`
 	ToolName    string       `json:"toolName"`
-	TestResults []TestResult `json:"testResults"`
+	TestResults []testResult `json:"testResults"`
 }
 
-// TestResult is the result of one test case.
-type TestResult struct {
+// testResult is the result of one test case.
+type testResult struct {
 	TestCaseName    string  `json:"testCaseName"`
 	Status          string  `json:"status"`
 	Message         *string `json:"message"`
@@ -169,8 +169,8 @@ type TestResult struct {
 	OutputData      *string `json:"outputData"`
 }
 
-// Tag is a FlexDeploy tag.
-type Tag struct {
+// tag is a FlexDeploy tag.
+type tag struct {
 	TagID int `json:"tagId"`
 	// TagStyle is the tag's colours JSON-encoded as a string:
 	// {"dark":"#949FDA","light":"#3F51B5"}.
@@ -178,8 +178,8 @@ type Tag struct {
 	TagKey   string `json:"tagKey"`
 }
 
-// Group is a FlexDeploy user group.
-type Group struct {
+// group is a FlexDeploy user group.
+type group struct {
 	GroupID      int    `json:"groupId"`
 	GroupName    string `json:"groupName"`
 	Description  string `json:"description"`
@@ -187,34 +187,34 @@ type Group struct {
 	IsAdminGroup bool   `json:"isAdminGroup"`
 }
 
-// WorkItemType is the type of a work item.
-type WorkItemType struct {
+// workItemType is the type of a work item.
+type workItemType struct {
 	Name string `json:"name"`
 	Code string `json:"code"`
 }
 
-// WorkItemStatus is the status of a work item.
-type WorkItemStatus struct {
+// workItemStatus is the status of a work item.
+type workItemStatus struct {
 	ID   int    `json:"id"`
 	Name string `json:"name"`
 }
 
-// WorkItemUser is the user a work item is assigned to.
-type WorkItemUser struct {
+// workItemUser is the user a work item is assigned to.
+type workItemUser struct {
 	ID       int    `json:"id"`
 	UserName string `json:"userName"`
 	Email    string `json:"email"`
 }
 
-// CustomField is a custom field value of a work item.
-type CustomField struct {
+// customField is a custom field value of a work item.
+type customField struct {
 	FieldName  string  `json:"fieldName"`
 	FieldValue *string `json:"fieldValue"`
 }
 
-// WorkItemUpdate is one field a work item update changed, by its display
+// workItemUpdate is one field a work item update changed, by its display
 // name (Description, Title, Status) or custom field name.
-type WorkItemUpdate struct {
+type workItemUpdate struct {
 	FieldName string  `json:"fieldName"`
 	NewValue  *string `json:"newValue"`
 	OldValue  *string `json:"oldValue"`

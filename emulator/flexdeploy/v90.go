@@ -11,38 +11,38 @@ import (
 // The events of FlexDeploy 9.0's Events page beyond the 18 of the older
 // page (vendor-docs/flexdeploy-events-9.0.txt), as FlexDeploy spells them.
 const (
-	BranchActivated          = "Branch Activated"
-	BranchCreated            = "Branch Created"
-	BranchDeleted            = "Branch Deleted"
-	BranchInactivated        = "Branch Inactivated"
-	ErrorOccurred            = "Error Occurred"
-	PipelineVersionActivated = "Pipeline Version Activated"
-	ProjectCreated           = "Project Created"
-	ProjectActivated         = "Project Activated"
-	ProjectInactivated       = "Project Inactivated"
-	ProjectDeleted           = "Project Deleted"
-	ReleaseContentChanged    = "Release Content Changed"
-	ReleaseUpdated           = "Release Updated"
-	WorkflowVersionActivated = "Workflow Version Activated"
+	branchActivated          = "Branch Activated"
+	branchCreated            = "Branch Created"
+	branchDeleted            = "Branch Deleted"
+	branchInactivated        = "Branch Inactivated"
+	errorOccurred            = "Error Occurred"
+	pipelineVersionActivated = "Pipeline Version Activated"
+	projectCreated           = "Project Created"
+	projectActivated         = "Project Activated"
+	projectInactivated       = "Project Inactivated"
+	projectDeleted           = "Project Deleted"
+	releaseContentChanged    = "Release Content Changed"
+	releaseUpdated           = "Release Updated"
+	workflowVersionActivated = "Workflow Version Activated"
 )
 
 // Variants of the release events (catalog.Event.Variants).
 const (
-	// VariantClassic is the shape of the older Events page
+	// variantClassic is the shape of the older Events page
 	// (vendor-docs/flexdeploy-events.txt): startDate a yyyy-MM-dd date,
 	// projects without packageName.
-	VariantClassic = "classic"
-	// Variant90 is the shape of FlexDeploy 9.0's page: startDate in epoch
+	variantClassic = "classic"
+	// variant90 is the shape of FlexDeploy 9.0's page: startDate in epoch
 	// milliseconds, projects with packageName and their build environment,
 	// actors that may be e-mail addresses.
-	Variant90 = "9.0"
+	variant90 = "9.0"
 )
 
-// Branch is the payload of the branch events: a project's branch, in the
-// order of the Branch Activated and Branch Created samples.
-type Branch struct {
-	Audit
-	Project     Project `json:"project"`
+// branch is the payload of the branch events: a project's branch, in the
+// order of the branch Activated and branch Created samples.
+type branch struct {
+	audit
+	Project     project `json:"project"`
 	Description *string `json:"description"`
 	// VersionSyntax is the Groovy expression that names the branch's
 	// versions: "1.0." + SequenceNumber.
@@ -56,69 +56,69 @@ type Branch struct {
 	LastDiscoveredOn *string `json:"lastDiscoveredOn"`
 }
 
-// BranchEvent builds a branch event about b; its object is the branch id,
+// branchEvent builds a branch event about b; its object is the branch id,
 // as in the samples.
-func BranchEvent(st Style, name string, b Branch, actor string, at time.Time) (Event, error) {
-	if err := checkName("BranchEvent", name, BranchActivated, BranchCreated, BranchDeleted, BranchInactivated); err != nil {
-		return Event{}, err
+func branchEvent(st style, name string, b branch, actor string, at time.Time) (envelope, error) {
+	if err := checkName("BranchEvent", name, branchActivated, branchCreated, branchDeleted, branchInactivated); err != nil {
+		return envelope{}, err
 	}
 	return newEvent(name, actor, strconv.Itoa(b.ProjectBranchID), st.timePtr(at), b), nil
 }
 
-// PipelineVersion is the payload of Pipeline Version Activated, in the
+// pipelineVersion is the payload of Pipeline Version Activated, in the
 // sample's order.
-type PipelineVersion struct {
-	Audit
-	Pipeline          Pipeline `json:"pipeline"`
+type pipelineVersion struct {
+	audit
+	Pipeline          pipeline `json:"pipeline"`
 	Description       *string  `json:"description"`
 	PipelineVersionID int      `json:"pipelineVersionId"`
 	// PipelineVersion is the version number as a string ("1").
 	PipelineVersion string `json:"pipelineVersion"`
 }
 
-// WorkflowRef is a workflow as Workflow Version Activated shows it: id and
+// workflowRef is a workflow as Workflow Version Activated shows it: id and
 // name (standin's inference from Pipeline Version Activated's pipeline).
-type WorkflowRef struct {
+type workflowRef struct {
 	WorkflowID   int    `json:"workflowId"`
 	WorkflowName string `json:"workflowName"`
 }
 
-// WorkflowVersion is the payload of Workflow Version Activated. No sample
+// workflowVersion is the payload of Workflow Version Activated. No sample
 // was recovered: standin gives it Pipeline Version Activated's shape with
 // workflow in place of pipeline.
-type WorkflowVersion struct {
-	Audit
-	Workflow          WorkflowRef `json:"workflow"`
+type workflowVersion struct {
+	audit
+	Workflow          workflowRef `json:"workflow"`
 	Description       *string     `json:"description"`
 	WorkflowVersionID int         `json:"workflowVersionId"`
 	WorkflowVersion   string      `json:"workflowVersion"`
 }
 
-// PipelineVersionActivatedEvent builds Pipeline Version Activated; its
+// pipelineVersionActivatedEvent builds Pipeline Version Activated; its
 // object is the version id, as in the sample.
-func PipelineVersionActivatedEvent(st Style, v PipelineVersion, actor string, at time.Time) Event {
-	return newEvent(PipelineVersionActivated, actor, strconv.Itoa(v.PipelineVersionID), st.timePtr(at), v)
+func pipelineVersionActivatedEvent(st style, v pipelineVersion, actor string, at time.Time) envelope {
+	return newEvent(pipelineVersionActivated, actor, strconv.Itoa(v.PipelineVersionID), st.timePtr(at), v)
 }
 
-// WorkflowVersionActivatedEvent builds Workflow Version Activated; its
+// workflowVersionActivatedEvent builds Workflow Version Activated; its
 // object is the version id, like Pipeline Version Activated's.
-func WorkflowVersionActivatedEvent(st Style, v WorkflowVersion, actor string, at time.Time) Event {
-	return newEvent(WorkflowVersionActivated, actor, strconv.Itoa(v.WorkflowVersionID), st.timePtr(at), v)
+func workflowVersionActivatedEvent(st style, v workflowVersion, actor string, at time.Time) envelope {
+	return newEvent(workflowVersionActivated, actor, strconv.Itoa(v.WorkflowVersionID), st.timePtr(at), v)
 }
 
-// Folder is the folder a project sits in.
-type Folder struct {
+// folder is the folder a project sits in.
+type folder struct {
 	FolderID int `json:"folderId"`
 	// FolderPath is the path from the root: FlexDeploy / HumanResources / HRApp.
 	FolderPath string `json:"folderPath"`
 }
 
-// ProjectInfo is the payload of the project events, in the order of the
+// projectInfo is the payload of the project events, in the order of the
 // Project Created and Project Deleted samples; it has no audit fields.
-type ProjectInfo struct {
+type projectInfo struct {
 	Description *string `json:"description"`
 	Active      bool    `json:"active"`
-	Folder      Folder  `json:"folder"`
+	Folder      folder  `json:"folder"`
 	ProjectName string  `json:"projectName"`
 	ProjectID   int     `json:"projectId"`
 	// ProjectType is such as PARTIAL_JDBC, or null.
@@ -127,31 +127,31 @@ type ProjectInfo struct {
 	ScmType string `json:"scmType"`
 }
 
-// ProjectEvent builds a project event about p; its object is the project
+// projectEvent builds a project event about p; its object is the project
 // id, as in the samples.
-func ProjectEvent(st Style, name string, p ProjectInfo, actor string, at time.Time) (Event, error) {
-	if err := checkName("ProjectEvent", name, ProjectCreated, ProjectActivated, ProjectInactivated, ProjectDeleted); err != nil {
-		return Event{}, err
+func projectEvent(st style, name string, p projectInfo, actor string, at time.Time) (envelope, error) {
+	if err := checkName("ProjectEvent", name, projectCreated, projectActivated, projectInactivated, projectDeleted); err != nil {
+		return envelope{}, err
 	}
 	return newEvent(name, actor, strconv.Itoa(p.ProjectID), st.timePtr(at), p), nil
 }
 
-// ReleaseProject90 is a release project as FlexDeploy 9.0 shows it: with
+// releaseProject90 is a release project as FlexDeploy 9.0 shows it: with
 // the package it takes part with (null for the whole project) and a
 // stream that may be null.
-type ReleaseProject90 struct {
+type releaseProject90 struct {
 	ProjectID        int              `json:"projectId"`
 	ProjectName      string           `json:"projectName"`
 	PackageName      *string          `json:"packageName"`
 	StreamName       *string          `json:"streamName"`
-	BuildEnvironment BuildEnvironment `json:"buildEnvironment"`
+	BuildEnvironment buildEnvironment `json:"buildEnvironment"`
 	GroupName        *string          `json:"groupName"`
 }
 
 // v90 returns p as FlexDeploy 9.0 shows it, taking part with pkg ("" for
 // the whole project).
-func (p ReleaseProject) v90(pkg string) ReleaseProject90 {
-	out := ReleaseProject90{
+func (p releaseProject) v90(pkg string) releaseProject90 {
+	out := releaseProject90{
 		ProjectID: p.ProjectID, ProjectName: p.ProjectName, StreamName: ptr(p.StreamName),
 		BuildEnvironment: p.BuildEnvironment, GroupName: p.GroupName,
 	}
@@ -161,76 +161,76 @@ func (p ReleaseProject) v90(pkg string) ReleaseProject90 {
 	return out
 }
 
-// ReleasePayload90 is the payload of Release Started, Ended (variant 9.0)
+// releasePayload90 is the payload of Release Started, Ended (variant 9.0)
 // and Updated: startDate and endDate in epoch milliseconds.
-type ReleasePayload90 struct {
-	Release Release `json:"release"`
+type releasePayload90 struct {
+	Release release `json:"release"`
 	// StartDate is the instant the release started, in epoch milliseconds
 	// (null while it has not started).
 	StartDate *int64 `json:"startDate"`
 	// EndDate is null in every 9.0 sample, the ended release's included.
 	EndDate  *int64             `json:"endDate"`
-	Projects []ReleaseProject90 `json:"projects"`
-	Pipeline Pipeline           `json:"pipeline"`
+	Projects []releaseProject90 `json:"projects"`
+	Pipeline pipeline           `json:"pipeline"`
 }
 
 // epochMillis is t in epoch milliseconds, as 9.0 prints release dates.
 func epochMillis(t time.Time) *int64 { return ptr(t.Truncate(time.Second).UnixMilli()) }
 
-// ReleaseEvent90 builds Release Started, Release Ended or Release Updated
+// releaseEvent90 builds Release Started, Release Ended or Release Updated
 // in FlexDeploy 9.0's shape; its object is the release name.
-func ReleaseEvent90(st Style, name string, p ReleasePayload90, actor string, at time.Time) (Event, error) {
-	if err := checkName("ReleaseEvent90", name, ReleaseStarted, ReleaseEnded, ReleaseUpdated); err != nil {
-		return Event{}, err
+func releaseEvent90(st style, name string, p releasePayload90, actor string, at time.Time) (envelope, error) {
+	if err := checkName("ReleaseEvent90", name, releaseStarted, releaseEnded, releaseUpdated); err != nil {
+		return envelope{}, err
 	}
 	if p.Projects == nil {
-		p.Projects = []ReleaseProject90{}
+		p.Projects = []releaseProject90{}
 	}
 	return newEvent(name, actor, p.Release.ReleaseName, st.timePtr(at), p), nil
 }
 
-// WorkItemRef is a work item as Release Content Changed lists it.
-type WorkItemRef struct {
+// workItemRef is a work item as Release Content Changed lists it.
+type workItemRef struct {
 	WorkItemID int `json:"workItemId"`
 }
 
-// ReleaseContent is the payload of Release Content Changed: the release's
+// releaseContent is the payload of Release Content Changed: the release's
 // whole content after the change (projects, workItems) and what the change
 // added. The recovered sample is cut inside addedWorkItems; removedProjects
 // and removedWorkItems are standin's, from the description ("added or
 // removed"), and are left out when nothing was removed.
-type ReleaseContent struct {
-	Release          Release            `json:"release"`
-	Projects         []ReleaseProject90 `json:"projects"`
-	WorkItems        []WorkItemRef      `json:"workItems"`
-	AddedProjects    []ReleaseProject90 `json:"addedProjects"`
-	AddedWorkItems   []WorkItemRef      `json:"addedWorkItems"`
-	RemovedProjects  []ReleaseProject90 `json:"removedProjects,omitempty"`
-	RemovedWorkItems []WorkItemRef      `json:"removedWorkItems,omitempty"`
+type releaseContent struct {
+	Release          release            `json:"release"`
+	Projects         []releaseProject90 `json:"projects"`
+	WorkItems        []workItemRef      `json:"workItems"`
+	AddedProjects    []releaseProject90 `json:"addedProjects"`
+	AddedWorkItems   []workItemRef      `json:"addedWorkItems"`
+	RemovedProjects  []releaseProject90 `json:"removedProjects,omitempty"`
+	RemovedWorkItems []workItemRef      `json:"removedWorkItems,omitempty"`
 }
 
-// ReleaseContentChangedEvent builds Release Content Changed; its object is
+// releaseContentChangedEvent builds Release Content Changed; its object is
 // the release name, as in the sample.
-func ReleaseContentChangedEvent(st Style, c ReleaseContent, actor string, at time.Time) Event {
-	for _, l := range []*[]ReleaseProject90{&c.Projects, &c.AddedProjects} {
+func releaseContentChangedEvent(st style, c releaseContent, actor string, at time.Time) envelope {
+	for _, l := range []*[]releaseProject90{&c.Projects, &c.AddedProjects} {
 		if *l == nil {
-			*l = []ReleaseProject90{}
+			*l = []releaseProject90{}
 		}
 	}
-	for _, l := range []*[]WorkItemRef{&c.WorkItems, &c.AddedWorkItems} {
+	for _, l := range []*[]workItemRef{&c.WorkItems, &c.AddedWorkItems} {
 		if *l == nil {
-			*l = []WorkItemRef{}
+			*l = []workItemRef{}
 		}
 	}
-	return newEvent(ReleaseContentChanged, actor, c.Release.ReleaseName, st.timePtr(at), c)
+	return newEvent(releaseContentChanged, actor, c.Release.ReleaseName, st.timePtr(at), c)
 }
 
-// ErrorInfo is the payload of Error Occurred. Neither description nor
+// errorInfo is the payload of Error Occurred. Neither description nor
 // sample was recovered: standin gives it the shape of the events about an
 // object (the comment events: audit fields, then objectId and objectType)
 // with the error's id, code and message.
-type ErrorInfo struct {
-	Audit
+type errorInfo struct {
+	audit
 	ErrorID int `json:"errorId"`
 	// ErrorCode is FlexDeploy's message code, such as FDWF-00017.
 	ErrorCode    string `json:"errorCode"`
@@ -241,19 +241,19 @@ type ErrorInfo struct {
 	ObjectType string `json:"objectType"`
 }
 
-// ErrorOccurredEvent builds Error Occurred; its object is "Error - <id>",
+// errorOccurredEvent builds Error Occurred; its object is "Error - <id>",
 // like the comment events' "Comment - <id>".
-func ErrorOccurredEvent(st Style, e ErrorInfo, actor string, at time.Time) Event {
-	return newEvent(ErrorOccurred, actor, "Error - "+strconv.Itoa(e.ErrorID), st.timePtr(at), e)
+func errorOccurredEvent(st style, e errorInfo, actor string, at time.Time) envelope {
+	return newEvent(errorOccurred, actor, "Error - "+strconv.Itoa(e.ErrorID), st.timePtr(at), e)
 }
 
-// NewActor90 returns the login of a FlexDeploy 9.0 user: fdadmin, a
+// newActor90 returns the login of a FlexDeploy 9.0 user: fdadmin, a
 // jsmith-style name, or (as the 9.0 samples show) an e-mail address.
-func NewActor90(src *fake.Source) string {
+func newActor90(src *fake.Source) string {
 	if src.Chance(0.4) {
 		return src.Person("").Email
 	}
-	return NewUserName(src)
+	return newUserName(src)
 }
 
 var versionSyntaxes = []string{`"1.0." + SequenceNumber`, `"2.1." + SequenceNumber`, `BranchName + "." + SequenceNumber`, `"3.0." + SequenceNumber`}
@@ -261,9 +261,9 @@ var versionSyntaxes = []string{`"1.0." + SequenceNumber`, `"2.1." + SequenceNumb
 var branchNames = []string{"release-2026.04", "hotfix-payroll", "feature/leave-approval", "develop", "testBranch", "sprint-42"}
 
 // newBranch returns a branch of project created by by at created.
-func newBranch(src *fake.Source, ids *IDs, st Style, project Project, by string, created time.Time) Branch {
-	b := Branch{
-		Audit:           st.Audit(by, created),
+func newBranch(src *fake.Source, ids *idSeq, st style, project project, by string, created time.Time) branch {
+	b := branch{
+		audit:           st.Audit(by, created),
 		Project:         project,
 		VersionSyntax:   fake.Pick(src, versionSyntaxes),
 		ProjectBranchID: ids.nextID(),
@@ -283,11 +283,11 @@ var (
 )
 
 // newProjectInfo returns an active project in a folder.
-func newProjectInfo(src *fake.Source) ProjectInfo {
+func newProjectInfo(src *fake.Source) projectInfo {
 	p := newProject(src)
-	info := ProjectInfo{
+	info := projectInfo{
 		Active:      true,
-		Folder:      Folder{FolderID: src.ID(10_000, 999_999), FolderPath: fake.Pick(src, folderPaths)},
+		Folder:      folder{FolderID: src.ID(10_000, 999_999), FolderPath: fake.Pick(src, folderPaths)},
 		ProjectName: p.ProjectName,
 		ProjectID:   p.ProjectID,
 		ScmType:     fake.Pick(src, scmTypes),
@@ -307,98 +307,98 @@ var errorKinds = []struct{ objectType, code, message string }{
 }
 
 // newErrorInfo returns an error on an object, recorded by by at at.
-func newErrorInfo(src *fake.Source, ids *IDs, st Style, by string, at time.Time) ErrorInfo {
+func newErrorInfo(src *fake.Source, ids *idSeq, st style, by string, at time.Time) errorInfo {
 	k := fake.Pick(src, errorKinds)
-	return ErrorInfo{
-		Audit: st.Audit(by, at), ErrorID: ids.nextID(), ErrorCode: k.code, ErrorMessage: k.message,
+	return errorInfo{
+		audit: st.Audit(by, at), ErrorID: ids.nextID(), ErrorCode: k.code, ErrorMessage: k.message,
 		ObjectID: src.ID(10_000, 999_999), ObjectType: k.objectType,
 	}
 }
 
 // event90 builds the one-shot events of the 9.0 page.
-func (g *oneShot) event90(name string) (Event, bool, error) {
+func (g *oneShot) event90(name string) (envelope, bool, error) {
 	src, st, at := g.src, g.st, g.at
 	switch name {
-	case BranchCreated, BranchActivated, BranchDeleted, BranchInactivated:
-		by := NewActor90(src)
+	case branchCreated, branchActivated, branchDeleted, branchInactivated:
+		by := newActor90(src)
 		created := at
-		if name != BranchCreated {
+		if name != branchCreated {
 			created = g.before(time.Hour, 365*24*time.Hour)
 		}
-		b := newBranch(src, g.ids, st, newProject(src), NewActor90(src), created)
-		if name == BranchCreated {
-			b.Audit = st.Audit(by, at)
+		b := newBranch(src, g.ids, st, newProject(src), newActor90(src), created)
+		if name == branchCreated {
+			b.audit = st.Audit(by, at)
 		} else {
-			b.Audit = b.Audit.Touch(st, by, at.Add(-src.Duration(0, 2*time.Second)))
+			b.audit = b.audit.Touch(st, by, at.Add(-src.Duration(0, 2*time.Second)))
 		}
-		if name != BranchCreated && src.Chance(0.5) {
+		if name != branchCreated && src.Chance(0.5) {
 			b.LastDiscoveredOn = st.timePtr(g.before(time.Hour, 30*24*time.Hour))
 		}
-		ev, err := BranchEvent(st, name, b, by, at)
+		ev, err := branchEvent(st, name, b, by, at)
 		return ev, true, err
 
-	case PipelineVersionActivated, WorkflowVersionActivated:
-		by := NewActor90(src)
+	case pipelineVersionActivated, workflowVersionActivated:
+		by := newActor90(src)
 		created := g.before(time.Hour, 180*24*time.Hour)
-		audit := st.Audit(NewActor90(src), created).Touch(st, by, g.before(time.Minute, at.Sub(created)))
+		audit := st.Audit(newActor90(src), created).Touch(st, by, g.before(time.Minute, at.Sub(created)))
 		number := strconv.Itoa(1 + src.IntN(12))
-		if name == PipelineVersionActivated {
-			pipe := NewPipeline(src)
-			v := PipelineVersion{Audit: audit, Pipeline: pipe, PipelineVersionID: pipe.PipelineID + src.ID(1, 30), PipelineVersion: number}
-			return PipelineVersionActivatedEvent(st, v, by, at), true, nil
+		if name == pipelineVersionActivated {
+			pipe := newPipeline(src)
+			v := pipelineVersion{audit: audit, Pipeline: pipe, PipelineVersionID: pipe.PipelineID + src.ID(1, 30), PipelineVersion: number}
+			return pipelineVersionActivatedEvent(st, v, by, at), true, nil
 		}
-		wf := NewWorkflow(src, fake.Pick(src, []string{"BUILD", "DEPLOY", "TEST"}))
-		v := WorkflowVersion{
-			Audit: audit, Workflow: WorkflowRef{WorkflowID: wf.WorkflowID, WorkflowName: wf.WorkflowName},
+		wf := newWorkflow(src, fake.Pick(src, []string{"BUILD", "DEPLOY", "TEST"}))
+		v := workflowVersion{
+			audit: audit, Workflow: workflowRef{WorkflowID: wf.WorkflowID, WorkflowName: wf.WorkflowName},
 			WorkflowVersionID: wf.WorkflowVersionID, WorkflowVersion: number,
 		}
 		if src.Chance(0.3) {
 			v.Description = ptr("Adds a smoke test step")
 		}
-		return WorkflowVersionActivatedEvent(st, v, by, at), true, nil
+		return workflowVersionActivatedEvent(st, v, by, at), true, nil
 
-	case ProjectCreated, ProjectActivated, ProjectInactivated, ProjectDeleted:
+	case projectCreated, projectActivated, projectInactivated, projectDeleted:
 		p := newProjectInfo(src)
-		if name == ProjectDeleted && p.ProjectType == nil {
+		if name == projectDeleted && p.ProjectType == nil {
 			// As the sample shows: a project deleted has its type.
 			p.ProjectType = ptr(fake.Pick(src, projectTypes))
 		}
 		// Project Deleted's sample shows "active": true; an inactivated
 		// project is inactive.
-		p.Active = name != ProjectInactivated
-		ev, err := ProjectEvent(st, name, p, NewActor90(src), at)
+		p.Active = name != projectInactivated
+		ev, err := projectEvent(st, name, p, newActor90(src), at)
 		return ev, true, err
 
-	case ReleaseContentChanged:
-		rel := release90(NewRelease(src))
-		build := NewEnvironment(src, "DEV")
-		all := projects90(src, NewReleaseProjects(src, 1+src.IntN(3), nil), build)
-		var items []WorkItemRef
+	case releaseContentChanged:
+		rel := release90(newRelease(src))
+		build := newEnvironment(src, "DEV")
+		all := projects90(src, newReleaseProjects(src, 1+src.IntN(3), nil), build)
+		var items []workItemRef
 		for range 1 + src.IntN(3) {
-			items = append(items, WorkItemRef{WorkItemID: src.ID(1, 9_999)})
+			items = append(items, workItemRef{WorkItemID: src.ID(1, 9_999)})
 		}
-		c := ReleaseContent{Release: rel, Projects: all, WorkItems: items, AddedProjects: all[:1], AddedWorkItems: []WorkItemRef{}}
+		c := releaseContent{Release: rel, Projects: all, WorkItems: items, AddedProjects: all[:1], AddedWorkItems: []workItemRef{}}
 		if src.Chance(0.5) {
 			c.AddedWorkItems = items[len(items)-1:]
 		}
-		return ReleaseContentChangedEvent(st, c, NewActor90(src), at), true, nil
+		return releaseContentChangedEvent(st, c, newActor90(src), at), true, nil
 
-	case ErrorOccurred:
-		by := fake.Pick(src, []string{BuildMonitorWorker, Admin, ReleaseEventProcessor})
-		return ErrorOccurredEvent(st, newErrorInfo(src, g.ids, st, by, at), by, at), true, nil
+	case errorOccurred:
+		by := fake.Pick(src, []string{buildMonitorWorker, admin, releaseEventProcessor})
+		return errorOccurredEvent(st, newErrorInfo(src, g.ids, st, by, at), by, at), true, nil
 	}
-	return Event{}, false, nil
+	return envelope{}, false, nil
 }
 
 // projects90 returns ps as 9.0 shows them, building in build (every 9.0
 // sample's project has a build environment), each with a package about
 // half the time.
-func projects90(src *fake.Source, ps []ReleaseProject, build Environment) []ReleaseProject90 {
-	out := make([]ReleaseProject90, len(ps))
+func projects90(src *fake.Source, ps []releaseProject, build environment) []releaseProject90 {
+	out := make([]releaseProject90, len(ps))
 	for i, p := range ps {
 		pkg := ""
 		if i == 0 || src.Chance(0.5) {
-			pkg = NewPackageName(src, p.ProjectName)
+			pkg = newPackageName(src, p.ProjectName)
 		}
 		p.BuildEnvironment = build.build()
 		out[i] = p.v90(pkg)
@@ -408,7 +408,7 @@ func projects90(src *fake.Source, ps []ReleaseProject, build Environment) []Rele
 
 // release90 returns r as the 9.0 samples show a release: a description
 // that is "" rather than null when there is none.
-func release90(r Release) Release {
+func release90(r release) release {
 	if r.ReleaseDescription == nil {
 		r.ReleaseDescription = ptr("")
 	}
@@ -416,18 +416,18 @@ func release90(r Release) Release {
 }
 
 // release90 is a one-shot Release Started, Ended or Updated in 9.0's shape.
-func (g *oneShot) release90(name string) (Event, error) {
+func (g *oneShot) release90(name string) (envelope, error) {
 	src, st, at := g.src, g.st, g.at
-	rel, pipe := release90(NewRelease(src)), NewPipeline(src)
-	dev := NewEnvironment(src, "DEV")
-	p := ReleasePayload90{Release: rel, Projects: projects90(src, NewReleaseProjects(src, 1+src.IntN(4), nil), dev), Pipeline: pipe}
+	rel, pipe := release90(newRelease(src)), newPipeline(src)
+	dev := newEnvironment(src, "DEV")
+	p := releasePayload90{Release: rel, Projects: projects90(src, newReleaseProjects(src, 1+src.IntN(4), nil), dev), Pipeline: pipe}
 	switch name {
-	case ReleaseStarted:
+	case releaseStarted:
 		p.StartDate = epochMillis(at)
-	case ReleaseEnded:
+	case releaseEnded:
 		p.StartDate = epochMillis(g.before(7*24*time.Hour, 90*24*time.Hour))
 	default: // Release Updated, as its sample: a started release edited
 		p.StartDate = epochMillis(g.before(time.Minute, 30*24*time.Hour))
 	}
-	return ReleaseEvent90(st, name, p, NewActor90(src), at)
+	return releaseEvent90(st, name, p, newActor90(src), at)
 }

@@ -77,37 +77,37 @@ func partialEvent(name, note string) catalog.Event {
 
 // eventList are FlexDeploy's events in catalog order.
 var eventList = []catalog.Event{
-	catalogEvent(BranchActivated),
-	catalogEvent(BranchCreated),
-	inferredEvent(BranchDeleted, BranchActivated),
-	inferredEvent(BranchInactivated, BranchActivated),
-	catalogEvent(CommentAdded),
-	catalogEvent(CommentUpdated),
-	catalogEvent(CommentDeleted),
-	inferredEvent(ErrorOccurred, CommentAdded+" (audit fields, objectId, objectType)"),
-	catalogEvent(PackageCreated),
-	catalogEvent(PackageStatusUpdated),
-	catalogEvent(PipelineStageCompleted),
-	catalogEvent(PipelineVersionActivated),
-	catalogEvent(ProjectCreated),
-	inferredEvent(ProjectActivated, ProjectCreated),
-	inferredEvent(ProjectInactivated, ProjectCreated),
-	catalogEvent(ProjectDeleted),
-	partialEvent(ReleaseContentChanged, "sample cut inside addedWorkItems; the rest is standin's"),
-	catalogEvent(ReleaseStarted, VariantClassic, Variant90),
-	catalogEvent(ReleaseEnded, VariantClassic, Variant90),
-	partialEvent(ReleaseUpdated, "sample cut inside projects; the rest follows the 9.0 Release Ended sample"),
-	catalogEvent(SnapshotCompleted),
-	catalogEvent(TagAssigned),
-	catalogEvent(TagUnassigned),
-	catalogEvent(TaskCreated),
-	catalogEvent(TaskApproved),
-	catalogEvent(TaskRejected),
-	catalogEvent(UserCreated),
-	catalogEvent(WorkflowCompleted, "deploy", "test"),
-	inferredEvent(WorkflowVersionActivated, PipelineVersionActivated),
-	catalogEvent(WorkItemCreated),
-	catalogEvent(WorkItemUpdated),
+	catalogEvent(branchActivated),
+	catalogEvent(branchCreated),
+	inferredEvent(branchDeleted, branchActivated),
+	inferredEvent(branchInactivated, branchActivated),
+	catalogEvent(commentAdded),
+	catalogEvent(commentUpdated),
+	catalogEvent(commentDeleted),
+	inferredEvent(errorOccurred, commentAdded+" (audit fields, objectId, objectType)"),
+	catalogEvent(packageCreated),
+	catalogEvent(packageStatusUpdated),
+	catalogEvent(pipelineStageCompleted),
+	catalogEvent(pipelineVersionActivated),
+	catalogEvent(projectCreated),
+	inferredEvent(projectActivated, projectCreated),
+	inferredEvent(projectInactivated, projectCreated),
+	catalogEvent(projectDeleted),
+	partialEvent(releaseContentChanged, "sample cut inside addedWorkItems; the rest is standin's"),
+	catalogEvent(releaseStarted, variantClassic, variant90),
+	catalogEvent(releaseEnded, variantClassic, variant90),
+	partialEvent(releaseUpdated, "sample cut inside projects; the rest follows the 9.0 Release Ended sample"),
+	catalogEvent(snapshotCompleted),
+	catalogEvent(tagAssigned),
+	catalogEvent(tagUnassigned),
+	catalogEvent(taskCreated),
+	catalogEvent(taskApproved),
+	catalogEvent(taskRejected),
+	catalogEvent(userCreated),
+	catalogEvent(workflowCompleted, "deploy", "test"),
+	inferredEvent(workflowVersionActivated, pipelineVersionActivated),
+	catalogEvent(workItemCreated),
+	catalogEvent(workItemUpdated),
 }
 
 // releaseOption is the release option of the events about an environment.
@@ -115,7 +115,7 @@ var releaseOption = catalog.Ref("release", "release", "the release (default: the
 
 // variantOption picks the shape of a release event in scenarios, as
 // --variant does for one event.
-var variantOption = catalog.Enum("variant", "the payload's shape: classic (the older Events page, the default) or 9.0 (startDate in epoch ms, projects with packageName)", VariantClassic, Variant90)
+var variantOption = catalog.Enum("variant", "the payload's shape: classic (the older Events page, the default) or 9.0 (startDate in epoch ms, projects with packageName)", variantClassic, variant90)
 
 // vocabulary is what FlexDeploy scenarios can name.
 var vocabulary = catalog.Vocabulary{
@@ -135,43 +135,43 @@ var vocabulary = catalog.Vocabulary{
 		}, Readable: []string{"name"}},
 	},
 	Events: map[string]catalog.EventSpec{
-		ReleaseContentChanged: {About: "release"},
-		ReleaseStarted:        {About: "release", With: []catalog.Field{variantOption}},
-		ReleaseEnded:          {About: "release", With: []catalog.Field{variantOption}},
-		ReleaseUpdated:        {About: "release"},
-		SnapshotCompleted: {About: "release", With: []catalog.Field{
-			catalog.Enum("status", "the snapshot's status (default: INITIATED, as the docs show a completed one; FAILED after a failed build)", SnapshotInitiated, SnapshotFailed),
+		releaseContentChanged: {About: "release"},
+		releaseStarted:        {About: "release", With: []catalog.Field{variantOption}},
+		releaseEnded:          {About: "release", With: []catalog.Field{variantOption}},
+		releaseUpdated:        {About: "release"},
+		snapshotCompleted: {About: "release", With: []catalog.Field{
+			catalog.Enum("status", "the snapshot's status (default: INITIATED, as the docs show a completed one; FAILED after a failed build)", snapshotInitiated, snapshotFailed),
 		}},
-		WorkflowCompleted: {About: "environment", With: []catalog.Field{
+		workflowCompleted: {About: "environment", With: []catalog.Field{
 			catalog.Enum("type", "the workflow type (default: deploy); build builds a project version for the release's snapshot", "deploy", "test", "build"),
 			catalog.Enum("status", "how the workflow ended (default: SUCCESS)", "SUCCESS", "FAILED"),
 			catalog.Enum("tests", "a TEST workflow's test results (default: passed when it succeeds, else failed); a workflow can succeed with failed tests, which a later quality gate refuses", "passed", "failed"),
 			catalog.Int("project", 1, 6, "which of the release's projects, 1 for the first (default: the next one this stage, or the snapshot's build, has not run the type for)"),
 			releaseOption,
 		}},
-		PipelineStageCompleted: {About: "environment", With: []catalog.Field{
+		pipelineStageCompleted: {About: "environment", With: []catalog.Field{
 			catalog.Enum("status", "how the stage ended (default: SUCCESS; REJECTED after a rejected gate, GATES_FAILED after a failed quality gate, FAILED after a failed workflow)", stageStatuses...),
 			releaseOption,
 		}},
-		TaskCreated: {About: "environment", With: []catalog.Field{
+		taskCreated: {About: "environment", With: []catalog.Field{
 			releaseOption,
 		}},
-		TaskApproved: {About: "environment", With: []catalog.Field{
+		taskApproved: {About: "environment", With: []catalog.Field{
 			catalog.Str("notes", "the approver's notes"),
 			releaseOption,
 		}},
-		TaskRejected: {About: "environment", With: []catalog.Field{
+		taskRejected: {About: "environment", With: []catalog.Field{
 			catalog.Str("notes", "the approver's notes"),
 			releaseOption,
 		}},
 		// Events no built-in story needs: generated fresh at the run's
 		// virtual time, not tied to its entities.
-		CommentAdded: {}, CommentUpdated: {}, CommentDeleted: {},
-		PackageCreated: {}, PackageStatusUpdated: {},
-		TagAssigned: {}, TagUnassigned: {}, UserCreated: {},
-		WorkItemCreated: {}, WorkItemUpdated: {},
-		BranchActivated: {}, BranchCreated: {}, BranchDeleted: {}, BranchInactivated: {},
-		ErrorOccurred: {}, PipelineVersionActivated: {}, WorkflowVersionActivated: {},
-		ProjectCreated: {}, ProjectActivated: {}, ProjectInactivated: {}, ProjectDeleted: {},
+		commentAdded: {}, commentUpdated: {}, commentDeleted: {},
+		packageCreated: {}, packageStatusUpdated: {},
+		tagAssigned: {}, tagUnassigned: {}, userCreated: {},
+		workItemCreated: {}, workItemUpdated: {},
+		branchActivated: {}, branchCreated: {}, branchDeleted: {}, branchInactivated: {},
+		errorOccurred: {}, pipelineVersionActivated: {}, workflowVersionActivated: {},
+		projectCreated: {}, projectActivated: {}, projectInactivated: {}, projectDeleted: {},
 	},
 }
