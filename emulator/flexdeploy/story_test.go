@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/catalog/catalogtest"
 	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/fake"
 	"github.com/standin-dev/standin/emulator/flexdeploy"
@@ -50,7 +51,7 @@ var (
 )
 
 // storySeeds is how many seeds the story is played with, per outcome.
-const storySeeds = 200
+var storySeeds = uint64(catalogtest.Seeds(200))
 
 // playStory plays the built-in release story with seed and outcome, with
 // no receiver (the payloads are the run's), every payload validated.
@@ -401,7 +402,7 @@ func TestDocumentedEnums(t *testing.T) {
 	for _, k := range events(t) {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
-			for seed := uint64(1); seed <= 300; seed++ {
+			for seed := uint64(1); seed <= uint64(catalogtest.Seeds(300)); seed++ {
 				b, err := flexdeploy.Vendor.Generate(fake.New(seed, time.Time{}), k.event, catalog.Options{Variant: k.variant})
 				if err != nil {
 					t.Fatalf("seed %d: %v", seed, err)
