@@ -15,6 +15,7 @@ import (
 // lists them.
 type serveLimits struct {
 	inflight, targetInflight, backlog      int
+	subscriptions                          int
 	retentionBytes, headerLimit, bodyLimit int
 	attemptsKept                           int
 	sinkLimit, sinkNames, sinkBytes        int
@@ -26,6 +27,7 @@ type serveLimits struct {
 func addLimitFlags(f *pflag.FlagSet, l *serveLimits) {
 	f.IntVar(&l.inflight, "inflight", delivery.DefaultInFlight, "attempts to one subscription in flight at once (a hanging receiver holds at most this many workers)")
 	f.IntVar(&l.targetInflight, "target-inflight", delivery.DefaultTargetInFlight, "attempts to one receiver host in flight at once, however many subscriptions share it (a run's targets)")
+	f.IntVar(&l.subscriptions, "max-subscriptions", delivery.DefaultMaxSubscriptions, "subscriptions at once, runs' targets included (POST /__admin/subscriptions answers 429 beyond)")
 	f.IntVar(&l.backlog, "backlog", delivery.DefaultBacklog, "deliveries of one subscription not final at once; beyond, a delivery fails at once with \"backlog full\"")
 	f.IntVar(&l.retentionBytes, "retention-bytes", delivery.DefaultRetentionBytes, "bytes the delivery log keeps, about (the oldest final deliveries go first, counted)")
 	f.IntVar(&l.headerLimit, "header-limit", delivery.DefaultHeaderLimit, "bytes of response headers an attempt keeps (the rest is left out, marked headers_truncated)")
@@ -51,7 +53,7 @@ func (l *serveLimits) apply(cfg *server.Config) error {
 		{"inflight", l.inflight}, {"target-inflight", l.targetInflight}, {"backlog", l.backlog}, {"retention-bytes", l.retentionBytes},
 		{"header-limit", l.headerLimit}, {"response-body-limit", l.bodyLimit}, {"attempts-kept", l.attemptsKept},
 		{"sink-limit", l.sinkLimit}, {"sink-names", l.sinkNames}, {"sink-bytes", l.sinkBytes},
-		{"max-runs", l.runs}, {"runs-kept", l.runsKept},
+		{"max-runs", l.runs}, {"runs-kept", l.runsKept}, {"max-subscriptions", l.subscriptions},
 	} {
 		if n.v < 1 {
 			return fmt.Errorf("--%s %d: must be at least 1", n.name, n.v)
@@ -70,7 +72,7 @@ func (l *serveLimits) apply(cfg *server.Config) error {
 	cfg.InFlight, cfg.TargetInFlight, cfg.Backlog, cfg.RetentionBytes = l.inflight, l.targetInflight, l.backlog, l.retentionBytes
 	cfg.HeaderLimit, cfg.ResponseBodyLimit, cfg.AttemptsKept = l.headerLimit, l.bodyLimit, l.attemptsKept
 	cfg.SinkLimit, cfg.SinkNames, cfg.SinkBytes = l.sinkLimit, l.sinkNames, l.sinkBytes
-	cfg.Runs, cfg.RunsKept = l.runs, l.runsKept
+	cfg.Runs, cfg.RunsKept, cfg.MaxSubscriptions = l.runs, l.runsKept, l.subscriptions
 	cfg.ReadHeaderTimeout, cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = l.readHeader, l.read, l.write, l.idle
 	return nil
 }

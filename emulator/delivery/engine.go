@@ -29,6 +29,9 @@ var (
 	ErrNotFound = errors.New("no such delivery")
 	// ErrNotFinal means the delivery still has attempts to make.
 	ErrNotFinal = errors.New("delivery is not final")
+	// ErrTooManySubscriptions means Config.MaxSubscriptions subscriptions
+	// exist already.
+	ErrTooManySubscriptions = errors.New("too many subscriptions")
 )
 
 // BacklogError is a redelivery refused because the subscription has as many
@@ -63,6 +66,10 @@ type Config struct {
 	// many runs) run at once (default 32, at least InFlight and at most
 	// Workers).
 	TargetInFlight int
+	// MaxSubscriptions is how many subscriptions may exist at once
+	// (default 10,000), a run's targets included; Subscribe refuses more
+	// with ErrTooManySubscriptions.
+	MaxSubscriptions int
 	// Backlog is how many deliveries of one subscription may be not final
 	// at once (default 10000): waiting for a worker, in flight, waiting for
 	// a retry or held by a fault. A delivery beyond it is recorded failed
@@ -114,12 +121,14 @@ const (
 	DefaultWorkers        = 64
 	DefaultInFlight       = 8
 	DefaultTargetInFlight = 32
-	DefaultBacklog        = 10000
-	DefaultRetention      = 10000
-	DefaultRetentionBytes = 128 << 20
-	DefaultBodyLimit      = 64 << 10
-	DefaultHeaderLimit    = 16 << 10
-	DefaultAttemptsKept   = 100
+	// DefaultMaxSubscriptions bounds the subscriptions at once.
+	DefaultMaxSubscriptions = 10000
+	DefaultBacklog          = 10000
+	DefaultRetention        = 10000
+	DefaultRetentionBytes   = 128 << 20
+	DefaultBodyLimit        = 64 << 10
+	DefaultHeaderLimit      = 16 << 10
+	DefaultAttemptsKept     = 100
 )
 
 // Filter selects deliveries; an empty field matches any value.
@@ -269,6 +278,7 @@ type Engine struct {
 	retentionBytes int
 	inflight       int // per subscription
 	targetInflight int // per target
+	maxSubs        int // subscriptions at once
 	backlog        int // per subscription
 	userAgent      string
 	now            func() time.Time // token expiry clock (tests move it)
@@ -324,6 +334,9 @@ func New(cfg Config) *Engine {
 		cfg.InFlight = DefaultInFlight
 	}
 	cfg.InFlight = min(cfg.InFlight, cfg.Workers)
+	if cfg.MaxSubscriptions <= 0 {
+		cfg.MaxSubscriptions = DefaultMaxSubscriptions
+	}
 	if cfg.TargetInFlight <= 0 {
 		cfg.TargetInFlight = DefaultTargetInFlight
 	}
@@ -384,6 +397,7 @@ func New(cfg Config) *Engine {
 		retentionBytes: cfg.RetentionBytes,
 		inflight:       cfg.InFlight,
 		targetInflight: cfg.TargetInFlight,
+		maxSubs:        cfg.MaxSubscriptions,
 		targetsBy:      map[string]*target{},
 		backlog:        cfg.Backlog,
 		userAgent:      cfg.UserAgent,
@@ -451,6 +465,9 @@ func (e *Engine) Subscribe(s Subscription) (Subscription, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if len(e.subs) >= e.maxSubs {
+		return Subscription{}, fmt.Errorf("%w: %d exist, the most --max-subscriptions allows; remove some (DELETE /__admin/subscriptions/{id})", ErrTooManySubscriptions, len(e.subs))
+	}
 	st.sub.ID = newID("sub_", func(id string) bool { _, ok := e.subByID[id]; return ok })
 	st.sub.CreatedAt = time.Now().UTC()
 	st.tgt = e.targetOf(st.sub.URL)

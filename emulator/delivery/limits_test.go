@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -454,5 +455,43 @@ func TestHangingNeighboursOnTheSameHost(t *testing.T) {
 				t.Fatalf("the healthy subscription's delivery was not final within a second while %d neighbours on its host hang: %v", hanging, err)
 			}
 		})
+	}
+}
+
+// TestSubscriptionBounds: subscriptions beyond MaxSubscriptions are refused
+// with ErrTooManySubscriptions, and a subscription's headers are bounded
+// in bytes.
+func TestSubscriptionBounds(t *testing.T) {
+	e := newEngine(t, Config{MaxSubscriptions: 3})
+	for i := range 3 {
+		mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: fmt.Sprintf("http://127.0.0.1:1/%d", i)})
+	}
+	if _, err := e.Subscribe(Subscription{Vendor: "cutover", URL: "http://127.0.0.1:1/4"}); !errors.Is(err, ErrTooManySubscriptions) {
+		t.Fatalf("the 4th subscription of at most 3: %v, want ErrTooManySubscriptions", err)
+	}
+	e.Unsubscribe(e.Subscriptions()[0].ID)
+	mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: "http://127.0.0.1:1/4"})
+
+	big := newEngine(t, Config{})
+	tests := []struct {
+		name    string
+		headers map[string]string
+		ok      bool
+	}{
+		{"small", map[string]string{"X-Env": "ci"}, true},
+		{"one huge value", map[string]string{"X-Big": strings.Repeat("a", 70<<10)}, false},
+		{"many headers", func() map[string]string {
+			h := map[string]string{}
+			for i := range 5000 {
+				h[fmt.Sprintf("X-H-%d", i)] = "0123456789"
+			}
+			return h
+		}(), false},
+	}
+	for _, tc := range tests {
+		_, err := big.Subscribe(Subscription{Vendor: "cutover", URL: "http://127.0.0.1:1/", Headers: tc.headers})
+		if (err == nil) != tc.ok || (err != nil && !strings.Contains(err.Error(), "bytes of headers")) {
+			t.Errorf("%s: err %v, want ok=%v", tc.name, err, tc.ok)
+		}
 	}
 }

@@ -245,6 +245,11 @@ func checkMethod(s *Subscription, prof Profile) error {
 	return nil
 }
 
+// maxHeaderBytes bounds the headers a subscription adds to every request
+// (names, values and separators), as a receiver's server bounds what it
+// reads (Go's: 1 MiB; nginx: 8 KiB a line).
+const maxHeaderBytes = 64 << 10
+
 func checkHeaders(h map[string]string, prof Profile) error {
 	if len(h) == 0 {
 		return nil
@@ -253,8 +258,13 @@ func checkHeaders(h map[string]string, prof Profile) error {
 		return fieldErr("headers", "%s sends fixed headers; headers are not configurable", prof.Vendor)
 	}
 	keys := make([]string, 0, len(h))
-	for k := range h {
+	size := 0
+	for k, v := range h {
 		keys = append(keys, k)
+		size += len(k) + len(v) + 4 // ": " and CRLF
+	}
+	if size > maxHeaderBytes {
+		return fieldErr("headers", "%d bytes of headers; a subscription may add at most %d", size, maxHeaderBytes)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {

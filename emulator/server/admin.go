@@ -169,6 +169,10 @@ func (s *Server) subscribe(c *gin.Context) {
 		return
 	}
 	created, err := s.engine.Subscribe(sub)
+	if errors.Is(err, delivery.ErrTooManySubscriptions) {
+		abort(c, http.StatusTooManyRequests, "too_many_subscriptions", err.Error(), nil)
+		return
+	}
 	if err != nil {
 		abort(c, http.StatusBadRequest, "invalid_subscription", err.Error(), nil)
 		return

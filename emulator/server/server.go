@@ -79,7 +79,9 @@ type Config struct {
 	// configure the engine New makes (see delivery.Config); ignored when
 	// Engine is set.
 	Workers, InFlight, TargetInFlight, Backlog, Retention, RetentionBytes int
-	HeaderLimit, ResponseBodyLimit, AttemptsKept                          int
+	// MaxSubscriptions bounds the subscriptions at once (see delivery.Config).
+	MaxSubscriptions                             int
+	HeaderLimit, ResponseBodyLimit, AttemptsKept int
 	// Runs caps the scenario runs in progress (POST /__admin/runs answers
 	// 429 beyond) and RunsKept the runs remembered (see runs.Limits).
 	Runs, RunsKept int
@@ -178,7 +180,8 @@ func New(cfg Config) *Server {
 		s.engine = delivery.New(delivery.Config{
 			Vendors: cfg.Vendors, Logger: cfg.Logger, Observer: s.metrics, UserAgent: cfg.UserAgent,
 			Workers: cfg.Workers, InFlight: cfg.InFlight, TargetInFlight: cfg.TargetInFlight, Backlog: cfg.Backlog,
-			Retention: cfg.Retention, RetentionBytes: cfg.RetentionBytes,
+			MaxSubscriptions: cfg.MaxSubscriptions,
+			Retention:        cfg.Retention, RetentionBytes: cfg.RetentionBytes,
 			HeaderLimit: cfg.HeaderLimit, BodyLimit: cfg.ResponseBodyLimit, AttemptsKept: cfg.AttemptsKept,
 		})
 		s.ownsEng = true
