@@ -107,8 +107,10 @@ vendor's name ("Release Started", TASK_CREATED, task.created) or its slug
 			if err != nil {
 				return usageErr(err)
 			}
-			if err := vendors().CheckStart(e.Vendor, at); err != nil {
-				return usageErr(fmt.Errorf("--start %w", err))
+			if start != "" {
+				if err := vendors().CheckStart(e.Vendor, at); err != nil {
+					return usageErr(fmt.Errorf("--start %w", err))
+				}
 			}
 			if variant != "" {
 				if _, err := catalog.Variant(nil, e, variant); err != nil {

@@ -59,16 +59,15 @@ func StartRange(v Vendor) TimeRange {
 }
 
 // CheckStart returns a *StartError when start, the start of a payload's or
-// a scenario's clock, is outside the StartRange of vendor (an id). A zero
-// start (a seeded default) is always fine.
+// a scenario's clock that a user gave, is outside the StartRange of vendor
+// (an id).
 func (r *Registry) CheckStart(vendor string, start time.Time) error {
 	v, err := r.Vendor(vendor)
 	if err != nil {
 		return err
 	}
-	if start.IsZero() {
-		return nil
-	}
+	// The zero instant (0001-01-01T00:00:00Z) is checked too: a caller
+	// that was given no start does not call CheckStart.
 	if rg := StartRange(v); !rg.Contains(start) {
 		return &StartError{Vendor: v.ID(), Start: start, Range: rg}
 	}

@@ -228,7 +228,11 @@ func (s *Server) emit(c *gin.Context) {
 		abort(c, http.StatusBadRequest, "bad_query", err.Error(), nil)
 		return
 	}
-	if err := s.vendors.CheckStart(e.Vendor, q.start); err != nil {
+	var startErr error
+	if _, given := c.GetQuery("start"); given {
+		startErr = s.vendors.CheckStart(e.Vendor, q.start)
+	}
+	if err := startErr; err != nil {
 		var se *catalog.StartError
 		details := any(nil)
 		if errors.As(err, &se) {
