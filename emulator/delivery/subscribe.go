@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -226,6 +227,14 @@ func checkURL(raw string) error {
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("want an absolute http(s) URL such as http://localhost:9000/hook, got %q", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s: want 1 to 65535, in %q", p, raw)
+		}
+	}
+	if strings.ContainsAny(raw, " \t") {
+		return fmt.Errorf("the URL holds a space; write it as %%20, in %q", raw)
 	}
 	return nil
 }

@@ -29,6 +29,8 @@ func TestSubscribeRejects(t *testing.T) {
 		{"ftp url", Subscription{Vendor: "cutover", URL: "ftp://host/x"}, "url", "absolute http(s) URL"},
 		{"url without host", Subscription{Vendor: "cutover", URL: "http:///x"}, "url", "absolute http(s) URL"},
 		{"bad url", Subscription{Vendor: "cutover", URL: "http://a b/"}, "url", "absolute http(s) URL"},
+		{"port out of range", Subscription{Vendor: "cutover", URL: "http://u:pw@h:99999/x"}, "url", "port 99999: want 1 to 65535"},
+		{"space in the path", Subscription{Vendor: "cutover", URL: "http://h/a b"}, "url", "holds a space"},
 		{"unknown event", Subscription{Vendor: "cutover", URL: url, Events: []string{"task.created", "task.exploded"}}, "events[1]", `unknown cutover event "task.exploded"`},
 		{"other vendor's event", Subscription{Vendor: "rocketlane", URL: url, Events: []string{"Release Started"}}, "events[0]", "TASK_CREATED"},
 		{"rocketlane method", Subscription{Vendor: "rocketlane", URL: url, Method: "PUT"}, "method", "rocketlane delivers with POST only; method is not configurable"},
