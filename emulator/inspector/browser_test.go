@@ -330,6 +330,39 @@ func TestInspector(t *testing.T) {
 		}
 	})
 
+	t.Run("an attempt that failed before sending shows no request and why", func(t *testing.T) {
+		recv := newReceiver(t)
+		refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+		}))
+		defer refuse.Close()
+		s := startServer(t, server.Config{})
+		sub := map[string]any{"vendor": "cutover", "url": recv.URL + "/cutover",
+			"auth": map[string]any{"type": "oauth2", "token_url": refuse.URL, "client_id": "c", "client_secret": "s"}}
+		if code := s.admin(t, "POST", "/__admin/subscriptions", sub, nil); code != http.StatusCreated {
+			t.Fatalf("subscribing: %d", code)
+		}
+		var emitted struct{ Deliveries []delivery }
+		if code := s.admin(t, "POST", "/__admin/events/cutover/task.created", nil, &emitted); code != http.StatusAccepted || len(emitted.Deliveries) != 1 {
+			t.Fatalf("emitting: %d %+v", code, emitted)
+		}
+		ctx := newTab(t, browser)
+		open(t, ctx, s.URL)
+		row := fmt.Sprintf(`#deliveries tr[data-id=%q]`, emitted.Deliveries[0].ID)
+		waitFor(t, ctx, "the failed delivery", fmt.Sprintf(`!!document.querySelector(%q)`, row))
+		do(t, ctx, "opening it", chromedp.Click(chromedp.CSS(row)))
+		waitFor(t, ctx, "its attempt", `!!document.querySelector('.attempt[data-n="1"] .attempt-error')`)
+		if got := eval[string](t, ctx, `document.querySelector('.attempt[data-n="1"] .request').textContent`); !strings.Contains(got, "nothing sent") {
+			t.Errorf("the request side reads %q, want that nothing was sent", got)
+		}
+		if got := eval[string](t, ctx, `document.querySelector('.attempt[data-n="1"] .attempt-error').textContent`); !strings.Contains(got, "answered status 401") {
+			t.Errorf("the attempt's error reads %q, want the token endpoint's 401", got)
+		}
+		if recv.count() != 0 {
+			t.Errorf("the receiver got %d requests, want none", recv.count())
+		}
+	})
+
 	t.Run("an emit whose override breaks the schema shows why and sends nothing", func(t *testing.T) {
 		recv := newReceiver(t)
 		s := startServer(t, server.Config{})

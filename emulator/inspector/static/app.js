@@ -845,9 +845,13 @@
           'section',
           { class: 'side request' },
           h('h4', null, 'Request'),
-          h('p', { class: 'line' }, h('span', { class: 'method' }, a.request.method), ' ', h('span', { class: 'url' }, a.request.url)),
-          headersTable(a.request.headers),
-          h('pre', { class: 'code body' }, bodyText(a.request.body))
+          a.request
+            ? [
+                h('p', { class: 'line' }, h('span', { class: 'method' }, a.request.method), ' ', h('span', { class: 'url' }, a.request.url)),
+                headersTable(a.request.headers),
+                h('pre', { class: 'code body' }, bodyText(a.request.body)),
+              ]
+            : h('p', { class: 'hint' }, 'nothing sent: the attempt failed before its request (see the error)')
         ),
         h(
           'section',
