@@ -198,10 +198,10 @@ func (c *configFile) setup(srv *server.Server, adminToken string) error {
 func (c *configFile) startRuns(srv *server.Server, adminToken string, logger *slog.Logger) {
 	for i, r := range c.Runs {
 		if err := adminCall(srv, adminToken, "/__admin/runs", r); err != nil {
-			logger.Error("config run did not start", "place", c.at(fmt.Sprintf("$.runs[%d]", i)).String(), "error", err)
+			logger.Error("config run did not start", "place", fmt.Sprintf("%s:%s", c.path, c.at(fmt.Sprintf("$.runs[%d]", i))), "error", err)
 			continue
 		}
-		logger.Info("config run started", "place", c.at(fmt.Sprintf("$.runs[%d]", i)).String(), "scenario", r.Scenario)
+		logger.Info("config run started", "place", fmt.Sprintf("%s:%s", c.path, c.at(fmt.Sprintf("$.runs[%d]", i))), "scenario", r.Scenario)
 	}
 }
 

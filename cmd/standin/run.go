@@ -233,7 +233,7 @@ type deliveryRow struct {
 func rowOf(ev runs.Emitted, d delivery.Delivery) deliveryRow {
 	row := deliveryRow{
 		Step: ev.Step, At: ev.At, Event: ev.Event, Entity: ev.Entity, EventID: ev.EventID,
-		Delivery: d.ID, Target: d.URL, Status: string(d.Status), Attempts: len(d.Attempts),
+		Delivery: d.ID, Target: d.URL, Status: string(d.Status), Attempts: d.AttemptCount,
 		Error: d.Error, Fault: ev.Fault, Note: ev.Note, Payload: ev.Payload,
 	}
 	if n := len(d.Attempts); n > 0 {

@@ -87,6 +87,7 @@ a bad URL).`,
 	f.StringVar(&o.auth.ClientID, "oauth-client-id", "", "OAuth 2 client id")
 	f.StringVar(&o.auth.ClientSecret, "oauth-client-secret", "", "OAuth 2 client secret")
 	f.StringVar(&o.auth.Scope, "oauth-scope", "", "OAuth 2 scope")
+	f.StringVar(&o.auth.AuthStyle, "oauth-auth-style", "", "how the client id and secret reach the token URL: header, params, or auto (the default: header, then params)")
 	f.IntVar(&o.attempts, "max-attempts", 1, "attempts per target, with exponential backoff between them (no vendor documents retries)")
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "how long to wait for every delivery to end")
 	f.BoolVar(&o.asJSON, "json", false, "print the event and its deliveries, with every attempt, as JSON")
@@ -147,8 +148,17 @@ func trigger(ctx context.Context, out io.Writer, vendor, event string, o *trigge
 	}()
 	admin := adminClient{base: "http://" + l.Addr().String()}
 
-	for _, t := range o.targets {
+	targets := o.targets
+	if len(targets) == 0 {
+		// The embedded sink, subscribed like a target, so that the flags
+		// a subscription takes apply (and are checked) as they would.
+		targets = []string{admin.base + "/__sink/" + e.Vendor}
+	}
+	for _, t := range targets {
 		if err := admin.do(ctx, http.MethodPost, "/__admin/subscriptions", o.subscription(e, t), nil); err != nil {
+			if len(o.targets) == 0 {
+				return usageErr(fmt.Errorf("the embedded sink (no --target): %w", err))
+			}
 			return usageErr(fmt.Errorf("--target %s: %w", t, err))
 		}
 	}

@@ -130,3 +130,16 @@ func wantRequests(t *testing.T, r *receiver, n int) {
 		t.Fatalf("receiver got %d requests, want %d", len(r.bodies), n)
 	}
 }
+
+// TestTriggerFlagsApplyToTheSink: without --target the subscription flags
+// still apply, and are checked, as for a target.
+func TestTriggerFlagsApplyToTheSink(t *testing.T) {
+	code, _, errOut := cli(t, "", "trigger", "rocketlane", "TASK_CREATED", "--body-template", "x")
+	if code != 2 || !strings.Contains(errOut, "body_template") || !strings.Contains(errOut, "embedded sink") {
+		t.Fatalf("exit %d, want 2 refusing the body template for the sink:\n%s", code, errOut)
+	}
+	code, out, errOut := cli(t, "", "trigger", "flexdeploy", "Release Started", "--header", "X-Env:ci", "--json")
+	if code != 0 || !strings.Contains(out, `"X-Env"`) {
+		t.Fatalf("exit %d; the sink's attempt should carry the --header:\n%s%s", code, out, errOut)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/outbound"
+	"github.com/standin-dev/standin/emulator/redact"
 )
 
 // Attempt errors for work cut short by Shutdown.
@@ -359,7 +360,7 @@ func (e *Engine) fetchToken(ctx context.Context, tc *outbound.TokenClient, a Aut
 	v, life, err := tc.Fetch(ctx, e.client, e.userAgent)
 	var te *outbound.TokenTransportError
 	if errors.As(err, &te) {
-		return "", 0, fmt.Errorf("oauth2 token request to %s: %s%s", a.TokenURL, te.Stage, e.transportError(ctx, te.Err, timeout))
+		return "", 0, fmt.Errorf("oauth2 token request to %s: %s%s", redact.URL(a.TokenURL), te.Stage, e.transportError(ctx, te.Err, timeout))
 	}
 	return v, life, err
 }

@@ -72,6 +72,9 @@ func (e *Engine) note(kind ChangeKind, r *record, at int) {
 // everything noted before it.
 func (e *Engine) publish() {
 	if e.changes.Listening() == 0 {
+		e.mu.Lock()
+		e.outbox = nil // noted while someone listened; no one is left to tell
+		e.mu.Unlock()
 		return
 	}
 	e.pubMu.Lock()

@@ -67,8 +67,8 @@ type Config struct {
 	// Workers).
 	TargetInFlight int
 	// MaxSubscriptions is how many subscriptions may exist at once
-	// (default 10,000), a run's targets included; Subscribe refuses more
-	// with ErrTooManySubscriptions.
+	// (default 10,000), a run's targets included and fallbacks not;
+	// Subscribe refuses more with ErrTooManySubscriptions.
 	MaxSubscriptions int
 	// Backlog is how many deliveries of one subscription may be not final
 	// at once (default 10000): waiting for a worker, in flight, waiting for
@@ -465,8 +465,8 @@ func (e *Engine) Subscribe(s Subscription) (Subscription, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.subs) >= e.maxSubs {
-		return Subscription{}, fmt.Errorf("%w: %d exist, the most --max-subscriptions allows; remove some (DELETE /__admin/subscriptions/{id})", ErrTooManySubscriptions, len(e.subs))
+	if n := e.countSubs(); n >= e.maxSubs && !st.sub.Fallback {
+		return Subscription{}, fmt.Errorf("%w: %d exist, the most --max-subscriptions allows; remove some (DELETE /__admin/subscriptions/{id})", ErrTooManySubscriptions, n)
 	}
 	st.sub.ID = newID("sub_", func(id string) bool { _, ok := e.subByID[id]; return ok })
 	st.sub.CreatedAt = time.Now().UTC()
@@ -474,6 +474,18 @@ func (e *Engine) Subscribe(s Subscription) (Subscription, error) {
 	e.subs = append(e.subs, st)
 	e.subByID[st.sub.ID] = st
 	return st.sub.clone(), nil
+}
+
+// countSubs counts the subscriptions MaxSubscriptions bounds: all but the
+// fallbacks (the server's sink, one per vendor). Call with e.mu held.
+func (e *Engine) countSubs() int {
+	n := 0
+	for _, st := range e.subs {
+		if !st.sub.Fallback {
+			n++
+		}
+	}
+	return n
 }
 
 // Subscriptions returns every subscription, oldest first.

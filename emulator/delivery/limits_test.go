@@ -469,6 +469,8 @@ func TestSubscriptionBounds(t *testing.T) {
 	if _, err := e.Subscribe(Subscription{Vendor: "cutover", URL: "http://127.0.0.1:1/4"}); !errors.Is(err, ErrTooManySubscriptions) {
 		t.Fatalf("the 4th subscription of at most 3: %v, want ErrTooManySubscriptions", err)
 	}
+	// A fallback (the server's sink) is not counted: emits must still find one.
+	mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: "http://127.0.0.1:1/sink", Fallback: true})
 	e.Unsubscribe(e.Subscriptions()[0].ID)
 	mustSubscribe(t, e, Subscription{Vendor: "cutover", URL: "http://127.0.0.1:1/4"})
 

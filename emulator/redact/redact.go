@@ -199,7 +199,7 @@ func Vars(vars map[string]any, marked Names) map[string]any {
 // inText finds what Text masks: the user information of URLs
 // (scheme://user:password@), and credentials after an auth scheme
 // (Bearer abc, Basic abc).
-var inText = regexp.MustCompile(`(://)([^/@\s"']+)@|\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]{4,})`)
+var inText = regexp.MustCompile(`(://)([^/@\s"']+)@|\b([Bb]earer|[Bb]asic|Token)(\s+)([A-Za-z0-9._~+/=-]{4,})`)
 
 // queryInText finds the query parameters of URLs in a text (?token=abc,
 // &client_secret=abc), for Text to mask the secret ones.
@@ -212,14 +212,16 @@ func Text(s string) string {
 	if strings.Contains(s, "=") {
 		s = queryInText.ReplaceAllStringFunc(s, func(m string) string {
 			sub := queryInText.FindStringSubmatch(m)
+			// Punctuation after the value is the sentence's ("…?token=abc: dial tcp").
+			v := strings.TrimRight(sub[3], ":,;.")
 			name, err := url.QueryUnescape(sub[2])
-			if err != nil || !SecretName(name) || strings.HasPrefix(sub[3], Prefix) || sub[3] == "" {
+			if err != nil || !SecretName(name) || strings.HasPrefix(v, Prefix) || v == "" {
 				return m
 			}
-			return sub[1] + sub[2] + "=" + Mask(sub[3])
+			return sub[1] + sub[2] + "=" + Mask(v) + sub[3][len(v):]
 		})
 	}
-	if !strings.Contains(s, "@") && !strings.Contains(s, "Bearer") && !strings.Contains(s, "Basic") {
+	if !strings.Contains(s, "@") && !strings.Contains(s, "earer") && !strings.Contains(s, "asic") && !strings.Contains(s, "Token") {
 		return s
 	}
 	return inText.ReplaceAllStringFunc(s, func(m string) string {

@@ -117,6 +117,10 @@ func TestSecretsInTextAndURLVars(t *testing.T) {
 		{"POST http://127.0.0.1/integ?a=1&token=INTQ3 → 200", "INTQ3", "a=1&token=" + redact.Prefix},
 		{"target ftp://h/x?token=RUNQ3: want http", "RUNQ3", "ftp://h/x?token="},
 		{"a=b plain text, x=1", "", "a=b plain text, x=1"},
+		{"http://h/t?client_secret=abc: dial tcp", "abc", "client_secret=" + redact.Mask("abc") + ": dial tcp"},
+		{"http://h/t?a=1&token=X1&secret=Y2 end", "Y2", "a=1&token=" + redact.Mask("X1") + "&secret=" + redact.Mask("Y2") + " end"},
+		{"sent Authorization: Token s3cr3tvalue and bearer abcdef", "s3cr3tvalue", "bearer " + redact.Mask("abcdef")},
+		{"oauth2 token endpoint answered", "", "oauth2 token endpoint answered"},
 	}
 	for _, tc := range tests {
 		got := redact.Text(tc.in)

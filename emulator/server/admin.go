@@ -329,12 +329,9 @@ func (q *emitQuery) parse(c *gin.Context) error {
 		}
 		q.quirks = b
 	}
-	if v, ok := c.GetQuery("dry_run"); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("dry_run=%q: want true or false", v)
-		}
-		q.dryRun = b
+	var err error
+	if q.dryRun, err = dryRun(c); err != nil {
+		return err
 	}
 	if v, ok := c.GetQuery("start"); ok {
 		t, err := time.Parse(time.RFC3339, v)
@@ -550,4 +547,18 @@ func (s *Server) reset(c *gin.Context) {
 	s.engine.Reset()
 	s.sink.reset()
 	c.JSON(http.StatusOK, gin.H{"status": "reset"})
+}
+
+// dryRun reads the dry_run query of an emit or a run: true to check what
+// would be sent and send nothing.
+func dryRun(c *gin.Context) (bool, error) {
+	v, ok := c.GetQuery("dry_run")
+	if !ok {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("dry_run=%q: want true or false", v)
+	}
+	return b, nil
 }

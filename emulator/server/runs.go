@@ -89,7 +89,12 @@ func (s *Server) startRun(c *gin.Context) {
 		}
 		opts.Subscription = sub
 	}
-	if v, ok := c.GetQuery("dry_run"); ok && v != "false" {
+	dry, err := dryRun(c)
+	if err != nil {
+		abort(c, http.StatusBadRequest, "bad_query", err.Error(), nil)
+		return
+	}
+	if dry {
 		// Check the run without playing it: what POST would refuse is
 		// refused the same way; nothing is subscribed or sent.
 		checked, err := runs.Check(sc, opts)
