@@ -125,6 +125,14 @@ func (s Subscription) clone() Subscription {
 
 // validate checks s against the vendor's profile and returns it with the
 // defaults filled in, ready to deliver.
+// Check reports whether Subscribe would take s, subscribing nothing: its
+// error is Subscribe's (a *FieldError for a field the vendor's profile
+// refuses).
+func (e *Engine) Check(s Subscription) error {
+	_, err := e.validate(s)
+	return err
+}
+
 func (e *Engine) validate(s Subscription) (*subState, error) {
 	s = s.clone()
 	v, err := e.vendors.Vendor(s.Vendor)

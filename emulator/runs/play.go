@@ -341,7 +341,7 @@ type Checked struct {
 // problems a run would meet, each at its place (*StepError, joined when
 // there are several), so a run can refuse a story before its first event.
 func Check(sc *scenarios.Scenario, opts Options) (Checked, error) {
-	opts.Targets, opts.TimeScale = nil, 0
+	opts.Targets = nil // subscribed, and so checked, by New with an engine
 	r, err := New(sc, nil, opts)
 	if err != nil {
 		return Checked{}, err

@@ -97,6 +97,14 @@ func (s *Server) startRun(c *gin.Context) {
 	if dry {
 		// Check the run without playing it: what POST would refuse is
 		// refused the same way; nothing is subscribed or sent.
+		for _, t := range opts.Targets {
+			sub := opts.Subscription
+			sub.Vendor, sub.URL = sc.Vendor, t
+			if err := s.engine.Check(sub); err != nil {
+				abort(c, http.StatusBadRequest, "bad_request", fmt.Sprintf("target %s: %v", t, err), nil)
+				return
+			}
+		}
 		checked, err := runs.Check(sc, opts)
 		if err != nil {
 			s.abortRun(c, err)
