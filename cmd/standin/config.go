@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,40 +53,93 @@ var (
 	envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// expandEnv replaces ${NAME} in src from lookup, line by line (so every
-// line keeps its number), leaving comment lines alone; $$ is a literal $.
-// An unset or malformed reference is an error at its place.
-func expandEnv(path string, src []byte, lookup func(string) (string, bool)) ([]byte, error) {
-	lines := strings.Split(string(src), "\n")
-	var errs []error
-	for i, line := range lines {
-		if strings.HasPrefix(strings.TrimSpace(line), "#") {
-			continue
+// expander replaces ${NAME} in a config file's string values from the
+// environment, after the YAML is parsed, so a value can never change the
+// file's structure; $$ is a literal $. A problem is reported at the first
+// place the file writes the reference.
+type expander struct {
+	path   string
+	src    []byte
+	lookup func(string) (string, bool)
+	errs   []error
+	seen   map[string]bool
+}
+
+// expand returns s with its references replaced.
+func (x *expander) expand(s string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	return envRef.ReplaceAllStringFunc(s, func(m string) string {
+		if m == "$$" {
+			return "$"
 		}
-		lines[i] = envRef.ReplaceAllStringFunc(line, func(m string) string {
-			if m == "$$" {
-				return "$"
-			}
-			name := m[2 : len(m)-1]
-			col := strings.Index(line, m) + 1
-			if !envName.MatchString(name) {
-				errs = append(errs, &configError{File: path, Pos: scenarios.Pos{Line: i + 1, Col: col}, Msg: fmt.Sprintf("%s: want ${NAME}, a variable name of letters, digits and _", m)})
-				return m
-			}
-			v, ok := lookup(name)
-			switch {
-			case !ok:
-				errs = append(errs, &configError{File: path, Pos: scenarios.Pos{Line: i + 1, Col: col}, Msg: fmt.Sprintf("%s: the environment variable %s is not set (write $${%s} for the text itself)", m, name, name)})
-			case strings.ContainsAny(v, "\r\n"):
-				errs = append(errs, &configError{File: path, Pos: scenarios.Pos{Line: i + 1, Col: col}, Msg: fmt.Sprintf("%s: the value of %s holds a line break, which would change the file's structure", m, name)})
-			}
-			return v
-		})
+		name := m[2 : len(m)-1]
+		if !envName.MatchString(name) {
+			x.fail(m, "%s: want ${NAME}, a variable name of letters, digits and _", m)
+			return m
+		}
+		v, ok := x.lookup(name)
+		if !ok {
+			x.fail(m, "%s: the environment variable %s is not set (write $${%s} for the text itself)", m, name, name)
+		}
+		return v
+	})
+}
+
+// fail records a problem with the reference ref, at its first place in
+// the file, once.
+func (x *expander) fail(ref, format string, args ...any) {
+	if x.seen[ref] {
+		return
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	x.seen[ref] = true
+	pos := scenarios.Pos{Line: 1, Col: 1}
+	if i := bytes.Index(x.src, []byte(ref)); i >= 0 {
+		pos.Line = bytes.Count(x.src[:i], []byte("\n")) + 1
+		pos.Col = i - bytes.LastIndexByte(x.src[:i], '\n')
 	}
-	return []byte(strings.Join(lines, "\n")), nil
+	x.errs = append(x.errs, &configError{File: x.path, Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// walk expands every string v holds: fields, list items, map values. A
+// run's script is left alone: ${...} there is the scenario's own (pass
+// environment values to a script through the run's vars).
+func (x *expander) walk(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(x.expand(v.String()))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			x.walk(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if f := v.Type().Field(i); f.IsExported() && !(v.Type() == reflect.TypeFor[server.RunRequest]() && f.Name == "Script") {
+				x.walk(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			x.walk(v.Index(i))
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(k))
+			x.walk(e)
+			v.SetMapIndex(k, e)
+		}
+	case reflect.Interface:
+		if !v.IsNil() {
+			e := reflect.New(v.Elem().Type()).Elem()
+			e.Set(v.Elem())
+			x.walk(e)
+			v.Set(e)
+		}
+	}
 }
 
 // loadConfig reads and decodes a config file; every field is checked as
@@ -95,15 +149,17 @@ func loadConfig(path string, lookup func(string) (string, bool)) (*configFile, e
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	if src, err = expandEnv(path, src, lookup); err != nil {
-		return nil, err
-	}
 	c := &configFile{path: path, src: src}
 	if c.file, err = yamlparser.ParseBytes(src, 0); err != nil {
 		return nil, scenarios.YAMLError(path, src, err)
 	}
 	if err := yaml.UnmarshalWithOptions(src, c, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
 		return nil, scenarios.YAMLError(path, src, err)
+	}
+	x := &expander{path: path, src: src, lookup: lookup, seen: map[string]bool{}}
+	x.walk(reflect.ValueOf(c).Elem())
+	if len(x.errs) > 0 {
+		return nil, errors.Join(x.errs...)
 	}
 	return c, nil
 }

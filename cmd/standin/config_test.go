@@ -60,6 +60,32 @@ func TestConfigCheck(t *testing.T) {
 	}
 }
 
+// TestConfigValuesAreValuesNotYAML: an environment value is taken as the
+// text of the value it is in, whatever YAML it looks like, and a run's
+// script keeps its own ${...} references.
+func TestConfigValuesAreValuesNotYAML(t *testing.T) {
+	t.Setenv("ENVV", "ci #7, {x: *y}")
+	t.Setenv("RECEIVER", "http://127.0.0.1:9")
+	f := writeFile(t, "standin.yaml", "subscriptions:\n  - vendor: cutover\n    url: ${RECEIVER}/c\n    headers:\n      X-Env: ${ENVV}\n"+
+		"runs:\n  - script: |\n      name: s\n      vendor: rocketlane\n      vars: {label: Acme}\n      entities:\n        p: {kind: project, name: \"${label}\"}\n      steps:\n        - event: PROJECT_CREATED\n          entity: p\n")
+	c, err := loadConfig(f, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Subscriptions[0].Headers["X-Env"]; got != "ci #7, {x: *y}" {
+		t.Errorf("X-Env = %q, want the variable's whole value", got)
+	}
+	if got := c.Subscriptions[0].URL; got != "http://127.0.0.1:9/c" {
+		t.Errorf("url = %q", got)
+	}
+	if !strings.Contains(c.Runs[0].Script, `name: "${label}"`) {
+		t.Errorf("the script's own reference was replaced:\n%s", c.Runs[0].Script)
+	}
+	if code, out, errOut := cli(t, "", "config", "check", f); code != 0 {
+		t.Errorf("config check: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 // TestServeConfigDeliversWithoutAdminCalls starts `standin serve` with
 // STANDIN_CONFIG naming a file whose subscription comes from the
 // environment and whose boot run plays the onboarding story: the

@@ -175,6 +175,14 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, vendors: cfg.Vendors, log: cfg.Logger, nextSeed: cfg.Seed, sink: newSink(cfg.SinkLimit, cfg.SinkNames, cfg.SinkBytes), fallback: map[string]string{},
 		closing: make(chan struct{})}
 	s.metrics = newMetrics()
+	// Made here, not in Serve, so that a Shutdown before Serve (a command
+	// that fails early) stops it: Serve then returns at once.
+	s.httpSrv = &http.Server{
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+	}
 	s.engine = cfg.Engine
 	if s.engine == nil {
 		s.engine = delivery.New(delivery.Config{
@@ -189,6 +197,8 @@ func New(cfg Config) *Server {
 	s.runs = runs.NewManager(s.engine, runs.Limits{Keep: cfg.RunsKept, Running: cfg.Runs})
 	s.metrics.watch(s.engine, s.runs, s.sink)
 	s.router = s.routes()
+	s.httpSrv.Handler = s.router
+	s.httpSrv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
 	return s
 }
 
@@ -213,18 +223,7 @@ func (s *Server) SetBaseURL(u string) {
 // Serve accepts connections on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
 	s.SetBaseURL("http://" + dialable(l.Addr()))
-	s.mu.Lock()
-	s.httpSrv = &http.Server{
-		Handler:           s.router,
-		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
-		ReadTimeout:       s.cfg.ReadTimeout,
-		WriteTimeout:      s.cfg.WriteTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	srv := s.httpSrv
-	s.mu.Unlock()
-	err := srv.Serve(l)
+	err := s.httpSrv.Serve(l)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -234,9 +233,7 @@ func (s *Server) Serve(l net.Listener) error {
 // Shutdown stops accepting requests, lets in-flight requests and deliveries
 // finish until ctx ends, and records what could not finish as failed.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
 	srv := s.httpSrv
-	s.mu.Unlock()
 	var errs []error
 	// Runs in progress stop first (recorded as cancelled); their
 	// deliveries in flight drain with the engine's.
@@ -245,10 +242,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	// Live streams would keep their connections busy: they end now.
 	s.closingOnce.Do(func() { close(s.closing) })
-	if srv != nil {
-		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("http server: %w", err))
-		}
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close() // what would not finish is cut off
+		errs = append(errs, fmt.Errorf("http server: %w", err))
 	}
 	if s.ownsEng {
 		if err := s.engine.Shutdown(ctx); err != nil {

@@ -47,8 +47,10 @@ func (s *Server) stream(c *gin.Context) {
 
 	w := c.Writer
 	rc := http.NewResponseController(w)
-	// A live stream outlasts any write timeout the server has.
-	_ = rc.SetWriteDeadline(time.Time{})
+	// A live stream outlasts the server's write timeout, but each write
+	// has streamWriteTimeout: a reader that stops reading is let go, and
+	// cannot hold a shutdown.
+	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -83,6 +85,7 @@ func (s *Server) stream(c *gin.Context) {
 		if n := changes.TakeDropped() + runs.TakeDropped(); n > 0 {
 			s.writeEvent(&buf, "dropped", gin.H{"dropped": n})
 		}
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		if _, err := w.Write(buf.Bytes()); err != nil {
 			return
 		}
@@ -91,6 +94,10 @@ func (s *Server) stream(c *gin.Context) {
 		}
 	}
 }
+
+// streamWriteTimeout is how long one write of the stream may take: a
+// reader that takes longer (it stopped reading) is disconnected.
+const streamWriteTimeout = 5 * time.Second
 
 // writeChange writes a delivery change as `event: delivery` or
 // `event: attempt`.
