@@ -278,15 +278,7 @@ func adminCall(srv *server.Server, adminToken, path string, body any) error {
 	if rec.Code/100 == 2 {
 		return nil
 	}
-	var doc struct {
-		Error struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(rec.Body.Bytes(), &doc) != nil || doc.Error.Message == "" {
-		return fmt.Errorf("%s answered %d", path, rec.Code)
-	}
-	return errors.New(doc.Error.Message)
+	return apiError(path, rec.Code, rec.Body.Bytes())
 }
 
 // configPath is the file serve reads: --config (or STANDIN_CONFIG), else

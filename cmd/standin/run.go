@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -71,7 +70,7 @@ or a step the script gets wrong.`,
 				return usageErr(err)
 			}
 			opts := runs.Options{Targets: targets, TimeScale: timeScale, Vars: vars.Map(), SelfCheck: selfCheck, UserAgent: "standin/" + buildVersion()}
-			if cmd.Flags().Changed("seed") || os.Getenv(envPrefix+"SEED") != "" {
+			if cmd.Flags().Changed("seed") { // also when STANDIN_SEED set it
 				opts.Seed = &seed
 			}
 			return playScenario(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), sc, opts, asJSON, listen, cmd.Flags().Changed("listen"))
@@ -95,9 +94,6 @@ or a step the script gets wrong.`,
 // keepServing, that server (admin API, stream, inspector) goes on after the
 // run until interrupted.
 func playScenario(ctx context.Context, out, errOut io.Writer, sc *scenarios.Scenario, opts runs.Options, asJSON bool, listen string, keepServing bool) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -108,7 +104,7 @@ func playScenario(ctx context.Context, out, errOut io.Writer, sc *scenarios.Scen
 	}
 	srv := server.New(server.Config{Logger: quiet, Version: buildVersion(), SelfCheck: opts.SelfCheck})
 	go func() { _ = srv.Serve(l) }()
-	base := "http://" + dialable(l.Addr())
+	base := server.ListenerURL(l)
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -195,19 +191,6 @@ play:
 		return failedErr(errors.New(rep.Error))
 	}
 	return nil
-}
-
-// dialable turns a listen address such as [::]:8080 into one a client on
-// this machine can dial.
-func dialable(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // deliveryRow is one delivery as run prints it.

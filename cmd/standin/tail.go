@@ -167,15 +167,8 @@ func follow(ctx context.Context, u, token string, p *attemptPrinter, errOut io.W
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error struct{ Message string } `json:"error"`
-		}
-		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&e)
-		msg := e.Error.Message
-		if msg == "" {
-			msg = "(no JSON error)"
-		}
-		err := fmt.Errorf("%s answered %s: %s", u, resp.Status, msg)
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		err := fmt.Errorf("%s answered %s: %w", u, resp.Status, apiError(u, resp.StatusCode, b))
 		if resp.StatusCode == http.StatusUnauthorized {
 			err = fmt.Errorf("%w (give --admin-token or STANDIN_ADMIN_TOKEN)", err)
 		}

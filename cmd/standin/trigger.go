@@ -109,9 +109,6 @@ type triggerResult struct {
 // takes exactly the path an admin API emit takes: the same generation,
 // override, validation and delivery rules.
 func trigger(ctx context.Context, out io.Writer, vendor, event string, o *triggerOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	e, err := vendors().Lookup(vendor, event)
@@ -146,7 +143,7 @@ func trigger(ctx context.Context, out io.Writer, vendor, event string, o *trigge
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	admin := adminClient{base: "http://" + l.Addr().String()}
+	admin := adminClient{base: server.ListenerURL(l)}
 
 	targets := o.targets
 	if len(targets) == 0 {
@@ -175,6 +172,10 @@ func trigger(ctx context.Context, out io.Writer, vendor, event string, o *trigge
 	var res triggerResult
 	path := "/__admin/events/" + url.PathEscape(e.Vendor) + "/" + url.PathEscape(e.Slug) + "?" + q.Encode()
 	if err := admin.do(ctx, http.MethodPost, path, json.RawMessage(override), &res); err != nil {
+		if len(o.sets.items) > 0 {
+			// The override is the payload the --set flags made.
+			return usageErr(fmt.Errorf("with your --set values: %w", err))
+		}
 		return usageErr(err)
 	}
 	wctx, cancel := context.WithTimeout(ctx, o.timeout)
@@ -198,6 +199,9 @@ func trigger(ctx context.Context, out io.Writer, vendor, event string, o *trigge
 		}
 	} else {
 		printAttempts(out, res)
+	}
+	if waitErr != nil && ctx.Err() != nil {
+		return failedErr(errors.New("interrupted before every delivery ended"))
 	}
 	if waitErr != nil {
 		return failedErr(fmt.Errorf("not every delivery ended within --timeout %s", o.timeout))
@@ -311,8 +315,8 @@ func printAttempts(out io.Writer, res triggerResult) {
 // adminClient calls the embedded server's admin API.
 type adminClient struct{ base string }
 
-// do sends body as JSON and decodes a 2xx answer into out; a 4xx answer
-// becomes an error carrying the server's message and details.
+// do sends body as JSON and decodes a 2xx answer into out; another
+// answer becomes an error carrying the server's message (see apiError).
 func (a adminClient) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -340,16 +344,7 @@ func (a adminClient) do(ctx context.Context, method, path string, body, out any)
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		var doc struct {
-			Error struct {
-				Message string          `json:"message"`
-				Details json.RawMessage `json:"details"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(b, &doc) != nil || doc.Error.Message == "" {
-			return fmt.Errorf("%s %s: %s", method, path, resp.Status)
-		}
-		return errors.New(doc.Error.Message)
+		return apiError(method+" "+path, resp.StatusCode, b)
 	}
 	if out == nil {
 		return nil

@@ -190,10 +190,32 @@ func Vars(vars map[string]any, marked Names) map[string]any {
 			v = Mask(s)
 		case isString && strings.Contains(s, "://"):
 			v = URL(s) // a URL var keeps its host, not its credentials
+		default:
+			v = nested(v)
 		}
 		out[k] = v
 	}
 	return out
+}
+
+// nested masks the secrets inside a var's list or mapping value, as Vars
+// does at the top (keys named like credentials, URLs).
+func nested(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return Vars(x, nil)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			if s, ok := e.(string); ok && strings.Contains(s, "://") {
+				out[i] = URL(s)
+				continue
+			}
+			out[i] = nested(e)
+		}
+		return out
+	}
+	return v
 }
 
 // inText finds what Text masks: the user information of URLs

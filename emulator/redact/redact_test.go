@@ -2,6 +2,7 @@ package redact_test
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -131,6 +132,10 @@ func TestSecretsInTextAndURLVars(t *testing.T) {
 	vs := redact.Vars(map[string]any{"integration_url": "http://iu:pwINT2@h/integ?token=INTQ3", "n": int64(3)}, nil)
 	if s := vs["integration_url"].(string); strings.Contains(s, "pwINT2") || strings.Contains(s, "INTQ3") || !strings.Contains(s, "@h/integ?token=") {
 		t.Errorf("a URL var shows %q", s)
+	}
+	deep := redact.Vars(map[string]any{"receiver": map[string]any{"api_key": "k1", "hooks": []any{"http://u:pw9@h/x"}}}, nil)
+	if b := fmt.Sprint(deep); strings.Contains(b, "k1") || strings.Contains(b, "pw9") {
+		t.Errorf("nested secrets show: %s", b)
 	}
 	if vs["n"] != int64(3) {
 		t.Errorf("a number var became %v", vs["n"])

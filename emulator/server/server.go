@@ -222,7 +222,7 @@ func (s *Server) SetBaseURL(u string) {
 
 // Serve accepts connections on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	s.SetBaseURL("http://" + dialable(l.Addr()))
+	s.SetBaseURL(ListenerURL(l))
 	err := s.httpSrv.Serve(l)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -254,17 +254,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// dialable turns a listen address such as [::]:8080 into one a client on
-// this machine can dial.
-func dialable(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
+// ListenerURL is the http:// URL a client dials to reach l: an
+// unspecified address (":8080", "0.0.0.0") as 127.0.0.1.
+func ListenerURL(l net.Listener) string {
+	a := l.Addr().String()
+	host, port, err := net.SplitHostPort(a)
 	if err != nil {
-		return a.String()
+		return "http://" + a
 	}
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return net.JoinHostPort(host, port)
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func (s *Server) routes() *gin.Engine {
