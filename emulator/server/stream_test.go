@@ -360,7 +360,16 @@ func TestShutdownEndsStreams(t *testing.T) {
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatalf("shutdown with a stream open: %v", err)
 	}
-	for range st.events {
+	ended := make(chan struct{})
+	go func() {
+		for range st.events {
+		}
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream did not end within 5 s of the shutdown")
 	}
 }
 
