@@ -19,12 +19,13 @@ type Registry struct {
 	vendors []Vendor
 	byID    map[string]Vendor
 	events  []Event
+	bySlug  map[string]map[string]Event // vendor id → slug → event
 }
 
 // NewRegistry lists vs, in order. Their ids and, per vendor, their
 // event slugs must be distinct.
 func NewRegistry(vs ...Vendor) (*Registry, error) {
-	r := &Registry{byID: map[string]Vendor{}}
+	r := &Registry{byID: map[string]Vendor{}, bySlug: map[string]map[string]Event{}}
 	for _, v := range vs {
 		id := v.ID()
 		if id == "" || id != strings.ToLower(id) {
@@ -33,14 +34,15 @@ func NewRegistry(vs ...Vendor) (*Registry, error) {
 		if _, dup := r.byID[id]; dup {
 			return nil, fmt.Errorf("vendor %q is listed twice", id)
 		}
-		slugs := map[string]bool{}
+		slugs := map[string]Event{}
 		for _, e := range v.Events() {
-			if e.Vendor != id || e.Slug != Slug(e.Name) || slugs[e.Slug] {
+			if _, dup := slugs[e.Slug]; dup || e.Vendor != id || e.Slug != Slug(e.Name) {
 				return nil, fmt.Errorf("vendor %s: event %+v: want Vendor %q, the slug of its name, once", id, e, id)
 			}
-			slugs[e.Slug] = true
+			slugs[e.Slug] = e
 			r.events = append(r.events, e)
 		}
+		r.bySlug[id] = slugs
 		r.byID[id] = v
 		r.vendors = append(r.vendors, v)
 	}
@@ -89,7 +91,10 @@ func (r *Registry) Lookup(vendor, event string) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	return LookupIn(v, event)
+	if e, ok := r.bySlug[v.ID()][Slug(event)]; ok {
+		return e, nil
+	}
+	return LookupIn(v, event) // its error names the valid events
 }
 
 // LookupIn resolves an event of v by its own name or slug; see

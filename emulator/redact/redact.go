@@ -21,8 +21,9 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Prefix starts every redacted value.
@@ -63,18 +64,55 @@ var (
 // Cookie, X-Api-Key, X-Auth-Token, X-Hub-Signature, integration_token,
 // client_secret.
 func SecretName(name string) bool {
-	n := strings.ToLower(name)
 	for _, w := range secretParts {
-		if strings.Contains(n, w) {
+		if containsFold(name, w) {
 			return true
 		}
 	}
-	for _, w := range strings.FieldsFunc(n, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') }) {
-		if slices.Contains(secretWords, w) {
+	// The whole words of the name, split at anything but letters and digits.
+	for i := 0; i < len(name); {
+		for i < len(name) && !isAlnum(name[i]) {
+			i++
+		}
+		j := i
+		for j < len(name) && isAlnum(name[j]) {
+			j++
+		}
+		if j > i {
+			for _, w := range secretWords {
+				if strings.EqualFold(name[i:j], w) {
+					return true
+				}
+			}
+		}
+		i = j
+	}
+	return false
+}
+
+// containsFold reports whether s holds sub, a lower-case ASCII word, in
+// any case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if lower(s[i]) == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
 			return true
 		}
 	}
 	return false
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// isAlnum reports whether c is an ASCII letter or digit; any other byte
+// (a non-ASCII one included) separates the words of a name.
+func isAlnum(c byte) bool {
+	c = lower(c)
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
 }
 
 // Names is a set of names (case-insensitive) marked secret on top of
@@ -260,17 +298,37 @@ func Text(s string) string {
 
 // Handler wraps h so that every log record it handles has its secrets
 // masked: the message and string values by Text, URL-valued attributes by
-// URL, and the values of attributes named like credentials by Mask.
-func Handler(h slog.Handler) slog.Handler { return handler{h} }
+// URL, and the values of attributes named like credentials by Mask. A
+// handler that Handler made already is returned as it is.
+func Handler(h slog.Handler) slog.Handler {
+	if r, ok := h.(handler); ok {
+		return r
+	}
+	return handler{h, &keyMemo{}}
+}
 
-type handler struct{ h slog.Handler }
+type handler struct {
+	h    slog.Handler
+	memo *keyMemo // shared by the handlers WithAttrs and WithGroup derive
+}
 
 func (r handler) Enabled(ctx context.Context, l slog.Level) bool { return r.h.Enabled(ctx, l) }
 
 func (r handler) Handle(ctx context.Context, rec slog.Record) error {
-	out := slog.NewRecord(rec.Time, rec.Level, Text(rec.Message), rec.PC)
+	msg := Text(rec.Message)
+	clean := msg == rec.Message
 	rec.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(attr(a))
+		_, changed := maskAttr(a, r.memo)
+		clean = !changed
+		return clean
+	})
+	if clean {
+		return r.h.Handle(ctx, rec) // nothing to mask: the common case
+	}
+	out := slog.NewRecord(rec.Time, rec.Level, msg, rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		clean, _ := maskAttr(a, r.memo)
+		out.AddAttrs(clean)
 		return true
 	})
 	return r.h.Handle(ctx, out)
@@ -281,34 +339,74 @@ func (r handler) WithAttrs(as []slog.Attr) slog.Handler {
 	for i, a := range as {
 		clean[i] = attr(a)
 	}
-	return handler{r.h.WithAttrs(clean)}
+	return handler{r.h.WithAttrs(clean), r.memo}
 }
 
-func (r handler) WithGroup(name string) slog.Handler { return handler{r.h.WithGroup(name)} }
+func (r handler) WithGroup(name string) slog.Handler { return handler{r.h.WithGroup(name), r.memo} }
 
 // attr masks one log attribute.
 func attr(a slog.Attr) slog.Attr {
+	clean, _ := maskAttr(a, nil)
+	return clean
+}
+
+// keyMemo remembers SecretName for log attribute keys, which are few and
+// repeat on every line; it holds at most maxKeys of them.
+type keyMemo struct {
+	keys  sync.Map // string → bool
+	count atomic.Int32
+}
+
+const maxKeys = 512
+
+// secret is SecretName(key), remembered; a nil memo remembers nothing.
+func (m *keyMemo) secret(key string) bool {
+	if m == nil {
+		return SecretName(key)
+	}
+	if v, ok := m.keys.Load(key); ok {
+		return v.(bool)
+	}
+	secret := SecretName(key)
+	if m.count.Add(1) <= maxKeys {
+		m.keys.Store(key, secret)
+	}
+	return secret
+}
+
+// maskAttr is attr, and reports whether the attribute changed.
+func maskAttr(a slog.Attr, m *keyMemo) (slog.Attr, bool) {
 	v := a.Value.Resolve()
+	resolved := a.Value.Kind() == slog.KindLogValuer
 	switch {
 	case v.Kind() == slog.KindGroup:
 		as := v.Group()
 		clean := make([]any, len(as))
+		changed := resolved
 		for i, g := range as {
-			clean[i] = attr(g)
+			c, ch := maskAttr(g, m)
+			clean[i], changed = c, changed || ch
 		}
-		return slog.Group(a.Key, clean...)
-	case SecretName(a.Key):
-		return slog.String(a.Key, Mask(v.String()))
+		if !changed {
+			return a, false
+		}
+		return slog.Group(a.Key, clean...), true
+	case m.secret(a.Key):
+		return slog.String(a.Key, Mask(v.String())), true
 	case v.Kind() == slog.KindString:
 		s := v.String()
+		t := s
 		if strings.Contains(s, "://") {
-			return slog.String(a.Key, Text(URL(s)))
+			t = URL(s)
 		}
-		return slog.String(a.Key, Text(s))
+		if t = Text(t); t != s || resolved {
+			return slog.String(a.Key, t), true
+		}
+		return a, false
 	case v.Kind() == slog.KindAny:
 		if err, ok := v.Any().(error); ok {
-			return slog.String(a.Key, Text(err.Error()))
+			return slog.String(a.Key, Text(err.Error())), true
 		}
 	}
-	return slog.Attr{Key: a.Key, Value: v}
+	return slog.Attr{Key: a.Key, Value: v}, resolved
 }

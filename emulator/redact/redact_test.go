@@ -2,6 +2,7 @@ package redact_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -37,6 +38,9 @@ func TestSecretName(t *testing.T) {
 		"integration_token": true, "client_secret": true, "db_password": true, "session_id": true, "accessToken": true,
 		"Content-Type": false, "User-Agent": false, "X-Standin-Delivery": false, "author": false, "keyboard": false,
 		"run_type": false, "outcome": false, "integration_url": false,
+		// Whole words, split at anything but ASCII letters and digits.
+		"KEY": true, "x-key-id": true, "auth": true, "my.pwd": true, "sig": true, "pass": true,
+		"monkey": false, "authors": false, "signal": false, "compass": false, "": false, "-": false,
 	} {
 		if got := redact.SecretName(name); got != want {
 			t.Errorf("SecretName(%q) = %v, want %v", name, got, want)
@@ -109,6 +113,38 @@ func TestHandler(t *testing.T) {
 	}
 	if !strings.Contains(out, "status=200") || !strings.Contains(out, redact.Mask("u:pw")) || !strings.Contains(out, "authorization="+redact.Mask("Bearer tok123")) {
 		t.Errorf("log line lost what it should keep: %s", out)
+	}
+}
+
+// TestHandlerLines logs the same lines twice through one handler (its key
+// memo then answers) and checks what each shows.
+func TestHandlerLines(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(redact.Handler(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}})))
+	tests := []struct {
+		attrs []any
+		want  string
+	}{
+		{[]any{"path", "/__admin/events/x", "status", 202}, `level=INFO msg=m path=/__admin/events/x status=202`},
+		// A value encoding/json could not compare is passed as it is.
+		{[]any{"vars", map[string]any{"a": []any{1}}}, `level=INFO msg=m vars=map[a:[1]]`},
+		{[]any{"api_key", "k1", "n", 1}, `level=INFO msg=m api_key=` + redact.Mask("k1") + ` n=1`},
+		{[]any{"target", "http://u:p@h/x"}, `level=INFO msg=m target=http://` + redact.Mask("u:p") + `@h/x`},
+		{[]any{"err", errors.New("GET /x?token=abc failed")}, `level=INFO msg=m err="GET /x?token=` + redact.Mask("abc") + ` failed"`},
+	}
+	for range 2 {
+		for _, tc := range tests {
+			buf.Reset()
+			log.Info("m", tc.attrs...)
+			if got := strings.TrimSpace(buf.String()); got != tc.want {
+				t.Errorf("log %v:\n got %s\nwant %s", tc.attrs, got, tc.want)
+			}
+		}
 	}
 }
 

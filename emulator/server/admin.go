@@ -206,14 +206,44 @@ func (s *Server) unsubscribe(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// emitResult answers POST /__admin/events/{vendor}/{event}.
+// emitResult answers POST /__admin/events/{vendor}/{event}, followed by
+// "payload" and "deliveries" (see writeEmitted).
 type emitResult struct {
-	EventID    string              `json:"event_id"`
-	Vendor     string              `json:"vendor"`
-	Event      string              `json:"event"`
-	Seed       uint64              `json:"seed"`
-	Payload    json.RawMessage     `json:"payload"`
-	Deliveries []delivery.Delivery `json:"deliveries"`
+	EventID string `json:"event_id"`
+	Vendor  string `json:"vendor"`
+	Event   string `json:"event"`
+	Seed    uint64 `json:"seed"`
+}
+
+// writeEmitted answers an emit: r's fields, "payload", the bytes the
+// receivers get, exactly (JSON standin encoded, or validated after the
+// override's merge, so they are not encoded again), and "deliveries".
+func writeEmitted(c *gin.Context, r emitResult, payload []byte, ds []delivery.Delivery) {
+	head, err := json.Marshal(r) // {"event_id":…,"seed":…}
+	if err != nil {
+		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
+		return
+	}
+	tail, err := json.Marshal(ds)
+	if err != nil {
+		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
+		return
+	}
+	const payloadKey, deliveriesKey = `,"payload":`, `,"deliveries":`
+	parts := [...][]byte{head[:len(head)-1], []byte(payloadKey), payload, []byte(deliveriesKey), tail, []byte("}")}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(n))
+	c.Status(http.StatusAccepted)
+	for _, p := range parts {
+		if _, err := c.Writer.Write(p); err != nil {
+			return // the client has gone
+		}
+	}
 }
 
 // emit generates one event, lays the request body over it, validates the
@@ -295,7 +325,7 @@ func (s *Server) emit(c *gin.Context) {
 		return
 	}
 	s.metrics.emitted.WithLabelValues(e.Vendor, e.Name).Inc()
-	c.JSON(http.StatusAccepted, emitResult{EventID: ev.ID, Vendor: e.Vendor, Event: e.Name, Seed: seed, Payload: b, Deliveries: ds})
+	writeEmitted(c, emitResult{EventID: ev.ID, Vendor: e.Vendor, Event: e.Name, Seed: seed}, b, ds)
 }
 
 // emptyObject reports whether b is {} (with any space inside): an

@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ var benchEvents = map[string][]string{
 const (
 	benchClients = 16   // concurrent load-generator clients
 	benchRound   = 2000 // events per round
+	relayWorkers = 16   // the relay's delivery workers, as issue 14 sets it
 )
 
 // BenchmarkEmitToDelivered measures events per second from an emit request
@@ -130,7 +132,7 @@ func benchEmitToDelivered(b *testing.B, vendors, paths []string) {
 	rc.waitFor(b, base+int64(len(paths)))
 
 	var relay *relay
-	labelled("relay", func() { relay = newRelay(payloads, rc.srv.URL+"/hook", delivery.DefaultWorkers) })
+	labelled("relay", func() { relay = newRelay(payloads, rc.srv.URL+"/hook", relayWorkers) })
 	defer relay.close()
 
 	client := &http.Client{Transport: &http.Transport{
@@ -148,11 +150,14 @@ func benchEmitToDelivered(b *testing.B, vendors, paths []string) {
 	loadRound(b, client, rc, standinPaths, 200)
 	loadRound(b, client, rc, relayPaths, 200)
 
-	var standinTime, relayTime time.Duration
+	var standinTime, relayTime, standinCPU, relayCPU time.Duration
 	b.ResetTimer()
 	for range b.N {
+		c0 := processCPU()
 		standinTime += loadRound(b, client, rc, standinPaths, benchRound)
+		c1 := processCPU()
 		relayTime += loadRound(b, client, rc, relayPaths, benchRound)
+		standinCPU, relayCPU = standinCPU+c1-c0, relayCPU+processCPU()-c1
 	}
 	b.StopTimer()
 	if failed := srv.Engine().Deliveries(delivery.Filter{Status: string(delivery.Failed)}); len(failed) > 0 {
@@ -168,6 +173,10 @@ func benchEmitToDelivered(b *testing.B, vendors, paths []string) {
 	b.ReportMetric(relayRate, "relay_events/s")
 	b.ReportMetric(standinRate/relayRate, "ratio")
 	b.ReportMetric(float64(size)/float64(len(paths)), "payload_B")
+	b.ReportMetric(float64(standinCPU.Microseconds())/events, "standin_cpu_µs/event")
+	b.ReportMetric(float64(relayCPU.Microseconds())/events, "relay_cpu_µs/event")
+	b.ReportMetric(standinCPU.Seconds()/standinTime.Seconds(), "standin_cores")
+	b.ReportMetric(relayCPU.Seconds()/relayTime.Seconds(), "relay_cores")
 }
 
 // loadRound posts n {} bodies from benchClients goroutines, cycling through
@@ -215,6 +224,15 @@ func loadRound(b *testing.B, client *http.Client, rc *countingReceiver, urls []s
 		b.Fatalf("receiver counted %d of %d requests after 30s", rc.count.Load()-rc.base, n)
 	}
 	return time.Since(start)
+}
+
+// processCPU is the CPU time (user and system) the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // labelled runs f with the profiler label part=name, which the goroutines

@@ -348,9 +348,9 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelError
 		}
-		s.log.Log(c.Request.Context(), level, "request",
-			"method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(),
-			"duration", time.Since(start).Round(time.Microsecond).String(), "remote", c.ClientIP())
+		s.log.LogAttrs(c.Request.Context(), level, "request",
+			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()),
+			slog.String("duration", time.Since(start).Round(time.Microsecond).String()), slog.String("remote", c.ClientIP()))
 	}
 }
 

@@ -247,11 +247,12 @@ func TestOverrideIsMergedAndDelivered(t *testing.T) {
 	rcv, url := newReceiver(t)
 	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q,"events":["task.updated"]}`, url))
 	var em emitted
-	override := `{"meta":{"task":{"name":"Switch DNS (approved)"}}}`
+	// <, > and & would be escaped if the answer encoded the payload again.
+	override := `{"meta":{"task":{"name":"Switch DNS <approved> & go"}}}`
 	if got := call(t, "POST", base+"/__admin/events/cutover/task-updated", override, &em); got != 202 {
 		t.Fatalf("emit status %d", got)
 	}
-	if !bytes.Contains(em.Payload, []byte(`"name":"Switch DNS (approved)"`)) || len(em.Deliveries) != 1 {
+	if !bytes.Contains(em.Payload, []byte(`"name":"Switch DNS <approved> & go"`)) || len(em.Deliveries) != 1 {
 		t.Fatalf("emit answer: %s", em.Payload)
 	}
 	ds := wait(t, base, "count=1&timeout=5s&subscription=&event=task.updated")
