@@ -1364,7 +1364,8 @@ func (f *finishNote) log(l *slog.Logger) {
 	if f.status == Failed {
 		level, msg = slog.LevelWarn, "delivery failed"
 	}
-	if !l.Enabled(context.Background(), level) {
+	h := l.Handler()
+	if !h.Enabled(context.Background(), level) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 10)
@@ -1380,7 +1381,11 @@ func (f *finishNote) log(l *slog.Logger) {
 	if f.status == Failed {
 		attrs = append(attrs, slog.String("error", f.err))
 	}
-	l.LogAttrs(context.Background(), level, msg, attrs...)
+	// A record made here, not by Logger.LogAttrs, skips looking up the
+	// caller's PC, which no standin log line shows.
+	r := slog.NewRecord(time.Now(), level, msg, 0)
+	r.AddAttrs(attrs...)
+	_ = h.Handle(context.Background(), r)
 }
 
 func (e *Engine) apply(fx *effects) {

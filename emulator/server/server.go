@@ -348,9 +348,16 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelError
 		}
-		s.log.LogAttrs(c.Request.Context(), level, "request",
-			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()),
+		h := s.log.Handler()
+		if !h.Enabled(c.Request.Context(), level) {
+			return
+		}
+		// A record made here, not by Logger.Log, skips looking up the
+		// caller's PC, which no standin log line shows.
+		r := slog.NewRecord(time.Now(), level, "request", 0)
+		r.AddAttrs(slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()),
 			slog.String("duration", time.Since(start).Round(time.Microsecond).String()), slog.String("remote", c.ClientIP()))
+		_ = h.Handle(c.Request.Context(), r)
 	}
 }
 
