@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -189,7 +190,11 @@ func loadRound(b *testing.B, client *http.Client, rc *countingReceiver, urls []s
 	start := time.Now()
 	for range benchClients {
 		wg.Go(func() {
-			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("part", "load")))
+			round := "relay"
+			if strings.Contains(urls[0], "__admin") {
+				round = "standin"
+			}
+			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("part", "load", "round", round)))
 			for {
 				k := next.Add(1) - 1
 				if k >= int64(n) {
@@ -256,6 +261,11 @@ func newCountingReceiver() *countingReceiver {
 	rc := &countingReceiver{}
 	rc.target.Store(-1)
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		round := "relay"
+		if r.Header.Get("X-Standin-Delivery") != "" {
+			round = "standin"
+		}
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("part", "receiver", "round", round)))
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusNoContent)
 		if rc.count.Add(1) == rc.target.Load() {
