@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"strings"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
