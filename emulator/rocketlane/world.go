@@ -365,21 +365,54 @@ func without(users []user, userID int) []user {
 	return out
 }
 
-func daysBetween(a, b date) int {
-	ta, err1 := a.Time()
-	tb, err2 := b.Time()
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return int(tb.Sub(ta) / day)
-}
-
 // zeroPadded writes n after prefix with at least width digits.
-func zeroPadded(prefix string, n, width int) string { return fmt.Sprintf("%s%0*d", prefix, width, n) }
+func zeroPadded(prefix string, n, width int) string {
+	if n < 0 {
+		return fmt.Sprintf("%s%0*d", prefix, width, n)
+	}
+	var buf [32]byte
+	b := append(buf[:0], prefix...)
+	w := 1
+	for m := n; m >= 10; m /= 10 {
+		w++
+	}
+	for ; w < width; w++ {
+		b = append(b, '0')
+	}
+	return string(strconv.AppendInt(b, int64(n), 10))
+}
 
 // domainOf turns a company name into its mail domain: "Margie's Travel" →
 // margies-travel.com.
 func domainOf(company string) string {
+	var buf [64]byte
+	b := buf[:0]
+	dash := false
+	for i := 0; i < len(company); i++ {
+		c := company[i]
+		if c >= 0x80 {
+			return domainOfRunes(company)
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			if dash && len(b) > 0 {
+				b = append(b, '-')
+			}
+			dash = false
+			b = append(b, c)
+		case c == '\'':
+		default:
+			dash = true
+		}
+	}
+	return string(append(b, ".com"...))
+}
+
+// domainOfRunes is domainOf for names beyond ASCII.
+func domainOfRunes(company string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(company) {
