@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -105,7 +106,7 @@ func (s *Source) Person(domain string) Person {
 	if domain == "" {
 		domain = s.Domain()
 	}
-	first, last := s.name("first"), s.name("last")
+	first, last := s.firstName(), s.lastName()
 	// The e-mail address and the user name are built in one buffer and
 	// share one string.
 	var buf [128]byte
@@ -125,18 +126,29 @@ func (s *Source) Person(domain string) Person {
 	}
 }
 
-// name draws a first or last name the way gofakeit's FirstName and
+// firstName and lastName draw a name the way gofakeit's FirstName and
 // LastName do (one IntN over the same list, so the same seed gives the same
-// names), with two map lookups instead of their six.
-func (s *Source) name(kind string) string {
-	if list := data.Data["person"][kind]; len(list) > 0 {
+// names), from the lists read once instead of through their six map
+// lookups.
+func (s *Source) firstName() string {
+	if list := personNames().first; len(list) > 0 {
 		return list[s.IntN(len(list))]
 	}
-	if kind == "first" {
-		return s.FirstName()
+	return s.FirstName()
+}
+
+func (s *Source) lastName() string {
+	if list := personNames().last; len(list) > 0 {
+		return list[s.IntN(len(list))]
 	}
 	return s.LastName()
 }
+
+// personNames are gofakeit's first and last names, read on first use.
+var personNames = sync.OnceValue(func() struct{ first, last []string } {
+	p := data.Data["person"]
+	return struct{ first, last []string }{p["first"], p["last"]}
+})
 
 // appendUserName appends emailLocal(first[:1] + last) to b, without
 // building the argument when both are ASCII.

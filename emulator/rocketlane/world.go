@@ -2,7 +2,6 @@ package rocketlane
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +25,20 @@ const (
 type option struct {
 	Value int
 	Label string
+	// list is []int{Value}, a multiple choice field's value (shared:
+	// read only).
+	list []int
+}
+
+// options returns the choices labels, valued 1, 2, … in order.
+func options(labels ...string) []option {
+	out := make([]option, len(labels))
+	ids := make([]int, len(labels))
+	for i, l := range labels {
+		ids[i] = i + 1
+		out[i] = option{Value: i + 1, Label: l, list: ids[i : i+1 : i+1]}
+	}
+	return out
 }
 
 // fieldDef is a custom field defined in an account, for tasks or projects.
@@ -51,14 +64,21 @@ type account struct {
 	// taskFields and projectFields are the custom fields of tasks and
 	// projects. The task fields are those of the doc samples: Region (a
 	// multiple choice, an array value) and Release Owner (a user, a number).
-	taskFields, projectFields []fieldDef
-	// categories are the time entry categories.
+	taskFields    [2]fieldDef
+	projectFields [4]fieldDef
+	// categories are the time entry categories (shared by every account:
+	// read only).
 	categories []timeEntryCategory
+	// team holds Team.
+	team [maxTeam]user
 
 	lastUser, lastProject, lastPhase, lastTask, lastCompany int
 }
 
-// newAccount returns an account with a team of 6 to 9 people.
+// maxTeam is the largest team of an account.
+const maxTeam = 9
+
+// newAccount returns an account with a team of 6 to maxTeam people.
 func newAccount(src *fake.Source) *account {
 	firm := fake.Pick(src, firms)
 	a := &account{
@@ -70,29 +90,29 @@ func newAccount(src *fake.Source) *account {
 		lastTask:    src.ID(200, 90000),
 		lastCompany: src.ID(100, 5000),
 	}
-	n := src.ID(6, 9)
-	a.Team = make([]user, 0, n)
+	n := src.ID(6, maxTeam)
+	a.Team = a.team[:0:n]
 	for range n {
 		a.Team = append(a.Team, a.newUser(src, a.domain))
 	}
 	a.Webhook = webhook{WebhookID: src.ID(1, 400), WebhookName: fake.Pick(src, webhookNames)}
 	fid := src.ID(100, 900)
-	a.taskFields = []fieldDef{
+	a.taskFields = [...]fieldDef{
 		{ID: fid, Label: "Region", Type: fieldMultipleChoice, Options: regions},
 		{ID: fid + 1, Label: "Release Owner", Type: fieldSingleUser},
 	}
-	a.projectFields = []fieldDef{
+	a.projectFields = [...]fieldDef{
 		{ID: fid + 2, Label: "Region", Type: fieldMultipleChoice, Options: regions},
 		{ID: fid + 3, Label: "Implementation Package", Type: fieldSingleChoice, Options: packages},
 		{ID: fid + 4, Label: "Contract Value", Type: fieldNumber},
 		{ID: fid + 5, Label: "Salesforce Opportunity", Type: fieldText},
 	}
-	a.categories = slices.Clone(defaultCategories())
+	a.categories = defaultCategories()
 	return a
 }
 
-// defaultCategories are the time entry categories every account starts
-// with, built once (NewAccount hands out copies).
+// defaultCategories are the time entry categories of every account, built
+// once.
 var defaultCategories = sync.OnceValue(func() []timeEntryCategory {
 	out := make([]timeEntryCategory, len(categories))
 	for i, name := range categories {
@@ -135,7 +155,7 @@ func (d fieldDef) Value(src *fake.Source, users []user, withLabel bool) customFi
 	switch d.Type {
 	case fieldMultipleChoice:
 		o := fake.Pick(src, d.Options)
-		f.FieldValue, f.FieldValueLabel = []int{o.Value}, o.Label
+		f.FieldValue, f.FieldValueLabel = o.list, o.Label
 	case fieldSingleChoice:
 		o := fake.Pick(src, d.Options)
 		f.FieldValue, f.FieldValueLabel = o.Value, o.Label
@@ -195,9 +215,7 @@ func newProject(src *fake.Source, a *account, creator user, createdAt time.Time)
 		Currency:         fake.Pick(src, currencies),
 		CurrentPhases:    []phaseRef{},
 	}
-	if len(a.projectFields) > 0 {
-		p.Fields = make([]customField, 0, len(a.projectFields))
-	}
+	p.Fields = make([]customField, 0, len(a.projectFields))
 	for _, d := range a.projectFields {
 		p.Fields = append(p.Fields, d.Value(src, team, true))
 	}
@@ -278,9 +296,7 @@ func newTask(src *fake.Source, a *account, project apiProject, phase apiPhase, c
 	if name.milestone {
 		t.Type = "MILESTONE"
 	}
-	if len(a.taskFields) > 0 {
-		t.Fields = make([]customField, 0, len(a.taskFields))
-	}
+	t.Fields = make([]customField, 0, len(a.taskFields))
 	for _, d := range a.taskFields {
 		t.Fields = append(t.Fields, d.Value(src, team, false))
 	}
