@@ -105,7 +105,7 @@ func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	return payload.Marshal(ev)
+	return payload.Marshal(&ev)
 }
 
 // renamed returns a new name for a task, the kind of edit people make

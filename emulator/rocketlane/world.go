@@ -306,25 +306,37 @@ func newTask(src *fake.Source, a *account, project apiProject, phase apiPhase, c
 	if src.Chance(0.5) {
 		t.TaskDescription = fake.Pick(src, descriptions)
 	}
+	// The optional values the task points to, in one allocation.
+	x := new(taskOptionals)
 	if src.Chance(0.6) {
-		t.EffortInMinutes = ptr(src.ID(1, 40) * 30)
-		t.Progress = ptr(0)
-		t.AtRisk = ptr(false)
+		x.effort = src.ID(1, 40) * 30
+		t.EffortInMinutes, t.Progress, t.AtRisk = &x.effort, &x.progress, &x.atRisk
 	}
 	if src.Chance(0.5) {
-		t.Priority = ptr(fake.Pick(src, priorities))
+		x.priority = fake.Pick(src, priorities)
+		t.Priority = &x.priority
 	}
 	if src.Chance(0.4) {
-		t.Billable = ptr(src.Chance(0.7))
-		t.TimeEntryCategory = ptr(fake.Pick(src, a.categories))
+		x.billable = src.Chance(0.7)
+		x.category = fake.Pick(src, a.categories)
+		t.Billable, t.TimeEntryCategory = &x.billable, &x.category
 	}
 	if src.Chance(0.3) {
 		t.ExternalReferenceID = "IMPL-" + strconv.Itoa(src.ID(100, 9999))
 	}
 	if src.Chance(0.5) {
-		t.Private = ptr(false)
+		t.Private = &x.private
 	}
 	return t
+}
+
+// taskOptionals holds the values of a new task's optional fields, which
+// start as the zero value unless drawn.
+type taskOptionals struct {
+	effort, progress          int
+	atRisk, billable, private bool
+	priority                  priority
+	category                  timeEntryCategory
 }
 
 // Assign adds u to the task's assignees and, as Rocketlane does, to its
