@@ -64,7 +64,8 @@ func newScene(src *fake.Source) scene {
 // companyDomain is the first step from a company name to its mail domain.
 var companyDomain = strings.NewReplacer("'", "", "&", "and")
 
-// domains caches domainOf by company name.
+// domains caches domainOf by company name. Its callers pass names drawn
+// from fixed word lists, so it stays small.
 var domains sync.Map // string → string
 
 // domainOf returns the mail domain of a company: "Margie's Travel" →

@@ -163,8 +163,8 @@ func (d fieldDef) Value(src *fake.Source, users []user, withLabel bool) customFi
 		u := fake.Pick(src, users)
 		f.FieldValue, f.FieldValueLabel = u.UserID, u.FirstName+" "+u.LastName
 	case fieldNumber:
-		n := src.ID(8, 120) * 2500
-		f.FieldValue, f.FieldValueLabel = n, strconv.Itoa(n)
+		n := contractValues()[src.ID(minContract, maxContract)-minContract]
+		f.FieldValue, f.FieldValueLabel = n.value, n.label
 	default:
 		s := zeroPadded("OPP-", src.ID(10000, 999999), 6)
 		f.FieldValue, f.FieldValueLabel = s, s
@@ -174,6 +174,26 @@ func (d fieldDef) Value(src *fake.Source, users []user, withLabel bool) customFi
 	}
 	return f
 }
+
+// A Contract Value field holds minContract to maxContract times
+// contractStep.
+const minContract, maxContract, contractStep = 8, 120, 2500
+
+// contractValue is a Contract Value field's value, boxed, and its label.
+type contractValue struct {
+	value any
+	label string
+}
+
+// contractValues are the Contract Values, from the least, made once.
+var contractValues = sync.OnceValue(func() []contractValue {
+	out := make([]contractValue, 0, maxContract-minContract+1)
+	for k := minContract; k <= maxContract; k++ {
+		n := k * contractStep
+		out = append(out, contractValue{value: n, label: strconv.Itoa(n)})
+	}
+	return out
+})
 
 // newProject returns a customer project created by creator (its owner) at
 // createdAt: a customer company with 1 to 3 users, a team of the owner and 2
@@ -410,9 +430,23 @@ func zeroPadded(prefix string, n, width int) string {
 	return string(strconv.AppendInt(b, int64(n), 10))
 }
 
+// domains caches domainOf by company name. Its callers pass names drawn
+// from fixed word lists, so it stays small.
+var domains sync.Map // string → string
+
 // domainOf turns a company name into its mail domain: "Margie's Travel" →
 // margies-travel.com.
 func domainOf(company string) string {
+	if d, ok := domains.Load(company); ok {
+		return d.(string)
+	}
+	d := makeDomain(company)
+	domains.Store(company, d)
+	return d
+}
+
+// makeDomain is domainOf without the cache.
+func makeDomain(company string) string {
 	var buf [64]byte
 	b := buf[:0]
 	dash := false
@@ -439,7 +473,7 @@ func domainOf(company string) string {
 	return string(append(b, ".com"...))
 }
 
-// domainOfRunes is domainOf for names beyond ASCII.
+// domainOfRunes is makeDomain for names beyond ASCII.
 func domainOfRunes(company string) string {
 	var b strings.Builder
 	dash := false
