@@ -38,7 +38,7 @@ type runbookInfo struct {
 
 // FrontendURL is the runbook's task list in the Cutover web app.
 func (r runbookInfo) FrontendURL() string {
-	return fmt.Sprintf("https://%s/#/app/%s/runbooks/%s/current_version/tasks/list", r.Instance, r.Workspace, r.ID)
+	return "https://" + r.Instance + "/#/app/" + r.Workspace + "/runbooks/" + r.ID + "/current_version/tasks/list"
 }
 
 // taskRef is a task of a runbook.

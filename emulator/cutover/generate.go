@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
@@ -32,8 +33,7 @@ type scene struct {
 // newScene draws a customer, a runbook started a little before src's clock,
 // a few users and tasks, and one integration task.
 func newScene(src *fake.Source) scene {
-	company := src.Company()
-	domain := strings.ReplaceAll(strings.ToLower(companyDomain.Replace(company)), " ", "-") + ".com"
+	domain := domainOf(src.Company())
 	slug := strings.TrimSuffix(domain, ".com")
 	w := scene{Domain: domain}
 	w.Runbook = runbookInfo{
@@ -44,11 +44,13 @@ func newScene(src *fake.Source) scene {
 		StartActual: src.Before(src.Now(), 2*time.Minute, 90*time.Minute),
 	}
 	w.Run = runInfo{ID: strconv.Itoa(src.ID(100, 9999)), Type: fake.Pick(src, []string{runRehearsal, runLive})}
+	w.Users = make([]userRef, 0, 4)
 	for range 4 {
 		p := src.Person(domain)
 		w.Users = append(w.Users, userRef{ID: strconv.Itoa(src.ID(1, 5000)), Email: p.Email})
 	}
 	first := src.ID(1, 300)
+	w.Tasks = make([]taskRef, 0, 4)
 	for i, name := range fake.PickN(src, taskNames, 4) {
 		w.Tasks = append(w.Tasks, taskRef{ID: strconv.Itoa(first + i), Name: name})
 	}
@@ -61,6 +63,21 @@ func newScene(src *fake.Source) scene {
 
 // companyDomain is the first step from a company name to its mail domain.
 var companyDomain = strings.NewReplacer("'", "", "&", "and")
+
+// domains caches domainOf by company name. Its callers pass names drawn
+// from fixed word lists, so it stays small.
+var domains sync.Map // string → string
+
+// domainOf returns the mail domain of a company: "Margie's Travel" →
+// margies-travel.com.
+func domainOf(company string) string {
+	if d, ok := domains.Load(company); ok {
+		return d.(string)
+	}
+	d := strings.ReplaceAll(strings.ToLower(companyDomain.Replace(company)), " ", "-") + ".com"
+	domains.Store(company, d)
+	return d
+}
 
 // generate returns the payload of event e as compact JSON, built from src.
 func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, error) {
@@ -89,7 +106,7 @@ func generate(src *fake.Source, e catalog.Event, opts catalog.Options) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	return payload.Marshal(ev)
+	return payload.Marshal(&ev)
 }
 
 // renamed returns a new name for a task, the kind of edit people make
@@ -103,10 +120,7 @@ func renamed(src *fake.Source, name string) string {
 // context, and an error answer in sys's own format, recorded at src's
 // clock.
 func failedExchange(src *fake.Source, sys *system, endpoint string, rb runbookInfo, task taskRef) *debugData {
-	body, _ := json.Marshal(map[string]any{
-		"runbook_id": rb.ID, "runbook_name": rb.Name,
-		"task_id": task.ID, "task_name": task.Name,
-	})
+	body, _ := json.Marshal(requestContext{RunbookID: rb.ID, RunbookName: rb.Name, TaskID: task.ID, TaskName: task.Name})
 	f := fake.Pick(src, sys.failures)
 	d := &debugData{
 		URL:               endpoint,
@@ -115,14 +129,31 @@ func failedExchange(src *fake.Source, sys *system, endpoint string, rb runbookIn
 		RequestParameters: "{}",
 		RequestBody:       string(body),
 	}
-	header := http.Header{"Content-Type": {"application/json"}}
+	d.RequestHeaders = generatedRequestHeaders().plain
 	if d.AuthType != authNone {
-		header.Set("Authorization", "Bearer "+redacted)
+		d.RequestHeaders = generatedRequestHeaders().bearer
 	}
-	d.RequestHeaders = requestHeaderJSON(header)
 	answerFailure(d, sys, f, src.Now())
 	return d
 }
+
+// requestContext is the body of a generated request with context: the
+// keys in sorted order, as encoding/json writes a map's.
+type requestContext struct {
+	RunbookID   string `json:"runbook_id"`
+	RunbookName string `json:"runbook_name"`
+	TaskID      string `json:"task_id"`
+	TaskName    string `json:"task_name"`
+}
+
+// generatedRequestHeaders are the request headers of a generated failed
+// call, without and with a bearer token.
+var generatedRequestHeaders = sync.OnceValue(func() struct{ plain, bearer string } {
+	h := http.Header{"Content-Type": {"application/json"}}
+	plain := requestHeaderJSON(h)
+	h.Set("Authorization", "Bearer "+redacted)
+	return struct{ plain, bearer string }{plain, requestHeaderJSON(h)}
+})
 
 // answerFailure records f, answered by sys at at, as d's response.
 func answerFailure(d *debugData, sys *system, f failure, at time.Time) {

@@ -343,7 +343,7 @@ func (w *world) build(s *catalog.Step, debug *debugData) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return payload.Marshal(ev)
+	return payload.Marshal(&ev)
 }
 
 // taskEvent moves task t as event s says.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -28,7 +29,19 @@ type Source struct {
 // start is zero, at DefaultStart plus a seeded offset (so different seeds
 // also give different times).
 func New(seed uint64, start time.Time) *Source {
-	s := &Source{Faker: newFaker(seed)}
+	// One allocation holds the Source, its Faker and the Faker's PCG.
+	a := &struct {
+		s   Source
+		f   gofakeit.Faker
+		pcg rand.PCG
+	}{}
+	// What gofakeit.New does with a seed other than 0; gofakeit.New(0)
+	// draws a random seed from crypto/rand, which would make a run with
+	// seed 0 impossible to repeat, so 0 is seeded like any other.
+	a.pcg.Seed(seed, seed)
+	a.f.Rand, a.f.Locked = &a.pcg, true
+	s := &a.s
+	s.Faker = &a.f
 	if start.IsZero() {
 		off := time.Duration(s.IntN(60*24*60)) * time.Minute
 		off += time.Duration(s.IntN(60_000)) * time.Millisecond
@@ -36,16 +49,6 @@ func New(seed uint64, start time.Time) *Source {
 	}
 	s.now = start.UTC()
 	return s
-}
-
-// newFaker returns gofakeit.New(seed), except that seed 0 is a seed like
-// any other: gofakeit.New(0) draws a random seed from crypto/rand, which
-// would make a run with seed 0 impossible to repeat.
-func newFaker(seed uint64) *gofakeit.Faker {
-	if seed == 0 {
-		return gofakeit.NewFaker(rand.NewPCG(0, 0), true) // what gofakeit.New does with any other seed
-	}
-	return gofakeit.New(seed)
 }
 
 // Now returns the virtual time.
@@ -105,7 +108,7 @@ func (s *Source) Person(domain string) Person {
 	if domain == "" {
 		domain = s.Domain()
 	}
-	first, last := s.name("first"), s.name("last")
+	first, last := s.firstName(), s.lastName()
 	// The e-mail address and the user name are built in one buffer and
 	// share one string.
 	var buf [128]byte
@@ -125,18 +128,29 @@ func (s *Source) Person(domain string) Person {
 	}
 }
 
-// name draws a first or last name the way gofakeit's FirstName and
+// firstName and lastName draw a name the way gofakeit's FirstName and
 // LastName do (one IntN over the same list, so the same seed gives the same
-// names), with two map lookups instead of their six.
-func (s *Source) name(kind string) string {
-	if list := data.Data["person"][kind]; len(list) > 0 {
+// names), from the lists read once instead of through their six map
+// lookups.
+func (s *Source) firstName() string {
+	if list := personNames().first; len(list) > 0 {
 		return list[s.IntN(len(list))]
 	}
-	if kind == "first" {
-		return s.FirstName()
+	return s.FirstName()
+}
+
+func (s *Source) lastName() string {
+	if list := personNames().last; len(list) > 0 {
+		return list[s.IntN(len(list))]
 	}
 	return s.LastName()
 }
+
+// personNames are gofakeit's first and last names, read on first use.
+var personNames = sync.OnceValue(func() struct{ first, last []string } {
+	p := data.Data["person"]
+	return struct{ first, last []string }{p["first"], p["last"]}
+})
 
 // appendUserName appends emailLocal(first[:1] + last) to b, without
 // building the argument when both are ASCII.
@@ -148,9 +162,16 @@ func appendUserName(b []byte, first, last string) []byte {
 }
 
 // Domain returns a company mail domain such as northwind-logistics.com.
-func (s *Source) Domain() string {
-	return emailLocal(Pick(s, companies)) + ".com"
-}
+func (s *Source) Domain() string { return Pick(s, companyDomains) }
+
+// companyDomains are the mail domains of companies, in the same order.
+var companyDomains = func() []string {
+	out := make([]string, len(companies))
+	for i, c := range companies {
+		out[i] = emailLocal(c) + ".com"
+	}
+	return out
+}()
 
 // Company returns a plausible customer company name.
 func (s *Source) Company() string { return Pick(s, companies) }

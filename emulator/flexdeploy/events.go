@@ -47,7 +47,7 @@ type envelope struct {
 }
 
 // JSON returns the event as compact JSON, fields in the documented order.
-func (e envelope) JSON() ([]byte, error) { return payload.Marshal(e) }
+func (e envelope) JSON() ([]byte, error) { return payload.Marshal(&e) }
 
 func newEvent(name, actor, object string, ts *string, p any) envelope {
 	return envelope{EventType: name, Actor: actor, Object: object, Timestamp: ts, Payload: p}

@@ -2,6 +2,7 @@ package flexdeploy
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/standin-dev/standin/emulator/fake"
@@ -53,8 +54,17 @@ var zoneOffsets = []int{-300, -300, -300, -240, -360, -420, 0, 60, 330}
 
 // newStyle draws the server's zone from src.
 func newStyle(src *fake.Source, quirks bool) style {
-	return style{Zone: zone(fake.Pick(src, zoneOffsets)), Quirks: quirks}
+	return style{Zone: zones()[fake.Pick(src, zoneOffsets)], Quirks: quirks}
 }
+
+// zones are the zones of zoneOffsets by offset, made once.
+var zones = sync.OnceValue(func() map[int]*time.Location {
+	m := make(map[int]*time.Location, len(zoneOffsets))
+	for _, o := range zoneOffsets {
+		m[o] = zone(o)
+	}
+	return m
+})
 
 // zone returns the fixed zone offsetMinutes east of UTC, named like
 // FlexDeploy prints it (-0500).

@@ -58,7 +58,7 @@ type webhookEvent struct {
 }
 
 // JSON returns the event as compact JSON, the way Rocketlane sends it.
-func (e webhookEvent) JSON() ([]byte, error) { return payload.Marshal(e) }
+func (e webhookEvent) JSON() ([]byte, error) { return payload.Marshal(&e) }
 
 // eventData holds the resource an event is about: exactly one of the three is
 // set, matching the event's resourceType.

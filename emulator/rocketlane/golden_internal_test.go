@@ -12,3 +12,9 @@ import (
 func TestGolden(t *testing.T) {
 	catalogtest.Golden(t, Vendor, "testdata/scenario-ops.json", "testdata/scenario.golden", "testdata/generate.golden")
 }
+
+// TestGoldenWide holds the generator and the scenario world to the digests
+// of what they gave over many seeds, starts and quirks settings.
+func TestGoldenWide(t *testing.T) {
+	catalogtest.Wide(t, Vendor, "testdata/scenario-ops.json", "testdata/wide.golden")
+}

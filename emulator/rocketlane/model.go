@@ -15,28 +15,6 @@ func millisOf(t time.Time) millis { return millis(t.UnixMilli()) }
 // Time returns m as a UTC time.
 func (m millis) Time() time.Time { return time.UnixMilli(int64(m)).UTC() }
 
-// date is a Rocketlane calendar date, YYYY-MM-DD (startDate, dueDate).
-type date string
-
-// dateLayout is the layout of a date.
-const dateLayout = "2006-01-02"
-
-// dateOf returns the UTC calendar date of t.
-func dateOf(t time.Time) date { return date(t.UTC().Format(dateLayout)) }
-
-// Time parses d as midnight UTC.
-func (d date) Time() (time.Time, error) { return time.Parse(dateLayout, string(d)) }
-
-// AddDays returns the date n days after d (before, for negative n). An
-// unparsable d is returned unchanged.
-func (d date) AddDays(n int) date {
-	t, err := d.Time()
-	if err != nil {
-		return d
-	}
-	return dateOf(t.AddDate(0, 0, n))
-}
-
 // user is a Rocketlane user, team member or customer: the actor, createdBy,
 // updatedBy, assignees and followers.
 type user struct {

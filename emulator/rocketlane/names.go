@@ -23,9 +23,9 @@ var partners = []string{"Relecloud", "Trey Research", "Fourth Coffee", "VanArsde
 
 var currencies = []string{"USD", "USD", "EUR", "GBP", "AUD", "CAD", "INR"}
 
-var regions = []option{{1, "North America"}, {2, "EMEA"}, {3, "APAC"}, {4, "LATAM"}}
+var regions = options("North America", "EMEA", "APAC", "LATAM")
 
-var packages = []option{{1, "Standard"}, {2, "Premium"}, {3, "Enterprise"}}
+var packages = options("Standard", "Premium", "Enterprise")
 
 var categories = []string{"Meeting", "Configuration", "Development", "Training", "Project Management", "Pre-sales"}
 

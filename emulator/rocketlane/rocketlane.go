@@ -85,7 +85,7 @@ type scene struct {
 	actor   user
 }
 
-func newScene(src *fake.Source) *scene {
+func newScene(src *fake.Source) scene {
 	a := newAccount(src)
 	owner := fake.Pick(src, a.Team)
 	t := src.Before(src.Now(), 30*day, 60*day)
@@ -110,7 +110,7 @@ func newScene(src *fake.Source) *scene {
 	project.CurrentPhases = []phaseRef{phase.Ref()}
 	project.ProgressPercentage = src.ID(5, 60)
 	project.Touch(owner, src.Before(src.Now(), day, 9*day))
-	return &scene{src: src, acct: a, project: project, phase: phase, task: task, actor: fake.Pick(src, project.TeamMembers.Members)}
+	return scene{src: src, acct: a, project: project, phase: phase, task: task, actor: fake.Pick(src, project.TeamMembers.Members)}
 }
 
 // occur advances the clock to when the event happens, a moment after the

@@ -2,7 +2,6 @@ package rocketlane
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +25,20 @@ const (
 type option struct {
 	Value int
 	Label string
+	// list is []int{Value}, a multiple choice field's value (shared:
+	// read only).
+	list []int
+}
+
+// options returns the choices labels, valued 1, 2, … in order.
+func options(labels ...string) []option {
+	out := make([]option, len(labels))
+	ids := make([]int, len(labels))
+	for i, l := range labels {
+		ids[i] = i + 1
+		out[i] = option{Value: i + 1, Label: l, list: ids[i : i+1 : i+1]}
+	}
+	return out
 }
 
 // fieldDef is a custom field defined in an account, for tasks or projects.
@@ -51,14 +64,21 @@ type account struct {
 	// taskFields and projectFields are the custom fields of tasks and
 	// projects. The task fields are those of the doc samples: Region (a
 	// multiple choice, an array value) and Release Owner (a user, a number).
-	taskFields, projectFields []fieldDef
-	// categories are the time entry categories.
+	taskFields    [2]fieldDef
+	projectFields [4]fieldDef
+	// categories are the time entry categories (shared by every account:
+	// read only).
 	categories []timeEntryCategory
+	// team holds Team.
+	team [maxTeam]user
 
 	lastUser, lastProject, lastPhase, lastTask, lastCompany int
 }
 
-// newAccount returns an account with a team of 6 to 9 people.
+// maxTeam is the largest team of an account.
+const maxTeam = 9
+
+// newAccount returns an account with a team of 6 to maxTeam people.
 func newAccount(src *fake.Source) *account {
 	firm := fake.Pick(src, firms)
 	a := &account{
@@ -70,29 +90,29 @@ func newAccount(src *fake.Source) *account {
 		lastTask:    src.ID(200, 90000),
 		lastCompany: src.ID(100, 5000),
 	}
-	n := src.ID(6, 9)
-	a.Team = make([]user, 0, n)
+	n := src.ID(6, maxTeam)
+	a.Team = a.team[:0:n]
 	for range n {
 		a.Team = append(a.Team, a.newUser(src, a.domain))
 	}
 	a.Webhook = webhook{WebhookID: src.ID(1, 400), WebhookName: fake.Pick(src, webhookNames)}
 	fid := src.ID(100, 900)
-	a.taskFields = []fieldDef{
+	a.taskFields = [...]fieldDef{
 		{ID: fid, Label: "Region", Type: fieldMultipleChoice, Options: regions},
 		{ID: fid + 1, Label: "Release Owner", Type: fieldSingleUser},
 	}
-	a.projectFields = []fieldDef{
+	a.projectFields = [...]fieldDef{
 		{ID: fid + 2, Label: "Region", Type: fieldMultipleChoice, Options: regions},
 		{ID: fid + 3, Label: "Implementation Package", Type: fieldSingleChoice, Options: packages},
 		{ID: fid + 4, Label: "Contract Value", Type: fieldNumber},
 		{ID: fid + 5, Label: "Salesforce Opportunity", Type: fieldText},
 	}
-	a.categories = slices.Clone(defaultCategories())
+	a.categories = defaultCategories()
 	return a
 }
 
-// defaultCategories are the time entry categories every account starts
-// with, built once (NewAccount hands out copies).
+// defaultCategories are the time entry categories of every account, built
+// once.
 var defaultCategories = sync.OnceValue(func() []timeEntryCategory {
 	out := make([]timeEntryCategory, len(categories))
 	for i, name := range categories {
@@ -135,7 +155,7 @@ func (d fieldDef) Value(src *fake.Source, users []user, withLabel bool) customFi
 	switch d.Type {
 	case fieldMultipleChoice:
 		o := fake.Pick(src, d.Options)
-		f.FieldValue, f.FieldValueLabel = []int{o.Value}, o.Label
+		f.FieldValue, f.FieldValueLabel = o.list, o.Label
 	case fieldSingleChoice:
 		o := fake.Pick(src, d.Options)
 		f.FieldValue, f.FieldValueLabel = o.Value, o.Label
@@ -143,8 +163,8 @@ func (d fieldDef) Value(src *fake.Source, users []user, withLabel bool) customFi
 		u := fake.Pick(src, users)
 		f.FieldValue, f.FieldValueLabel = u.UserID, u.FirstName+" "+u.LastName
 	case fieldNumber:
-		n := src.ID(8, 120) * 2500
-		f.FieldValue, f.FieldValueLabel = n, strconv.Itoa(n)
+		n := contractValues()[src.ID(minContract, maxContract)-minContract]
+		f.FieldValue, f.FieldValueLabel = n.value, n.label
 	default:
 		s := zeroPadded("OPP-", src.ID(10000, 999999), 6)
 		f.FieldValue, f.FieldValueLabel = s, s
@@ -154,6 +174,26 @@ func (d fieldDef) Value(src *fake.Source, users []user, withLabel bool) customFi
 	}
 	return f
 }
+
+// A Contract Value field holds minContract to maxContract times
+// contractStep.
+const minContract, maxContract, contractStep = 8, 120, 2500
+
+// contractValue is a Contract Value field's value, boxed, and its label.
+type contractValue struct {
+	value any
+	label string
+}
+
+// contractValues are the Contract Values, from the least, made once.
+var contractValues = sync.OnceValue(func() []contractValue {
+	out := make([]contractValue, 0, maxContract-minContract+1)
+	for k := minContract; k <= maxContract; k++ {
+		n := k * contractStep
+		out = append(out, contractValue{value: n, label: strconv.Itoa(n)})
+	}
+	return out
+})
 
 // newProject returns a customer project created by creator (its owner) at
 // createdAt: a customer company with 1 to 3 users, a team of the owner and 2
@@ -195,9 +235,7 @@ func newProject(src *fake.Source, a *account, creator user, createdAt time.Time)
 		Currency:         fake.Pick(src, currencies),
 		CurrentPhases:    []phaseRef{},
 	}
-	if len(a.projectFields) > 0 {
-		p.Fields = make([]customField, 0, len(a.projectFields))
-	}
+	p.Fields = make([]customField, 0, len(a.projectFields))
 	for _, d := range a.projectFields {
 		p.Fields = append(p.Fields, d.Value(src, team, true))
 	}
@@ -278,9 +316,7 @@ func newTask(src *fake.Source, a *account, project apiProject, phase apiPhase, c
 	if name.milestone {
 		t.Type = "MILESTONE"
 	}
-	if len(a.taskFields) > 0 {
-		t.Fields = make([]customField, 0, len(a.taskFields))
-	}
+	t.Fields = make([]customField, 0, len(a.taskFields))
 	for _, d := range a.taskFields {
 		t.Fields = append(t.Fields, d.Value(src, team, false))
 	}
@@ -290,25 +326,37 @@ func newTask(src *fake.Source, a *account, project apiProject, phase apiPhase, c
 	if src.Chance(0.5) {
 		t.TaskDescription = fake.Pick(src, descriptions)
 	}
+	// The optional values the task points to, in one allocation.
+	x := new(taskOptionals)
 	if src.Chance(0.6) {
-		t.EffortInMinutes = ptr(src.ID(1, 40) * 30)
-		t.Progress = ptr(0)
-		t.AtRisk = ptr(false)
+		x.effort = src.ID(1, 40) * 30
+		t.EffortInMinutes, t.Progress, t.AtRisk = &x.effort, &x.progress, &x.atRisk
 	}
 	if src.Chance(0.5) {
-		t.Priority = ptr(fake.Pick(src, priorities))
+		x.priority = fake.Pick(src, priorities)
+		t.Priority = &x.priority
 	}
 	if src.Chance(0.4) {
-		t.Billable = ptr(src.Chance(0.7))
-		t.TimeEntryCategory = ptr(fake.Pick(src, a.categories))
+		x.billable = src.Chance(0.7)
+		x.category = fake.Pick(src, a.categories)
+		t.Billable, t.TimeEntryCategory = &x.billable, &x.category
 	}
 	if src.Chance(0.3) {
 		t.ExternalReferenceID = "IMPL-" + strconv.Itoa(src.ID(100, 9999))
 	}
 	if src.Chance(0.5) {
-		t.Private = ptr(false)
+		t.Private = &x.private
 	}
 	return t
+}
+
+// taskOptionals holds the values of a new task's optional fields, which
+// start as the zero value unless drawn.
+type taskOptionals struct {
+	effort, progress          int
+	atRisk, billable, private bool
+	priority                  priority
+	category                  timeEntryCategory
 }
 
 // Assign adds u to the task's assignees and, as Rocketlane does, to its
@@ -365,21 +413,68 @@ func without(users []user, userID int) []user {
 	return out
 }
 
-func daysBetween(a, b date) int {
-	ta, err1 := a.Time()
-	tb, err2 := b.Time()
-	if err1 != nil || err2 != nil {
-		return 0
+// zeroPadded writes n after prefix with at least width digits.
+func zeroPadded(prefix string, n, width int) string {
+	if n < 0 {
+		return fmt.Sprintf("%s%0*d", prefix, width, n)
 	}
-	return int(tb.Sub(ta) / day)
+	var buf [32]byte
+	b := append(buf[:0], prefix...)
+	w := 1
+	for m := n; m >= 10; m /= 10 {
+		w++
+	}
+	for ; w < width; w++ {
+		b = append(b, '0')
+	}
+	return string(strconv.AppendInt(b, int64(n), 10))
 }
 
-// zeroPadded writes n after prefix with at least width digits.
-func zeroPadded(prefix string, n, width int) string { return fmt.Sprintf("%s%0*d", prefix, width, n) }
+// domains caches domainOf by company name. Its callers pass names drawn
+// from fixed word lists, so it stays small.
+var domains sync.Map // string → string
 
 // domainOf turns a company name into its mail domain: "Margie's Travel" →
 // margies-travel.com.
 func domainOf(company string) string {
+	if d, ok := domains.Load(company); ok {
+		return d.(string)
+	}
+	d := makeDomain(company)
+	domains.Store(company, d)
+	return d
+}
+
+// makeDomain is domainOf without the cache.
+func makeDomain(company string) string {
+	var buf [64]byte
+	b := buf[:0]
+	dash := false
+	for i := 0; i < len(company); i++ {
+		c := company[i]
+		if c >= 0x80 {
+			return domainOfRunes(company)
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			if dash && len(b) > 0 {
+				b = append(b, '-')
+			}
+			dash = false
+			b = append(b, c)
+		case c == '\'':
+		default:
+			dash = true
+		}
+	}
+	return string(append(b, ".com"...))
+}
+
+// domainOfRunes is makeDomain for names beyond ASCII.
+func domainOfRunes(company string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(company) {

@@ -81,6 +81,12 @@ func typed(v any) any {
 // with seed 7+i, and returns what each call gave, one line a call.
 func playOps(t testing.TB, v catalog.Vendor, file string) string {
 	t.Helper()
+	return playOpsSeeded(t, v, file, 7)
+}
+
+// playOpsSeeded is playOps with the seed of run i first+i.
+func playOpsSeeded(t testing.TB, v catalog.Vendor, file string, first uint64) string {
+	t.Helper()
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +97,7 @@ func playOps(t testing.TB, v catalog.Vendor, file string) string {
 	}
 	var b strings.Builder
 	for i, r := range runs {
-		src := fake.New(uint64(7+i), time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+		src := fake.New(first+uint64(i), time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		w := v.NewWorld(src)
 		fmt.Fprintf(&b, "run %d\n", i)
 		for _, op := range r.Runs {
