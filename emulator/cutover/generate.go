@@ -64,19 +64,10 @@ func newScene(src *fake.Source) scene {
 // companyDomain is the first step from a company name to its mail domain.
 var companyDomain = strings.NewReplacer("'", "", "&", "and")
 
-// domains caches domainOf by company name. Its callers pass names drawn
-// from fixed word lists, so it stays small.
-var domains sync.Map // string → string
-
 // domainOf returns the mail domain of a company: "Margie's Travel" →
 // margies-travel.com.
 func domainOf(company string) string {
-	if d, ok := domains.Load(company); ok {
-		return d.(string)
-	}
-	d := strings.ReplaceAll(strings.ToLower(companyDomain.Replace(company)), " ", "-") + ".com"
-	domains.Store(company, d)
-	return d
+	return strings.ReplaceAll(strings.ToLower(companyDomain.Replace(company)), " ", "-") + ".com"
 }
 
 // generate returns the payload of event e as compact JSON, built from src.

@@ -430,23 +430,9 @@ func zeroPadded(prefix string, n, width int) string {
 	return string(strconv.AppendInt(b, int64(n), 10))
 }
 
-// domains caches domainOf by company name. Its callers pass names drawn
-// from fixed word lists, so it stays small.
-var domains sync.Map // string → string
-
 // domainOf turns a company name into its mail domain: "Margie's Travel" →
 // margies-travel.com.
 func domainOf(company string) string {
-	if d, ok := domains.Load(company); ok {
-		return d.(string)
-	}
-	d := makeDomain(company)
-	domains.Store(company, d)
-	return d
-}
-
-// makeDomain is domainOf without the cache.
-func makeDomain(company string) string {
 	var buf [64]byte
 	b := buf[:0]
 	dash := false
@@ -473,7 +459,7 @@ func makeDomain(company string) string {
 	return string(append(b, ".com"...))
 }
 
-// domainOfRunes is makeDomain for names beyond ASCII.
+// domainOfRunes is domainOf for names beyond ASCII.
 func domainOfRunes(company string) string {
 	var b strings.Builder
 	dash := false
