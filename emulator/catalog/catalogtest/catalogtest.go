@@ -16,6 +16,16 @@ import (
 	"github.com/standin-dev/standin/emulator/fake"
 )
 
+// Goldens holds v to the golden files of its package's testdata folder:
+// Golden with scenario-ops.json, scenario.golden and generate.golden, and
+// Wide with scenario-ops.json and wide.golden.
+func Goldens(t *testing.T, v catalog.Vendor) {
+	t.Run("golden", func(t *testing.T) {
+		Golden(t, v, "testdata/scenario-ops.json", "testdata/scenario.golden", "testdata/generate.golden")
+	})
+	t.Run("wide", func(t *testing.T) { Wide(t, v, "testdata/scenario-ops.json", "testdata/wide.golden") })
+}
+
 // Golden plays the ops file (testdata/scenario-ops.json: runs of declare,
 // attr and build calls) on v's world and generates every event and
 // variant of v for seeds 1 to 3, plain and with quirks, and holds both to
