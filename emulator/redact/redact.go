@@ -21,9 +21,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // Prefix starts every redacted value.
@@ -64,6 +66,11 @@ var (
 // Cookie, X-Api-Key, X-Auth-Token, X-Hub-Signature, integration_token,
 // client_secret.
 func SecretName(name string) bool {
+	for i := range len(name) {
+		if name[i] >= utf8.RuneSelf {
+			return secretUnicode(name)
+		}
+	}
 	for _, w := range secretParts {
 		if containsFold(name, w) {
 			return true
@@ -86,6 +93,23 @@ func SecretName(name string) bool {
 			}
 		}
 		i = j
+	}
+	return false
+}
+
+// secretUnicode is SecretName for a name beyond ASCII, lower-cased as
+// Unicode lower-cases it (the Kelvin sign K is a k, İ an i).
+func secretUnicode(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range secretParts {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	for _, w := range strings.FieldsFunc(n, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') }) {
+		if slices.Contains(secretWords, w) {
+			return true
+		}
 	}
 	return false
 }
@@ -317,11 +341,13 @@ func (r handler) Enabled(ctx context.Context, l slog.Level) bool { return r.h.En
 func (r handler) Handle(ctx context.Context, rec slog.Record) error {
 	msg := Text(rec.Message)
 	clean := msg == rec.Message
-	rec.Attrs(func(a slog.Attr) bool {
-		_, changed := maskAttr(a, r.memo)
-		clean = !changed
-		return clean
-	})
+	if clean {
+		rec.Attrs(func(a slog.Attr) bool {
+			_, changed := maskAttr(a, r.memo)
+			clean = !changed
+			return clean
+		})
+	}
 	if clean {
 		return r.h.Handle(ctx, rec) // nothing to mask: the common case
 	}
@@ -368,7 +394,7 @@ func (m *keyMemo) secret(key string) bool {
 		return v.(bool)
 	}
 	secret := SecretName(key)
-	if m.count.Add(1) <= maxKeys {
+	if m.count.Load() < maxKeys && m.count.Add(1) <= maxKeys {
 		m.keys.Store(key, secret)
 	}
 	return secret

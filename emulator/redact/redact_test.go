@@ -41,6 +41,8 @@ func TestSecretName(t *testing.T) {
 		// Whole words, split at anything but ASCII letters and digits.
 		"KEY": true, "x-key-id": true, "auth": true, "my.pwd": true, "sig": true, "pass": true,
 		"monkey": false, "authors": false, "signal": false, "compass": false, "": false, "-": false,
+		// Beyond ASCII, as Unicode lower-cases: the Kelvin sign is a k, İ an i.
+		"X-Api-\u212Aey": true, "PR\u0130VATE": true, "s\u0130g": true, "Passé": true, "café": false,
 	} {
 		if got := redact.SecretName(name); got != want {
 			t.Errorf("SecretName(%q) = %v, want %v", name, got, want)
@@ -131,6 +133,9 @@ func TestHandlerLines(t *testing.T) {
 		want  string
 	}{
 		{[]any{"path", "/__admin/events/x", "status", 202}, `level=INFO msg=m path=/__admin/events/x status=202`},
+		// A message to mask, with attributes that need nothing.
+		{[]any{"msg", "GET https://u:hunter2@example.com/x", "path", "/x"}, `level=INFO msg="GET https://` + redact.Mask("u:hunter2") + `@example.com/x" path=/x`},
+		{[]any{"msg", "call ?token=abcdef done", "n", 1}, `level=INFO msg="call ?token=` + redact.Mask("abcdef") + ` done" n=1`},
 		// A value encoding/json could not compare is passed as it is.
 		{[]any{"vars", map[string]any{"a": []any{1}}}, `level=INFO msg=m vars=map[a:[1]]`},
 		{[]any{"api_key", "k1", "n", 1}, `level=INFO msg=m api_key=` + redact.Mask("k1") + ` n=1`},
@@ -140,7 +145,11 @@ func TestHandlerLines(t *testing.T) {
 	for range 2 {
 		for _, tc := range tests {
 			buf.Reset()
-			log.Info("m", tc.attrs...)
+			msg, attrs := "m", tc.attrs
+			if attrs[0] == "msg" {
+				msg, attrs = attrs[1].(string), attrs[2:]
+			}
+			log.Info(msg, attrs...)
 			if got := strings.TrimSpace(buf.String()); got != tc.want {
 				t.Errorf("log %v:\n got %s\nwant %s", tc.attrs, got, tc.want)
 			}

@@ -207,7 +207,7 @@ func (s *Server) unsubscribe(c *gin.Context) {
 }
 
 // emitResult answers POST /__admin/events/{vendor}/{event}, followed by
-// "payload" and "deliveries" (see writeEmitted).
+// "payload" and "deliveries" (see writeWithPayload).
 type emitResult struct {
 	EventID string `json:"event_id"`
 	Vendor  string `json:"vendor"`
@@ -215,30 +215,45 @@ type emitResult struct {
 	Seed    uint64 `json:"seed"`
 }
 
-// writeEmitted answers an emit: r's fields, "payload", the bytes the
-// receivers get, exactly (JSON standin encoded, or validated after the
-// override's merge, so they are not encoded again), and "deliveries".
-func writeEmitted(c *gin.Context, r emitResult, payload []byte, ds []delivery.Delivery) {
-	head, err := json.Marshal(r) // {"event_id":…,"seed":…}
+// member is a JSON object member writeWithPayload adds after the payload.
+type member struct {
+	key   string
+	value any
+}
+
+// writeWithPayload answers status with head's members (head encodes as a
+// JSON object), then "payload": b, the bytes the receivers get, exactly
+// (JSON standin encoded, or validated after an override's merge, so it is
+// not encoded again; none is null), then the members of tail.
+func writeWithPayload(c *gin.Context, status int, head any, b []byte, tail ...member) {
+	parts := make([][]byte, 0, 3+2*len(tail))
+	h, err := json.Marshal(head) // {"event_id":…,"seed":…}
 	if err != nil {
 		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
 		return
 	}
-	tail, err := json.Marshal(ds)
-	if err != nil {
-		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
-		return
+	if len(b) == 0 {
+		b = []byte("null")
 	}
-	const payloadKey, deliveriesKey = `,"payload":`, `,"deliveries":`
-	parts := [...][]byte{head[:len(head)-1], []byte(payloadKey), payload, []byte(deliveriesKey), tail, []byte("}")}
+	parts = append(parts, h[:len(h)-1], []byte(`,"payload":`), b) // h without its closing brace
+	for _, m := range tail {
+		v, err := json.Marshal(m.value)
+		if err != nil {
+			abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
+			return
+		}
+		k, _ := json.Marshal(m.key)
+		parts = append(parts, []byte(","), k, []byte(":"), v)
+	}
+	parts = append(parts, []byte("}"))
 	n := 0
 	for _, p := range parts {
 		n += len(p)
 	}
-	h := c.Writer.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(n))
-	c.Status(http.StatusAccepted)
+	hdr := c.Writer.Header()
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	hdr.Set("Content-Length", strconv.Itoa(n))
+	c.Status(status)
 	for _, p := range parts {
 		if _, err := c.Writer.Write(p); err != nil {
 			return // the client has gone
@@ -325,7 +340,7 @@ func (s *Server) emit(c *gin.Context) {
 		return
 	}
 	s.metrics.emitted.WithLabelValues(e.Vendor, e.Name).Inc()
-	writeEmitted(c, emitResult{EventID: ev.ID, Vendor: e.Vendor, Event: e.Name, Seed: seed}, b, ds)
+	writeWithPayload(c, http.StatusAccepted, emitResult{EventID: ev.ID, Vendor: e.Vendor, Event: e.Name, Seed: seed}, b, member{"deliveries", ds})
 }
 
 // emptyObject reports whether b is {} (with any space inside): an

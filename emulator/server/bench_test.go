@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -229,15 +228,6 @@ func loadRound(b *testing.B, client *http.Client, rc *countingReceiver, urls []s
 		b.Fatalf("receiver counted %d of %d requests after 30s", rc.count.Load()-rc.base, n)
 	}
 	return time.Since(start)
-}
-
-// processCPU is the CPU time (user and system) the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // labelled runs f with the profiler label part=name, which the goroutines

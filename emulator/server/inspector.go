@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,13 +27,13 @@ func (s *Server) inspectorRoutes(r *gin.Engine) {
 	r.GET(inspector.Prefix+"*file", serve)
 }
 
-// emitPreview answers POST /__admin/events/{vendor}/{event}?dry_run=true.
+// emitPreview answers POST /__admin/events/{vendor}/{event}?dry_run=true,
+// followed by "payload" (see writeWithPayload).
 type emitPreview struct {
-	DryRun  bool            `json:"dry_run"`
-	Vendor  string          `json:"vendor"`
-	Event   string          `json:"event"`
-	Seed    uint64          `json:"seed"`
-	Payload json.RawMessage `json:"payload"`
+	DryRun bool   `json:"dry_run"`
+	Vendor string `json:"vendor"`
+	Event  string `json:"event"`
+	Seed   uint64 `json:"seed"`
 }
 
 // emitDryRun answers an emit's dry run: the payload b that would be sent,
@@ -51,7 +50,7 @@ func (s *Server) emitDryRun(c *gin.Context, e catalog.Event, seed uint64, b []by
 		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
 		return
 	}
-	c.JSON(http.StatusOK, emitPreview{DryRun: true, Vendor: e.Vendor, Event: e.Name, Seed: seed, Payload: b})
+	writeWithPayload(c, http.StatusOK, emitPreview{DryRun: true, Vendor: e.Vendor, Event: e.Name, Seed: seed}, b)
 }
 
 // scenarioInfo is a built-in scenario in GET /__admin/scenarios; Source,
