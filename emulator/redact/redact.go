@@ -293,6 +293,11 @@ var queryInText = regexp.MustCompile(`([?&])([A-Za-z0-9_.%-]+)=([^&\s"'#)]*)`)
 // may carry: URL user information, the values of secret query parameters
 // and credentials after an auth scheme.
 func Text(s string) string {
+	// Each pattern needs one of these: the = of a query parameter, the @
+	// after user information, the space after an auth scheme.
+	if !strings.ContainsAny(s, "=@ \t\n\f\r") {
+		return s
+	}
 	if strings.Contains(s, "=") {
 		s = queryInText.ReplaceAllStringFunc(s, func(m string) string {
 			sub := queryInText.FindStringSubmatch(m)

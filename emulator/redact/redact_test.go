@@ -167,6 +167,8 @@ func TestSecretsInTextAndURLVars(t *testing.T) {
 		{"http://h/t?a=1&token=X1&secret=Y2 end", "Y2", "a=1&token=" + redact.Mask("X1") + "&secret=" + redact.Mask("Y2") + " end"},
 		{"sent Authorization: Token s3cr3tvalue and bearer abcdef", "s3cr3tvalue", "bearer " + redact.Mask("abcdef")},
 		{"oauth2 token endpoint answered", "", "oauth2 token endpoint answered"},
+		{"sent Bearer\tabcdefg", "abcdefg", "Bearer\t" + redact.Mask("abcdefg")},
+		{"no-secret-here:/path", "", "no-secret-here:/path"},
 	}
 	for _, tc := range tests {
 		got := redact.Text(tc.in)
