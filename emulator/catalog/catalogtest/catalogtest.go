@@ -5,6 +5,7 @@ package catalogtest
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -36,10 +37,22 @@ func Golden(t *testing.T, v catalog.Vendor, opsFile, scenarioGolden, generateGol
 	Check(t, generateGolden, generated(v))
 }
 
+// updateGolden makes Check write the golden files instead of comparing
+// with them: go test ./emulator/<vendor> -run TestGolden -update-golden,
+// for a change meant to alter the bytes.
+var updateGolden = flag.Bool("update-golden", false, "write the golden files instead of comparing with them")
+
 // Check compares got with the golden file, naming the first line that
-// differs.
+// differs (with -update-golden, writes got to it).
 func Check(t testing.TB, file, got string) {
 	t.Helper()
+	if *updateGolden {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", file)
+		return
+	}
 	want, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
