@@ -226,7 +226,7 @@ type member struct {
 // (JSON standin encoded, or validated after an override's merge, so it is
 // not encoded again; none is null), then the members of tail.
 func writeWithPayload(c *gin.Context, status int, head any, b []byte, tail ...member) {
-	parts := make([][]byte, 0, 3+2*len(tail))
+	parts := make([][]byte, 0, 4+4*len(tail))
 	h, err := json.Marshal(head) // {"event_id":…,"seed":…}
 	if err != nil {
 		abort(c, http.StatusInternalServerError, "internal", err.Error(), nil)
