@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/catalog/catalogtest"
 	"github.com/standin-dev/standin/emulator/fake"
 	"github.com/standin-dev/standin/emulator/payload"
 	"github.com/standin-dev/standin/schemas"
@@ -180,45 +181,8 @@ func TestGenerated(t *testing.T) {
 
 var tsRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$`)
 
-// walk calls f for every value of doc with its JSON pointer.
-func walk(ptr string, v any, f func(ptr string, v any)) {
-	f(ptr, v)
-	switch n := v.(type) {
-	case map[string]any:
-		for k, c := range n {
-			walk(ptr+"/"+k, c, f)
-		}
-	case []any:
-		for i, c := range n {
-			walk(ptr+"/"+strconv.Itoa(i), c, f)
-		}
-	}
-}
-
-// at returns the value at a JSON pointer of doc, or nil.
-func at(doc any, ptr string) any {
-	cur := doc
-	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		switch n := cur.(type) {
-		case map[string]any:
-			cur = n[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i >= len(n) {
-				return nil
-			}
-			cur = n[i]
-		default:
-			return nil
-		}
-	}
-	return cur
-}
-
-func str(doc any, ptr string) string {
-	s, _ := at(doc, ptr).(string)
-	return s
-}
+// walk, at and str read decoded payloads by JSON pointer.
+var walk, at, str = catalogtest.Walk, catalogtest.At, catalogtest.Str
 
 func num(doc any, ptr string) int64 {
 	n, ok := at(doc, ptr).(json.Number)
