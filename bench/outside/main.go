@@ -1,0 +1,517 @@
+// Command outside measures emit → delivered throughput from outside the
+// server, as a user's load sees it: `standin serve` runs as its own
+// process, and so does the relay it is measured against, a bare net/http
+// server doing the same two hops (accept a POST, answer 202, have 16
+// workers POST the payload to the same receiver). This process is the load
+// generator and the receiver. It drives the two in alternating rounds
+// (standin, relay, standin, ...) so both see the same machine, and prints
+// each round, the medians, the ratio standin / relay per pair, and each
+// process's CPU time per event.
+//
+//	go run ./bench/outside [-vendor mixed] [-rounds 6] [-events 2000] [-relay bare|generate] [-serve-arg --log-level=warn]
+//
+// -relay generate makes the relay generate each payload with standin's
+// generators and answer 202 with it, the least the contract asks of an
+// emit. Without -standin it builds ./cmd/standin first (run it from the
+// module's root). -cpuprofile profiles this process; with
+// OUTSIDE_RELAY_CPUPROFILE=FILE in its environment the relay writes its
+// own. docs/benchmarks.md reports what it measured.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/standin-dev/standin/bench/emitbench"
+	"github.com/standin-dev/standin/emulator"
+	"github.com/standin-dev/standin/emulator/catalog"
+	"github.com/standin-dev/standin/emulator/fake"
+)
+
+// config is what the command line sets.
+type config struct {
+	standin    string   // the standin binary; empty builds ./cmd/standin
+	vendor     string   // rocketlane, cutover, flexdeploy or mixed
+	rounds     int      // measured rounds of each kind
+	events     int      // events per round
+	warmup     int      // events per kind before the measured rounds
+	relay      string   // bare or generate
+	serveArgs  []string // extra arguments to standin serve
+	cpuProfile string   // where to write this process's CPU profile
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "relay" {
+		if err := relayMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "outside relay:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "outside:", err)
+		}
+		os.Exit(2)
+	}
+	if err := measure(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "outside:", err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags reads the command line.
+func parseFlags(args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("outside", flag.ContinueOnError)
+	fs.StringVar(&cfg.standin, "standin", "", "standin binary to measure (default: build ./cmd/standin)")
+	fs.StringVar(&cfg.vendor, "vendor", "mixed", "events to emit: rocketlane, cutover, flexdeploy or mixed")
+	fs.IntVar(&cfg.rounds, "rounds", 6, "measured rounds of each kind, alternating")
+	fs.IntVar(&cfg.events, "events", 2000, "events per round")
+	fs.IntVar(&cfg.warmup, "warmup", 500, "events per kind before the measured rounds")
+	fs.StringVar(&cfg.relay, "relay", "bare", "what the relay does per event: bare (queues bytes made once) or generate (generates the payload with standin's generators and answers 202 with it)")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write this process's CPU profile (load generator and receiver) to `file`")
+	fs.Func("serve-arg", "an extra argument to standin serve, such as --log-level=warn (repeatable)", func(s string) error {
+		cfg.serveArgs = append(cfg.serveArgs, s)
+		return nil
+	})
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: go run ./bench/outside [flags]\n\nMeasures emit → delivered throughput of standin serve against a bare relay, each its own process.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case emitbench.Paths(cfg.vendor) == nil:
+		return cfg, fmt.Errorf("-vendor %q: want one of %s", cfg.vendor, strings.Join(emitbench.Mixes, ", "))
+	case cfg.relay != "bare" && cfg.relay != "generate":
+		return cfg, fmt.Errorf("-relay %q: want bare or generate", cfg.relay)
+	case cfg.rounds < 1 || cfg.events < 1 || cfg.warmup < 0:
+		return cfg, errors.New("-rounds and -events must be at least 1, -warmup at least 0")
+	}
+	return cfg, nil
+}
+
+// measure runs the benchmark cfg describes and prints its summary.
+func measure(cfg config) error {
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := run(context.Background(), cfg, os.Stdout)
+	if err != nil {
+		return err
+	}
+	res.print(os.Stdout)
+	return nil
+}
+
+// round is one measured round.
+type round struct {
+	kind    string        // standin or relay
+	elapsed time.Duration // from the first emit to the receiver counting the last webhook
+	server  time.Duration // CPU time of the server process (standin or relay)
+	driver  time.Duration // CPU time of this process (load generator and receiver)
+}
+
+// results are the measured rounds and what they are of.
+type results struct {
+	cfg     config
+	payload int // mean payload size, bytes
+	rounds  []round
+}
+
+// run starts the receiver, standin and the relay, then plays the rounds.
+// Progress goes to log.
+func run(ctx context.Context, cfg config, log io.Writer) (*results, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "standin-outside-")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	if cfg.standin == "" {
+		cfg.standin = filepath.Join(dir, "standin")
+		fmt.Fprintln(log, "building ./cmd/standin")
+		build := exec.CommandContext(ctx, "go", "build", "-o", cfg.standin, "./cmd/standin")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, fmt.Errorf("go build ./cmd/standin (run from the module's root, or pass -standin): %w", err)
+		}
+	}
+
+	rc, err := emitbench.NewReceiver()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+
+	standinAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"serve", "--addr", standinAddr}, cfg.serveArgs...)
+	standin, err := start(ctx, cfg.standin, args, "http://"+standinAddr+"/__admin/health")
+	if err != nil {
+		return nil, fmt.Errorf("standin serve: %w", err)
+	}
+	defer standin.stop()
+	standinURL := "http://" + standinAddr
+
+	ps := emitbench.Paths(cfg.vendor)
+	for _, v := range emitbench.Vendors(ps) {
+		sub := fmt.Sprintf(`{"vendor":%q,"url":%q}`, v, rc.URL)
+		if _, err := call(ctx, http.MethodPost, standinURL+"/__admin/subscriptions", sub, http.StatusCreated); err != nil {
+			return nil, fmt.Errorf("subscribe %s: %w", v, err)
+		}
+	}
+
+	// One payload per event, made by standin, for the bare relay to send.
+	payloads := map[string]json.RawMessage{}
+	size := 0
+	base := rc.Count()
+	for _, p := range ps {
+		body, err := call(ctx, http.MethodPost, standinURL+"/__admin/events/"+p, "{}", http.StatusAccepted)
+		if err != nil {
+			return nil, fmt.Errorf("emit %s: %w", p, err)
+		}
+		var answer struct{ Payload json.RawMessage }
+		if err := json.Unmarshal(body, &answer); err != nil || len(answer.Payload) == 0 {
+			return nil, fmt.Errorf("emit %s: no payload in the answer (%v)", p, err)
+		}
+		payloads["/"+p] = answer.Payload
+		size += len(answer.Payload)
+	}
+	if err := rc.WaitFor(base+int64(len(ps)), 10*time.Second); err != nil {
+		return nil, err
+	}
+	file := filepath.Join(dir, "payloads.json")
+	raw, err := json.Marshal(payloads)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	relayAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	relay, err := start(ctx, self, []string{"relay", "-mode", cfg.relay, "-addr", relayAddr, "-payloads", file, "-target", rc.URL},
+		"http://"+relayAddr+"/health")
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	defer relay.stop()
+
+	client := emitbench.NewClient()
+	defer client.CloseIdleConnections()
+	urls := map[string][]string{}
+	for _, p := range ps {
+		urls["standin"] = append(urls["standin"], standinURL+"/__admin/events/"+p)
+		urls["relay"] = append(urls["relay"], "http://"+relayAddr+"/"+p)
+	}
+	procs := map[string]*process{"standin": standin, "relay": relay}
+	kinds := []string{"standin", "relay"}
+
+	res := &results{cfg: cfg, payload: size / len(ps)}
+	if cfg.warmup > 0 {
+		for _, kind := range kinds {
+			if _, err := emitbench.Load(ctx, client, rc, kind, urls[kind], cfg.warmup); err != nil {
+				return nil, fmt.Errorf("warm-up, %s: %w", kind, err)
+			}
+		}
+	}
+	for i := range cfg.rounds {
+		for _, kind := range kinds {
+			s0, d0 := procs[kind].cpu(), selfCPU()
+			elapsed, err := emitbench.Load(ctx, client, rc, kind, urls[kind], cfg.events)
+			if err != nil {
+				return nil, fmt.Errorf("round %d, %s: %w", i+1, kind, err)
+			}
+			res.rounds = append(res.rounds, round{kind: kind, elapsed: elapsed, server: procs[kind].cpu() - s0, driver: selfCPU() - d0})
+			fmt.Fprintf(log, "round %d %-7s %8.0f events/s\n", i+1, kind, float64(cfg.events)/elapsed.Seconds())
+		}
+	}
+
+	body, err := call(ctx, http.MethodGet, standinURL+"/__admin/deliveries?status=failed", "", http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	var failed []struct{ Error string }
+	if err := json.Unmarshal(body, &failed); err != nil {
+		return nil, fmt.Errorf("GET /__admin/deliveries?status=failed: %w", err)
+	}
+	if len(failed) > 0 {
+		return nil, fmt.Errorf("%d standin deliveries failed, the first: %s", len(failed), failed[0].Error)
+	}
+	body, err = call(ctx, http.MethodGet, "http://"+relayAddr+"/health", "", http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	if n := strings.TrimSpace(string(body)); n != "0" {
+		return nil, fmt.Errorf("%s relay deliveries failed", n)
+	}
+	return res, nil
+}
+
+// print writes the summary: medians per kind of round, CPU per event and
+// the ratio of each pair.
+func (r *results) print(w io.Writer) {
+	rates := map[string][]float64{}
+	server := map[string]time.Duration{}
+	driver := map[string]time.Duration{}
+	var ratios []float64
+	for i, rd := range r.rounds {
+		rates[rd.kind] = append(rates[rd.kind], float64(r.cfg.events)/rd.elapsed.Seconds())
+		server[rd.kind] += rd.server
+		driver[rd.kind] += rd.driver
+		if rd.kind == "relay" && i > 0 {
+			ratios = append(ratios, rd.elapsed.Seconds()/r.rounds[i-1].elapsed.Seconds())
+		}
+	}
+	n := float64(r.cfg.rounds * r.cfg.events)
+	fmt.Fprintf(w, "\nvendor %s, %d rounds of %d events each way, %d clients, payload %d B, relay %s, serve %s\n",
+		r.cfg.vendor, r.cfg.rounds, r.cfg.events, emitbench.Clients, r.payload, r.cfg.relay, strings.Join(r.cfg.serveArgs, " "))
+	for _, kind := range []string{"standin", "relay"} {
+		fmt.Fprintf(w, "%-7s median %6.0f events/s; CPU per event: server %4.0f µs, load generator and receiver %4.0f µs\n",
+			kind, median(rates[kind]), float64(server[kind].Microseconds())/n, float64(driver[kind].Microseconds())/n)
+	}
+	fmt.Fprintf(w, "ratio   median %.2f (pairs: %s)\n", median(ratios), join(ratios))
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func join(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, " ")
+}
+
+// call sends body (none if empty) to url and returns the answer's body; an
+// error unless the status is want.
+func call(ctx context.Context, method, url, body string, want int) ([]byte, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	if resp.StatusCode != want {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, bytes.TrimSpace(b))
+	}
+	return b, nil
+}
+
+// freeAddr is a loopback address with a port that was free a moment ago.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String(), nil
+}
+
+// process is a server started as a child process.
+type process struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error // why it exited, once exited is closed
+	stderr *tail
+}
+
+// start runs bin with args, its standard output discarded and the end of
+// its standard error kept, and waits until health answers 200.
+func start(ctx context.Context, bin string, args []string, health string) (*process, error) {
+	p := &process{cmd: exec.CommandContext(ctx, bin, args...), exited: make(chan struct{}), stderr: &tail{max: 4096}}
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case <-p.exited:
+			return nil, fmt.Errorf("exited before it answered (%v): %s", p.err, p.stderr)
+		default:
+		}
+		if resp, err := http.Get(health); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			return nil, fmt.Errorf("no answer from %s after 15s", health)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop interrupts the process and waits for it, killing it after 10s.
+func (p *process) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// cpu is the CPU time the process has used so far.
+func (p *process) cpu() time.Duration { return processCPU(p.cmd.Process.Pid) }
+
+// tail keeps the last max bytes written to it: a server that logs a line
+// per request costs little, and its last words are at hand.
+type tail struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (t *tail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf.Write(b)
+	if over := t.buf.Len() - t.max; over > 0 {
+		t.buf.Next(over)
+	}
+	return len(b), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.buf.String()
+}
+
+// relayMain is the relay process (see emitbench.Relay), until interrupted.
+func relayMain(args []string) error {
+	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	file := fs.String("payloads", "", "JSON object of path → payload")
+	target := fs.String("target", "", "receiver URL")
+	mode := fs.String("mode", "bare", "bare or generate")
+	profile := fs.String("cpuprofile", os.Getenv("OUTSIDE_RELAY_CPUPROFILE"), "write the relay's CPU profile to `file`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	var payloads map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &payloads); err != nil {
+		return fmt.Errorf("%s: %w", *file, err)
+	}
+	if *target == "" || len(payloads) == 0 {
+		return errors.New("-target and -payloads are required")
+	}
+	bodies := map[string][]byte{}
+	for p, b := range payloads {
+		bodies[p] = b
+	}
+	var gen emitbench.Generator
+	switch *mode {
+	case "bare":
+	case "generate":
+		gen = generate
+	default:
+		return fmt.Errorf("-mode %q: want bare or generate", *mode)
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	rl := emitbench.NewRelay(l, bodies, *target, emitbench.RelayWorkers, gen)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	rl.Close()
+	return nil
+}
+
+// generate makes the payload of the event at path (/vendor/slug) from seed
+// with standin's own generators, as an emit with a {} body does.
+func generate(path string, seed uint64) ([]byte, error) {
+	vendor, slug, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	reg := emulator.Vendors()
+	e, err := reg.Lookup(vendor, slug)
+	if err != nil {
+		return nil, err
+	}
+	return reg.Generate(fake.New(seed, time.Time{}), e, catalog.Options{})
+}
