@@ -1,21 +1,28 @@
 // Command outside measures emit → delivered throughput from outside the
-// server, as a user's load sees it: `standin serve` runs as its own
-// process, and so does the relay it is measured against, a bare net/http
-// server doing the same two hops (accept a POST, answer 202, have 16
-// workers POST the payload to the same receiver). This process is the load
-// generator and the receiver. It drives the two in alternating rounds
-// (standin, relay, standin, ...) so both see the same machine, and prints
-// each round, the medians, the ratio standin / relay per pair, and each
-// process's CPU time per event.
+// server, as a user's load sees it. Three servers run, each its own
+// process:
 //
-//	go run ./bench/outside [-vendor mixed] [-rounds 6] [-events 2000] [-relay bare|generate] [-serve-arg --log-level=warn]
+//   - standin: `standin serve` with its defaults and one subscription per
+//     vendor to the receiver;
+//   - relay: the physical limit of the same two hops, a bare net/http
+//     server that accepts the POST, answers 202 and has 16 workers POST
+//     bytes made once to the same receiver (issue 14's relay);
+//   - genrelay: the same relay, but it generates each payload afresh with
+//     standin's generators and answers 202 with it, the least the
+//     contract asks of an emit, without standin's own machinery.
 //
-// -relay generate makes the relay generate each payload with standin's
-// generators and answer 202 with it, the least the contract asks of an
-// emit. Without -standin it builds ./cmd/standin first (run it from the
-// module's root). -cpuprofile profiles this process; with
-// OUTSIDE_RELAY_CPUPROFILE=FILE in its environment the relay writes its
-// own. docs/benchmarks.md reports what it measured.
+// This process is the load generator and the receiver. It drives the three
+// in turn (standin, relay, genrelay, standin, ...) so all see the same
+// machine, and prints each round, the medians, the ratios of each turn's
+// rates and each process's CPU time per event.
+//
+//	go run ./bench/outside [-vendor mixed] [-rounds 6] [-events 2000] [-serve-arg --log-level=warn]
+//
+// Without -standin it builds ./cmd/standin first (run it from the module's
+// root). -cpuprofile profiles this process; with
+// OUTSIDE_RELAY_CPUPROFILE=FILE in their environment the relays write
+// theirs (FILE.relay, FILE.genrelay). docs/benchmarks.md reports what it
+// measured.
 package main
 
 import (
@@ -52,7 +59,6 @@ type config struct {
 	rounds     int      // measured rounds of each kind
 	events     int      // events per round
 	warmup     int      // events per kind before the measured rounds
-	relay      string   // bare or generate
 	serveArgs  []string // extra arguments to standin serve
 	cpuProfile string   // where to write this process's CPU profile
 }
@@ -87,14 +93,13 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 6, "measured rounds of each kind, alternating")
 	fs.IntVar(&cfg.events, "events", 2000, "events per round")
 	fs.IntVar(&cfg.warmup, "warmup", 500, "events per kind before the measured rounds")
-	fs.StringVar(&cfg.relay, "relay", "bare", "what the relay does per event: bare (queues bytes made once) or generate (generates the payload with standin's generators and answers 202 with it)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write this process's CPU profile (load generator and receiver) to `file`")
 	fs.Func("serve-arg", "an extra argument to standin serve, such as --log-level=warn (repeatable)", func(s string) error {
 		cfg.serveArgs = append(cfg.serveArgs, s)
 		return nil
 	})
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: go run ./bench/outside [flags]\n\nMeasures emit → delivered throughput of standin serve against a bare relay, each its own process.\n\n")
+		fmt.Fprintf(fs.Output(), "usage: go run ./bench/outside [flags]\n\nMeasures emit → delivered throughput of standin serve against a bare relay and a relay\nthat generates each payload, each its own process, in turn.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -105,8 +110,6 @@ func parseFlags(args []string) (config, error) {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case emitbench.Paths(cfg.vendor) == nil:
 		return cfg, fmt.Errorf("-vendor %q: want one of %s", cfg.vendor, strings.Join(emitbench.Mixes, ", "))
-	case cfg.relay != "bare" && cfg.relay != "generate":
-		return cfg, fmt.Errorf("-relay %q: want bare or generate", cfg.relay)
 	case cfg.rounds < 1 || cfg.events < 1 || cfg.warmup < 0:
 		return cfg, errors.New("-rounds and -events must be at least 1, -warmup at least 0")
 	}
@@ -136,9 +139,9 @@ func measure(cfg config) error {
 
 // round is one measured round.
 type round struct {
-	kind    string        // standin or relay
+	kind    string        // one of kinds
 	elapsed time.Duration // from the first emit to the receiver counting the last webhook
-	server  time.Duration // CPU time of the server process (standin or relay)
+	server  time.Duration // CPU time of the server process
 	driver  time.Duration // CPU time of this process (load generator and receiver)
 }
 
@@ -149,7 +152,10 @@ type results struct {
 	rounds  []round
 }
 
-// run starts the receiver, standin and the relay, then plays the rounds.
+// kinds are the servers measured, in the order of a turn.
+var kinds = []string{"standin", "relay", "genrelay"}
+
+// run starts the receiver, standin and the relays, then plays the rounds.
 // Progress goes to log.
 func run(ctx context.Context, cfg config, log io.Writer) (*results, error) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -226,26 +232,30 @@ func run(ctx context.Context, cfg config, log io.Writer) (*results, error) {
 	if err != nil {
 		return nil, err
 	}
-	relayAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
+	procs := map[string]*process{"standin": standin}
+	urls := map[string][]string{}
+	for _, kind := range kinds[1:] {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		mode := map[string]string{"relay": "bare", "genrelay": "generate"}[kind]
+		p, err := start(ctx, self, []string{"relay", "-mode", mode, "-addr", addr, "-payloads", file, "-target", rc.URL}, "http://"+addr+"/health")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		defer p.stop()
+		procs[kind] = p
+		for _, path := range ps {
+			urls[kind] = append(urls[kind], "http://"+addr+"/"+path)
+		}
 	}
-	relay, err := start(ctx, self, []string{"relay", "-mode", cfg.relay, "-addr", relayAddr, "-payloads", file, "-target", rc.URL},
-		"http://"+relayAddr+"/health")
-	if err != nil {
-		return nil, fmt.Errorf("relay: %w", err)
+	for _, path := range ps {
+		urls["standin"] = append(urls["standin"], standinURL+"/__admin/events/"+path)
 	}
-	defer relay.stop()
 
 	client := emitbench.NewClient()
 	defer client.CloseIdleConnections()
-	urls := map[string][]string{}
-	for _, p := range ps {
-		urls["standin"] = append(urls["standin"], standinURL+"/__admin/events/"+p)
-		urls["relay"] = append(urls["relay"], "http://"+relayAddr+"/"+p)
-	}
-	procs := map[string]*process{"standin": standin, "relay": relay}
-	kinds := []string{"standin", "relay"}
 
 	res := &results{cfg: cfg, payload: size / len(ps)}
 	if cfg.warmup > 0 {
@@ -263,7 +273,7 @@ func run(ctx context.Context, cfg config, log io.Writer) (*results, error) {
 				return nil, fmt.Errorf("round %d, %s: %w", i+1, kind, err)
 			}
 			res.rounds = append(res.rounds, round{kind: kind, elapsed: elapsed, server: procs[kind].cpu() - s0, driver: selfCPU() - d0})
-			fmt.Fprintf(log, "round %d %-7s %8.0f events/s\n", i+1, kind, float64(cfg.events)/elapsed.Seconds())
+			fmt.Fprintf(log, "round %d %-8s %8.0f events/s\n", i+1, kind, float64(cfg.events)/elapsed.Seconds())
 		}
 	}
 
@@ -278,39 +288,46 @@ func run(ctx context.Context, cfg config, log io.Writer) (*results, error) {
 	if len(failed) > 0 {
 		return nil, fmt.Errorf("%d standin deliveries failed, the first: %s", len(failed), failed[0].Error)
 	}
-	body, err = call(ctx, http.MethodGet, "http://"+relayAddr+"/health", "", http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
-	if n := strings.TrimSpace(string(body)); n != "0" {
-		return nil, fmt.Errorf("%s relay deliveries failed", n)
+	for _, kind := range kinds[1:] {
+		body, err := call(ctx, http.MethodGet, strings.TrimSuffix(urls[kind][0], "/"+ps[0])+"/health", "", http.StatusOK)
+		if err != nil {
+			return nil, err
+		}
+		if n := strings.TrimSpace(string(body)); n != "0" {
+			return nil, fmt.Errorf("%s: %s deliveries failed", kind, n)
+		}
 	}
 	return res, nil
 }
 
+// ratios are the ratios print reports: a over b, each turn's rates.
+var ratios = [][2]string{{"standin", "relay"}, {"standin", "genrelay"}, {"genrelay", "relay"}}
+
 // print writes the summary: medians per kind of round, CPU per event and
-// the ratio of each pair.
+// the ratios of each turn's rates.
 func (r *results) print(w io.Writer) {
 	rates := map[string][]float64{}
 	server := map[string]time.Duration{}
 	driver := map[string]time.Duration{}
-	var ratios []float64
-	for i, rd := range r.rounds {
+	for _, rd := range r.rounds {
 		rates[rd.kind] = append(rates[rd.kind], float64(r.cfg.events)/rd.elapsed.Seconds())
 		server[rd.kind] += rd.server
 		driver[rd.kind] += rd.driver
-		if rd.kind == "relay" && i > 0 {
-			ratios = append(ratios, rd.elapsed.Seconds()/r.rounds[i-1].elapsed.Seconds())
-		}
 	}
 	n := float64(r.cfg.rounds * r.cfg.events)
-	fmt.Fprintf(w, "\nvendor %s, %d rounds of %d events each way, %d clients, payload %d B, relay %s, serve %s\n",
-		r.cfg.vendor, r.cfg.rounds, r.cfg.events, emitbench.Clients, r.payload, r.cfg.relay, strings.Join(r.cfg.serveArgs, " "))
-	for _, kind := range []string{"standin", "relay"} {
-		fmt.Fprintf(w, "%-7s median %6.0f events/s; CPU per event: server %4.0f µs, load generator and receiver %4.0f µs\n",
+	fmt.Fprintf(w, "\nvendor %s, %d rounds of %d events each, %d clients, payload %d B, serve %s\n",
+		r.cfg.vendor, r.cfg.rounds, r.cfg.events, emitbench.Clients, r.payload, strings.Join(r.cfg.serveArgs, " "))
+	for _, kind := range kinds {
+		fmt.Fprintf(w, "%-8s median %6.0f events/s; CPU per event: server %4.0f µs, load generator and receiver %4.0f µs\n",
 			kind, median(rates[kind]), float64(server[kind].Microseconds())/n, float64(driver[kind].Microseconds())/n)
 	}
-	fmt.Fprintf(w, "ratio   median %.2f (pairs: %s)\n", median(ratios), join(ratios))
+	for _, q := range ratios {
+		var turns []float64
+		for i := range rates[q[0]] {
+			turns = append(turns, rates[q[0]][i]/rates[q[1]][i])
+		}
+		fmt.Fprintf(w, "%-17s median %.2f (turns: %s)\n", q[0]+"/"+q[1], median(turns), join(turns))
+	}
 }
 
 func median(xs []float64) float64 {
@@ -454,7 +471,7 @@ func relayMain(args []string) error {
 	file := fs.String("payloads", "", "JSON object of path → payload")
 	target := fs.String("target", "", "receiver URL")
 	mode := fs.String("mode", "bare", "bare or generate")
-	profile := fs.String("cpuprofile", os.Getenv("OUTSIDE_RELAY_CPUPROFILE"), "write the relay's CPU profile to `file`")
+	profile := fs.String("cpuprofile", "", "write the relay's CPU profile to `file` (default: $OUTSIDE_RELAY_CPUPROFILE.<bare|generate>, when set)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -484,6 +501,9 @@ func relayMain(args []string) error {
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
+	}
+	if env := os.Getenv("OUTSIDE_RELAY_CPUPROFILE"); *profile == "" && env != "" {
+		*profile = env + "." + map[string]string{"bare": "relay", "generate": "genrelay"}[*mode]
 	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
