@@ -40,6 +40,7 @@ type configFile struct {
 	file *ast.File
 	// Server holds serve's settings by flag name.
 	Server        yaml.MapSlice           `yaml:"server"`
+	applied       map[string]bool         // the settings applySettings set (the command line and environment win)
 	Subscriptions []delivery.Subscription `yaml:"subscriptions"`
 	Runs          []server.RunRequest     `yaml:"runs"`
 }
@@ -219,6 +220,10 @@ func (c *configFile) applySettings(fs *pflag.FlagSet) error {
 		if f.Changed {
 			continue
 		}
+		if c.applied == nil {
+			c.applied = map[string]bool{}
+		}
+		c.applied[name] = true
 		vals := []any{it.Value}
 		if list, ok := it.Value.([]any); ok {
 			vals = list
@@ -230,6 +235,22 @@ func (c *configFile) applySettings(fs *pflag.FlagSet) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// settingError places a *flagError at the setting of the file that gave
+// the flag its value, the first of its flags the file set; other errors,
+// and a flag set elsewhere, are left as they are.
+func (c *configFile) settingError(err error) error {
+	var fe *flagError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	for _, name := range fe.Flags {
+		if c.applied[name] {
+			return &configError{File: c.path, Pos: c.keyAt("$.server." + name), Msg: "server: " + fe.Msg}
+		}
+	}
+	return err
 }
 
 // setup subscribes the file's subscriptions on srv and checks its runs
@@ -319,9 +340,12 @@ Exit status: 0 valid, 2 invalid.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			serve := newServeCmd()
+			serve, check := newServe()
 			if err := c.applySettings(serve.Flags()); err != nil {
 				return usageErr(err)
+			}
+			if err := check(); err != nil {
+				return usageErr(c.settingError(err))
 			}
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			srv := server.New(server.Config{Logger: quiet, Version: buildVersion()})

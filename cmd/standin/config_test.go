@@ -38,6 +38,8 @@ func TestConfigCheck(t *testing.T) {
 		{"typo in a subscription", strings.Replace(good, "    events:", "    evnets:", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:8:5: YAML: unknown field "evnets"`},
 		{"unknown setting", strings.Replace(good, "workers", "wrokers", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:3:3: server: unknown setting "wrokers" (did you mean "workers"?)`},
 		{"bad setting value", strings.Replace(good, "workers: 4", "workers: many", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:3:12: server: workers:`},
+		{"setting serve refuses", strings.Replace(good, "workers: 4", "workers: 0", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:3:3: server: --workers 0: must be at least 1`},
+		{"settings that disagree", strings.Replace(good, "workers: 4", "inflight: 40", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:3:3: server: --target-inflight 32: must be at least --inflight (40)`},
 		{"subscription the API refuses", strings.Replace(good, "vendor: rocketlane", "vendor: jira", 1), map[string]string{"RECEIVER": "http://x"}, 2, `:6:11: subscriptions[0]: vendor: unknown vendor "jira"`},
 		{"run the dry run refuses", good + "  - script: |\n      name: s\n      vendor: cutover\n      steps:\n        - event: task.created\n          set: {meta.task.name: 42}\n",
 			map[string]string{"RECEIVER": "http://x"}, 2, `:12:11: runs[1]: script:4:5: step 1 (task.created): the payload with set: is not a valid`},

@@ -44,7 +44,7 @@ func addLimitFlags(f *pflag.FlagSet, l *serveLimits) {
 	f.DurationVar(&l.idle, "idle-timeout", server.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
 }
 
-// apply checks the limits and sets them in cfg; an error names the flag.
+// apply checks the limits and sets them in cfg; an error is a *flagError.
 func (l *serveLimits) apply(cfg *server.Config) error {
 	for _, n := range []struct {
 		name string
@@ -56,8 +56,12 @@ func (l *serveLimits) apply(cfg *server.Config) error {
 		{"max-runs", l.runs}, {"runs-kept", l.runsKept}, {"max-subscriptions", l.subscriptions},
 	} {
 		if n.v < 1 {
-			return fmt.Errorf("--%s %d: must be at least 1", n.name, n.v)
+			return &flagError{Flags: []string{n.name}, Msg: fmt.Sprintf("--%s %d: must be at least 1", n.name, n.v)}
 		}
+	}
+	if l.targetInflight < l.inflight {
+		return &flagError{Flags: []string{"target-inflight", "inflight"},
+			Msg: fmt.Sprintf("--target-inflight %d: must be at least --inflight (%d), or no subscription could have its attempts in flight", l.targetInflight, l.inflight)}
 	}
 	for _, d := range []struct {
 		name string
@@ -66,7 +70,7 @@ func (l *serveLimits) apply(cfg *server.Config) error {
 		{"read-header-timeout", l.readHeader}, {"read-timeout", l.read}, {"write-timeout", l.write}, {"idle-timeout", l.idle},
 	} {
 		if d.v <= 0 {
-			return fmt.Errorf("--%s %s: must be above 0 (such as 30s)", d.name, d.v)
+			return &flagError{Flags: []string{d.name}, Msg: fmt.Sprintf("--%s %s: must be above 0 (such as 30s)", d.name, d.v)}
 		}
 	}
 	cfg.InFlight, cfg.TargetInFlight, cfg.Backlog, cfg.RetentionBytes = l.inflight, l.targetInflight, l.backlog, l.retentionBytes

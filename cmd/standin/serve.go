@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +23,23 @@ import (
 )
 
 func newServeCmd() *cobra.Command {
+	cmd, _ := newServe()
+	return cmd
+}
+
+// flagError is a value of serve's flags serve cannot run with. Flags are
+// the flags it concerns, the one to change first.
+type flagError struct {
+	Flags []string
+	Msg   string
+}
+
+func (e *flagError) Error() string { return e.Msg }
+
+// newServe makes the serve command and the check of its flags' values
+// that serve makes before anything else (config check makes it too); the
+// check's errors are *flagError.
+func newServe() (*cobra.Command, func() error) {
 	var (
 		addr, adminToken, logFormat string
 		config                      string
@@ -36,6 +52,23 @@ func newServeCmd() *cobra.Command {
 		limits                      serveLimits
 	)
 	var logLevel string
+	check := func() error {
+		if _, err := newLogger(io.Discard, "json", logLevel); err != nil {
+			return &flagError{Flags: []string{"log-level"}, Msg: err.Error()}
+		}
+		if _, err := newLogger(io.Discard, logFormat, "info"); err != nil {
+			return &flagError{Flags: []string{"log-format"}, Msg: err.Error()}
+		}
+		for _, n := range []struct {
+			name string
+			v    int64
+		}{{"workers", int64(workers)}, {"retention", int64(retention)}, {"body-limit", bodyLimit}} {
+			if n.v < 1 {
+				return &flagError{Flags: []string{n.name}, Msg: fmt.Sprintf("--%s %d: must be at least 1", n.name, n.v)}
+			}
+		}
+		return limits.apply(&server.Config{})
+	}
 	cmd := &cobra.Command{
 		Use:   "serve [--addr :8080]",
 		Short: "Run the server: admin API, delivery engine, embedded sink, metrics",
@@ -67,12 +100,15 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 					return usageErr(err)
 				}
 			}
+			if err := check(); err != nil {
+				if file != nil {
+					err = file.settingError(err)
+				}
+				return usageErr(err)
+			}
 			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
 			if err != nil {
 				return usageErr(err)
-			}
-			if workers < 1 || retention < 1 {
-				return usageErr(errors.New("--workers and --retention must be at least 1"))
 			}
 			cfg := server.Config{}
 			if err := limits.apply(&cfg); err != nil {
@@ -141,7 +177,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 	f.DurationVar(&shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight deliveries may take to finish on SIGTERM")
 	f.StringVar(&logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, JSON otherwise)")
 	f.StringVar(&logLevel, "log-level", "info", "least severe log records written: debug, info (every request and delivery), warn (failures) or error")
-	return cmd
+	return cmd, check
 }
 
 // newLogger makes the server's slog logger writing records at level and

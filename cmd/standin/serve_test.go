@@ -143,6 +143,9 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{args: []string{"--write-timeout", "0s"}, want: "--write-timeout 0s: must be above 0"},
 		{env: map[string]string{"STANDIN_SINK_BYTES": "0"}, want: "--sink-bytes 0"},
 		{args: []string{"--header-limit", "lots"}, want: "header-limit"},
+		{args: []string{"--target-inflight", "4"}, want: "--target-inflight 4: must be at least --inflight (8)"},
+		{args: []string{"--inflight", "40"}, want: "--target-inflight 32: must be at least --inflight (40)"},
+		{args: []string{"--body-limit", "0"}, want: "--body-limit 0: must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+fmt.Sprint(tt.env), func(t *testing.T) {
@@ -155,5 +158,28 @@ func TestServeRefusesBadLimits(t *testing.T) {
 				t.Fatalf("exit %d, %q; want 2 naming %q", code, errOut, tt.want)
 			}
 		})
+	}
+}
+
+// TestServeConfigSettingRefusedAtItsPlace: a setting from --config that
+// serve cannot run with is reported at its line; the same flag given on the
+// command line wins over the file and is reported as a flag.
+func TestServeConfigSettingRefusedAtItsPlace(t *testing.T) {
+	f := writeFile(t, "standin.yaml", "server:\n  log-level: info\n  backlog: 0\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, f + ":3:3: server: --backlog 0: must be at least 1"},
+		{[]string{"--backlog", "-2"}, "--backlog -2: must be at least 1"},
+	} {
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--config", f}, tc.args...)
+		code, _, errOut := cli(t, "", args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, %q; want 2 with %q", tc.args, code, errOut, tc.want)
+		}
+		if tc.args != nil && strings.Contains(errOut, f+":") {
+			t.Errorf("%q: the command line's value is reported at the file: %q", tc.args, errOut)
+		}
 	}
 }
