@@ -244,28 +244,17 @@ func describeFilter(f Filter) string {
 // attempts.
 func (c *Client) Deliveries(ctx context.Context, f Filter) (Deliveries, error) {
 	var ds Deliveries
-	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", filterQuery(f), nil, &ds); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", withAttempts(filterQuery(f)), nil, &ds); err != nil {
 		return nil, err
 	}
-	return c.withAttempts(ctx, c.mark(ds))
+	return c.mark(ds), nil
 }
 
-// withAttempts replaces each delivery of a listing (which leaves attempts
-// out) with the full one. A delivery gone meanwhile (reset, evicted) keeps
-// its listing.
-func (c *Client) withAttempts(ctx context.Context, ds Deliveries) (Deliveries, error) {
-	for i, d := range ds {
-		full, err := c.Delivery(ctx, d.ID)
-		var ae *APIError
-		if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
-			continue
-		}
-		if err != nil {
-			return ds, err
-		}
-		ds[i] = full
-	}
-	return ds, nil
+// withAttempts asks a listing (GET /__admin/deliveries, its wait) for each
+// delivery's attempts, which it otherwise leaves out.
+func withAttempts(q url.Values) url.Values {
+	q.Set("attempts", "true")
+	return q
 }
 
 // Delivery returns one delivery with its attempts.
@@ -374,7 +363,7 @@ func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) 
 	}
 	var run *ScenarioRun
 
-	q := filterQuery(f)
+	q := withAttempts(filterQuery(f))
 	q.Set("count", strconv.Itoa(n))
 	for {
 		if run == nil {
@@ -416,7 +405,7 @@ func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) 
 		var ds Deliveries
 		err := c.do(wctx, http.MethodGet, "/__admin/deliveries/wait", q, nil, &ds)
 		if err == nil {
-			return c.withAttempts(ctx, c.mark(ds))
+			return c.mark(ds), nil
 		}
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusRequestTimeout {
@@ -473,7 +462,7 @@ func (c *Client) runOf(ctx context.Context, f Filter) string {
 // final, and otherwise whether n can still be (some still pending).
 func (c *Client) afterRun(ctx context.Context, f Filter, n int) (Deliveries, bool, error) {
 	var ds Deliveries
-	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", filterQuery(f), nil, &ds); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", withAttempts(filterQuery(f)), nil, &ds); err != nil {
 		return nil, false, err
 	}
 	final := 0
@@ -483,8 +472,7 @@ func (c *Client) afterRun(ctx context.Context, f Filter, n int) (Deliveries, boo
 		}
 	}
 	if final >= n {
-		ds, err := c.withAttempts(ctx, c.mark(ds))
-		return ds, true, err
+		return c.mark(ds), true, nil
 	}
 	// Those still pending may yet be final and match; with a status in f,
 	// they are not in ds, so count them apart.
@@ -508,15 +496,15 @@ func (c *Client) afterRun(ctx context.Context, f Filter, n int) (Deliveries, boo
 	return nil, could >= n, nil
 }
 
-// waitError builds a *WaitError, fetching the attempts of what was seen (or
-// the listing, when seen is nil) with a short context of its own.
+// waitError builds a *WaitError with what was seen (with attempts), or
+// when seen is nil the listing, fetched with a short context of its own.
 func (c *Client) waitError(f Filter, n int, start time.Time, seen Deliveries) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
 	if seen == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
 		seen, _ = c.Deliveries(ctx, f)
 	} else {
-		seen, _ = c.withAttempts(ctx, c.mark(seen))
+		seen = c.mark(seen)
 	}
 	return &WaitError{Filter: f, Want: n, Seen: seen, Waited: time.Since(start)}
 }

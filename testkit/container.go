@@ -60,7 +60,9 @@ type Container struct {
 }
 
 // Run starts the standin image img (built with docker/build-image.sh; see
-// DefaultImage) and waits until its health endpoint answers. opts are this
+// DefaultImage) and waits until its health endpoint answers. Build img
+// from the same version of standin as this package: the client relies on
+// its admin API (listings with attempts, for one). opts are this
 // package's Options (WithHostNetwork, WithSeed, WithAdminToken) and any
 // testcontainers-go customizer: network.WithNetwork, WithEnv, WithCmdArgs
 // (appended to "serve --addr ..."), and so on. As testcontainers-go's

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -269,5 +270,56 @@ func TestLoopbackHint(t *testing.T) {
 	}
 	if d, err := ctr.Delivery(ctx, ds[0].ID); err != nil || !strings.Contains(Deliveries{d}.String(), "hint:") {
 		t.Errorf("Delivery(): %v, %s", err, Deliveries{d})
+	}
+}
+
+// countingTransport counts the requests it carries.
+type countingTransport struct {
+	base http.RoundTripper
+	n    atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+// TestListingsTakeOneRequest: Deliveries and Wait get every delivery with
+// its attempts in one request, however many deliveries there are.
+func TestListingsTakeOneRequest(t *testing.T) {
+	s := Start(t)
+	rc := NewReceiver(t)
+	ctx := context.Background()
+	if _, err := s.Subscribe(ctx, Subscription{Vendor: "rocketlane", URL: rc.URL}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	for range n {
+		if _, err := s.Emit(ctx, "rocketlane", "TASK_CREATED", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ct := &countingTransport{base: http.DefaultTransport}
+	s.Client.http = &http.Client{Transport: ct}
+	for _, tc := range []struct {
+		name string
+		list func() (Deliveries, error)
+	}{
+		{"Wait", func() (Deliveries, error) { return s.Wait(ctx, Filter{Vendor: "rocketlane"}, n) }},
+		{"Deliveries", func() (Deliveries, error) { return s.Deliveries(ctx, Filter{}) }},
+	} {
+		ct.n.Store(0)
+		ds, err := tc.list()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(ds) != n || ct.n.Load() != 1 {
+			t.Fatalf("%s: %d deliveries in %d requests, want %d in 1", tc.name, len(ds), ct.n.Load(), n)
+		}
+		for _, d := range ds {
+			if len(d.Attempts) != 1 || d.Attempts[0].Response == nil || d.Attempts[0].Response.Status/100 != 2 {
+				t.Fatalf("%s: delivery %s without its attempt: %+v", tc.name, d.ID, d.Attempts)
+			}
+		}
 	}
 }

@@ -1065,6 +1065,23 @@ func (e *Engine) Delivery(id string) (Delivery, bool) {
 	return r.copy(true), true
 }
 
+// WithAttempts returns ds, a listing from Deliveries or Wait, with each
+// delivery replaced by its whole self as Delivery returns it, attempts
+// included, all taken at one moment; a delivery gone since (reset,
+// evicted) keeps its listing.
+func (e *Engine) WithAttempts(ds []Delivery) []Delivery {
+	out := make([]Delivery, len(ds))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, d := range ds {
+		out[i] = d
+		if r, ok := e.store.byID[d.ID]; ok {
+			out[i] = r.copy(true)
+		}
+	}
+	return out
+}
+
 // Wait blocks until at least n deliveries matching f are final, then
 // returns every matching delivery, final or not (without attempts). When
 // ctx ends first it returns what matched then and ctx.Err().

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -1193,5 +1194,30 @@ func TestBodyTemplateMissingKeyFails(t *testing.T) {
 	d := oneDelivery(t, e, event("flexdeploy", "Release Started"))
 	if d.Status != Failed || !strings.Contains(d.Error, "body_template") || !strings.Contains(d.Error, `"nope"`) || len(rc.got()) != 0 {
 		t.Fatalf("a template naming a missing key must fail, not send <no value>: %+v, %d requests", d, len(rc.got()))
+	}
+}
+
+func TestWithAttempts(t *testing.T) {
+	rc := newReceiver(t, status(200))
+	e := newEngine(t, Config{})
+	mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL})
+	mustEmit(t, e, event("rocketlane", "TASK_CREATED"))
+	mustEmit(t, e, event("rocketlane", "TASK_UPDATED"))
+	listed := waitFinal(t, e, Filter{}, 2)
+	gone := Delivery{ID: "dlv_gone", Status: Pending}
+
+	got := e.WithAttempts(append(listed, gone))
+	if len(got) != 3 || len(listed[0].Attempts) != 0 {
+		t.Fatalf("%d deliveries (listing with %d attempts), want 3 and none", len(got), len(listed[0].Attempts))
+	}
+	for i, d := range got[:2] {
+		full, _ := e.Delivery(listed[i].ID)
+		if d.ID != listed[i].ID || len(d.Attempts) != 1 || d.Attempts[0].Response == nil || d.Attempts[0].Response.Status != 200 ||
+			!reflect.DeepEqual(d.Attempts, full.Attempts) {
+			t.Errorf("delivery %d: %+v, want the listing's with the attempts Delivery gives: %+v", i, d, full)
+		}
+	}
+	if got[2].ID != gone.ID || got[2].Status != Pending {
+		t.Errorf("a delivery gone keeps its listing: %+v", got[2])
 	}
 }

@@ -432,10 +432,19 @@ func filterOf(c *gin.Context) delivery.Filter {
 	}
 }
 
+// withAttempts is ds with each delivery's attempts when the request asks
+// for them (attempts=true; checkFilter has refused what is not a bool).
+func (s *Server) withAttempts(c *gin.Context, ds []delivery.Delivery) []delivery.Delivery {
+	if yes, _ := strconv.ParseBool(c.Query("attempts")); yes {
+		return s.engine.WithAttempts(ds)
+	}
+	return ds
+}
+
 var statuses = []string{string(delivery.Pending), string(delivery.Retrying), string(delivery.Delivered), string(delivery.Failed)}
 
 // checkFilter answers 400 for a filter naming an unknown vendor, event or
-// status.
+// status, or with an attempts= that is not a bool.
 func (s *Server) checkFilter(c *gin.Context, f delivery.Filter) bool {
 	if f.Vendor != "" {
 		if _, err := s.vendors.Vendor(f.Vendor); err != nil {
@@ -452,6 +461,12 @@ func (s *Server) checkFilter(c *gin.Context, f delivery.Filter) bool {
 	if f.Status != "" && !contains(statuses, f.Status) {
 		abort(c, http.StatusBadRequest, "bad_query", fmt.Sprintf("status=%q: want one of %s", f.Status, strings.Join(statuses, ", ")), nil)
 		return false
+	}
+	if v, ok := c.GetQuery("attempts"); ok {
+		if _, err := strconv.ParseBool(v); err != nil {
+			abort(c, http.StatusBadRequest, "bad_query", fmt.Sprintf("attempts=%q: want true or false", v), nil)
+			return false
+		}
 	}
 	return true
 }
@@ -470,7 +485,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 	if !s.checkFilter(c, f) {
 		return
 	}
-	c.JSON(http.StatusOK, s.engine.Deliveries(f))
+	c.JSON(http.StatusOK, s.withAttempts(c, s.engine.Deliveries(f)))
 }
 
 // deliveryDetail answers GET /__admin/deliveries/{id}: the delivery with
@@ -555,6 +570,7 @@ func (s *Server) waitDeliveries(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
 	defer cancel()
 	ds, err := s.engine.Wait(ctx, f, n)
+	ds = s.withAttempts(c, ds)
 	if err != nil {
 		final := 0
 		for _, d := range ds {

@@ -198,7 +198,8 @@ func TestNoSecretIsShown(t *testing.T) {
 	// No admin answer or log line shows them.
 	var ds []deliveryDoc
 	call(t, "GET", base+"/__admin/deliveries", "", &ds)
-	paths := []string{"/__admin/subscriptions", "/__admin/deliveries", "/__admin/runs", "/__admin/runs/" + run.ID, "/__admin/deliveries/wait?count=1"}
+	paths := []string{"/__admin/subscriptions", "/__admin/deliveries", "/__admin/runs", "/__admin/runs/" + run.ID, "/__admin/deliveries/wait?count=1",
+		"/__admin/deliveries?attempts=true", "/__admin/deliveries/wait?count=1&attempts=true"}
 	for _, d := range ds {
 		paths = append(paths, "/__admin/deliveries/"+d.ID)
 	}

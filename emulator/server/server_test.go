@@ -135,6 +135,8 @@ func TestBadInputsGetJSON4xx(t *testing.T) {
 		{"deliveries: bad status", "GET", "/__admin/deliveries?status=done", "", 400, "status"},
 		{"deliveries: unknown vendor", "GET", "/__admin/deliveries?vendor=jira", "", 400, "jira"},
 		{"deliveries: unknown event", "GET", "/__admin/deliveries?event=nope", "", 400, "nope"},
+		{"deliveries: attempts not a bool", "GET", "/__admin/deliveries?attempts=all", "", 400, "want true or false"},
+		{"wait: attempts not a bool", "GET", "/__admin/deliveries/wait?attempts=2", "", 400, "attempts"},
 		{"wait: bad count", "GET", "/__admin/deliveries/wait?count=0", "", 400, "count"},
 		{"wait: bad timeout", "GET", "/__admin/deliveries/wait?timeout=forever", "", 400, "timeout"},
 		{"delivery: unknown", "GET", "/__admin/deliveries/dlv_nope", "", 404, "dlv_nope"},
@@ -240,6 +242,48 @@ func wait(t *testing.T, base, query string) []deliveryDoc {
 		t.Fatalf("wait %s: status %d", query, got)
 	}
 	return ds
+}
+
+// TestListingWithAttempts: ?attempts=true lists (and waits for) each
+// delivery with the attempts its own GET shows; without it the listing
+// leaves them out.
+func TestListingWithAttempts(t *testing.T) {
+	_, base := start(t, server.Config{})
+	_, url := newReceiver(t, 500, 200)
+	subscribe(t, base, fmt.Sprintf(`{"vendor":"cutover","url":%q,"events":["task.created","task.started"],"retry":{"max_attempts":2,"initial_interval":"1ms"}}`, url))
+	call(t, "POST", base+"/__admin/events/cutover/task.created", "", nil)
+	call(t, "POST", base+"/__admin/events/cutover/task.started", "", nil)
+	waited := wait(t, base, "count=2&timeout=10s&attempts=true")
+
+	var plain, listed []json.RawMessage
+	call(t, "GET", base+"/__admin/deliveries", "", &plain)
+	call(t, "GET", base+"/__admin/deliveries?attempts=true", "", &listed)
+	if len(plain) != 2 || len(listed) != 2 || len(waited) != 2 {
+		t.Fatalf("%d, %d and %d deliveries, want 2 each", len(plain), len(listed), len(waited))
+	}
+	for i := range listed {
+		var d struct {
+			ID       string            `json:"id"`
+			Attempts []json.RawMessage `json:"attempts"`
+		}
+		var bare map[string]json.RawMessage
+		if err := json.Unmarshal(listed[i], &d); err != nil || json.Unmarshal(plain[i], &bare) != nil {
+			t.Fatal(err)
+		}
+		if _, ok := bare["attempts"]; ok {
+			t.Errorf("the plain listing has attempts: %s", plain[i])
+		}
+		var detail struct {
+			Attempts []json.RawMessage `json:"attempts"`
+		}
+		call(t, "GET", base+"/__admin/deliveries/"+d.ID, "", &detail)
+		if len(d.Attempts) == 0 || fmt.Sprint(d.Attempts) != fmt.Sprint(detail.Attempts) {
+			t.Errorf("delivery %s: listed attempts\n%s\nits own GET\n%s", d.ID, d.Attempts, detail.Attempts)
+		}
+		if len(waited[i].Attempts) != len(detail.Attempts) {
+			t.Errorf("delivery %s: wait gave %d attempts, its own GET %d", d.ID, len(waited[i].Attempts), len(detail.Attempts))
+		}
+	}
 }
 
 func TestOverrideIsMergedAndDelivered(t *testing.T) {
