@@ -247,7 +247,7 @@ func (c *Client) Deliveries(ctx context.Context, f Filter) (Deliveries, error) {
 	if err := c.do(ctx, http.MethodGet, "/__admin/deliveries", withAttempts(filterQuery(f)), nil, &ds); err != nil {
 		return nil, err
 	}
-	return c.mark(ds), nil
+	return c.fillAttempts(ctx, c.mark(ds))
 }
 
 // withAttempts asks a listing (GET /__admin/deliveries, its wait) for each
@@ -255,6 +255,28 @@ func (c *Client) Deliveries(ctx context.Context, f Filter) (Deliveries, error) {
 func withAttempts(q url.Values) url.Values {
 	q.Set("attempts", "true")
 	return q
+}
+
+// fillAttempts fetches, one by one, the attempts a listing left out of a
+// delivery that has some: a standin older than this package ignores
+// attempts=true. A delivery gone meanwhile (reset, evicted) keeps its
+// listing.
+func (c *Client) fillAttempts(ctx context.Context, ds Deliveries) (Deliveries, error) {
+	for i, d := range ds {
+		if d.AttemptCount == 0 || len(d.Attempts) > 0 {
+			continue
+		}
+		full, err := c.Delivery(ctx, d.ID)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+			continue
+		}
+		if err != nil {
+			return ds, err
+		}
+		ds[i] = full
+	}
+	return ds, nil
 }
 
 // Delivery returns one delivery with its attempts.
@@ -405,7 +427,7 @@ func (c *Client) Wait(ctx context.Context, f Filter, n int) (Deliveries, error) 
 		var ds Deliveries
 		err := c.do(wctx, http.MethodGet, "/__admin/deliveries/wait", q, nil, &ds)
 		if err == nil {
-			return c.mark(ds), nil
+			return c.fillAttempts(ctx, c.mark(ds))
 		}
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusRequestTimeout {
@@ -472,7 +494,8 @@ func (c *Client) afterRun(ctx context.Context, f Filter, n int) (Deliveries, boo
 		}
 	}
 	if final >= n {
-		return c.mark(ds), true, nil
+		ds, err := c.fillAttempts(ctx, c.mark(ds))
+		return ds, true, err
 	}
 	// Those still pending may yet be final and match; with a status in f,
 	// they are not in ds, so count them apart.
@@ -496,15 +519,15 @@ func (c *Client) afterRun(ctx context.Context, f Filter, n int) (Deliveries, boo
 	return nil, could >= n, nil
 }
 
-// waitError builds a *WaitError with what was seen (with attempts), or
-// when seen is nil the listing, fetched with a short context of its own.
+// waitError builds a *WaitError with what was seen, or when seen is nil
+// the listing, with attempts, fetched with a short context of its own.
 func (c *Client) waitError(f Filter, n int, start time.Time, seen Deliveries) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
 	if seen == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
 		seen, _ = c.Deliveries(ctx, f)
 	} else {
-		seen = c.mark(seen)
+		seen, _ = c.fillAttempts(ctx, c.mark(seen))
 	}
 	return &WaitError{Filter: f, Want: n, Seen: seen, Waited: time.Since(start)}
 }

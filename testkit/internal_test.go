@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"reflect"
 	"runtime"
 	"strings"
@@ -320,6 +322,50 @@ func TestListingsTakeOneRequest(t *testing.T) {
 			if len(d.Attempts) != 1 || d.Attempts[0].Response == nil || d.Attempts[0].Response.Status/100 != 2 {
 				t.Fatalf("%s: delivery %s without its attempt: %+v", tc.name, d.ID, d.Attempts)
 			}
+		}
+	}
+}
+
+// TestListingsFromAnOlderServer: a standin that ignores attempts=true
+// (older than this package) still gives the testkit every attempt, one
+// request per delivery.
+func TestListingsFromAnOlderServer(t *testing.T) {
+	s := Start(t)
+	rc := NewReceiver(t)
+	ctx := context.Background()
+	if _, err := s.Subscribe(ctx, Subscription{Vendor: "cutover", URL: rc.URL}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := s.Emit(ctx, "cutover", "task.created", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target, _ := url.Parse(s.URL())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	direct := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		direct(r)
+		q := r.URL.Query()
+		q.Del("attempts")
+		r.URL.RawQuery = q.Encode()
+	}
+	old := httptest.NewServer(proxy)
+	t.Cleanup(old.Close)
+	c := NewClient(old.URL, "")
+	ct := &countingTransport{base: http.DefaultTransport}
+	c.http = &http.Client{Transport: ct}
+
+	ds, err := c.Wait(ctx, Filter{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 3 || ct.n.Load() != 4 {
+		t.Fatalf("%d deliveries in %d requests, want 3 in 4", len(ds), ct.n.Load())
+	}
+	for _, d := range ds {
+		if len(d.Attempts) != 1 {
+			t.Errorf("delivery %s has %d attempts, want 1", d.ID, len(d.Attempts))
 		}
 	}
 }

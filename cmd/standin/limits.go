@@ -14,6 +14,8 @@ import (
 // STANDIN_<FLAG> variable) with its default; the README's Limits table
 // lists them.
 type serveLimits struct {
+	workers, retention                     int
+	requestBody                            int64
 	inflight, targetInflight, backlog      int
 	subscriptions                          int
 	retentionBytes, headerLimit, bodyLimit int
@@ -25,6 +27,9 @@ type serveLimits struct {
 
 // addLimitFlags registers the limits' flags on f.
 func addLimitFlags(f *pflag.FlagSet, l *serveLimits) {
+	f.Int64Var(&l.requestBody, "body-limit", server.DefaultBodyLimit, "largest request body accepted, in bytes (413 beyond)")
+	f.IntVar(&l.workers, "workers", delivery.DefaultWorkers, "deliveries attempted at once, shared by the subscriptions in turn")
+	f.IntVar(&l.retention, "retention", delivery.DefaultRetention, "deliveries kept in the log (the oldest final ones go first, counted)")
 	f.IntVar(&l.inflight, "inflight", delivery.DefaultInFlight, "attempts to one subscription in flight at once (a hanging receiver holds at most this many workers)")
 	f.IntVar(&l.targetInflight, "target-inflight", delivery.DefaultTargetInFlight, "attempts to one receiver host in flight at once, however many subscriptions share it (a run's targets)")
 	f.IntVar(&l.subscriptions, "max-subscriptions", delivery.DefaultMaxSubscriptions, "subscriptions at once, runs' targets included (POST /__admin/subscriptions answers 429 beyond)")
@@ -45,23 +50,27 @@ func addLimitFlags(f *pflag.FlagSet, l *serveLimits) {
 }
 
 // apply checks the limits and sets them in cfg; an error is a *flagError.
-func (l *serveLimits) apply(cfg *server.Config) error {
+// fs is where they were set: a --target-inflight given below --inflight is
+// refused, where the default is raised to it (as the engine does).
+func (l *serveLimits) apply(cfg *server.Config, fs *pflag.FlagSet) error {
 	for _, n := range []struct {
 		name string
-		v    int
+		v    int64
 	}{
-		{"inflight", l.inflight}, {"target-inflight", l.targetInflight}, {"backlog", l.backlog}, {"retention-bytes", l.retentionBytes},
-		{"header-limit", l.headerLimit}, {"response-body-limit", l.bodyLimit}, {"attempts-kept", l.attemptsKept},
-		{"sink-limit", l.sinkLimit}, {"sink-names", l.sinkNames}, {"sink-bytes", l.sinkBytes},
-		{"max-runs", l.runs}, {"runs-kept", l.runsKept}, {"max-subscriptions", l.subscriptions},
+		{"workers", int64(l.workers)}, {"retention", int64(l.retention)}, {"body-limit", l.requestBody},
+		{"inflight", int64(l.inflight)}, {"target-inflight", int64(l.targetInflight)}, {"backlog", int64(l.backlog)},
+		{"retention-bytes", int64(l.retentionBytes)}, {"header-limit", int64(l.headerLimit)}, {"response-body-limit", int64(l.bodyLimit)},
+		{"attempts-kept", int64(l.attemptsKept)}, {"sink-limit", int64(l.sinkLimit)}, {"sink-names", int64(l.sinkNames)},
+		{"sink-bytes", int64(l.sinkBytes)}, {"max-runs", int64(l.runs)}, {"runs-kept", int64(l.runsKept)},
+		{"max-subscriptions", int64(l.subscriptions)},
 	} {
 		if n.v < 1 {
 			return &flagError{Flags: []string{n.name}, Msg: fmt.Sprintf("--%s %d: must be at least 1", n.name, n.v)}
 		}
 	}
-	if l.targetInflight < l.inflight {
+	if inflight := min(l.inflight, l.workers); l.targetInflight < inflight && fs.Changed("target-inflight") {
 		return &flagError{Flags: []string{"target-inflight", "inflight"},
-			Msg: fmt.Sprintf("--target-inflight %d: must be at least --inflight (%d), or no subscription could have its attempts in flight", l.targetInflight, l.inflight)}
+			Msg: fmt.Sprintf("--target-inflight %d: must be at least --inflight (%d), or no subscription could have its attempts in flight", l.targetInflight, inflight)}
 	}
 	for _, d := range []struct {
 		name string
@@ -73,6 +82,7 @@ func (l *serveLimits) apply(cfg *server.Config) error {
 			return &flagError{Flags: []string{d.name}, Msg: fmt.Sprintf("--%s %s: must be above 0 (such as 30s)", d.name, d.v)}
 		}
 	}
+	cfg.Workers, cfg.Retention, cfg.BodyLimit = l.workers, l.retention, l.requestBody
 	cfg.InFlight, cfg.TargetInFlight, cfg.Backlog, cfg.RetentionBytes = l.inflight, l.targetInflight, l.backlog, l.retentionBytes
 	cfg.HeaderLimit, cfg.ResponseBodyLimit, cfg.AttemptsKept = l.headerLimit, l.bodyLimit, l.attemptsKept
 	cfg.SinkLimit, cfg.SinkNames, cfg.SinkBytes = l.sinkLimit, l.sinkNames, l.sinkBytes

@@ -17,7 +17,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/standin-dev/standin/emulator/catalog"
-	"github.com/standin-dev/standin/emulator/delivery"
 	"github.com/standin-dev/standin/emulator/redact"
 	"github.com/standin-dev/standin/emulator/server"
 )
@@ -45,13 +44,12 @@ func newServe() (*cobra.Command, func() error) {
 		config                      string
 		apiTokens                   = map[string]*string{}
 		selfCheck                   bool
-		bodyLimit                   int64
 		seed                        uint64
-		workers, retention          int
 		shutdownTimeout             time.Duration
 		limits                      serveLimits
 	)
 	var logLevel string
+	var cmd *cobra.Command
 	check := func() error {
 		if _, err := newLogger(io.Discard, "json", logLevel); err != nil {
 			return &flagError{Flags: []string{"log-level"}, Msg: err.Error()}
@@ -59,17 +57,9 @@ func newServe() (*cobra.Command, func() error) {
 		if _, err := newLogger(io.Discard, logFormat, "info"); err != nil {
 			return &flagError{Flags: []string{"log-format"}, Msg: err.Error()}
 		}
-		for _, n := range []struct {
-			name string
-			v    int64
-		}{{"workers", int64(workers)}, {"retention", int64(retention)}, {"body-limit", bodyLimit}} {
-			if n.v < 1 {
-				return &flagError{Flags: []string{n.name}, Msg: fmt.Sprintf("--%s %d: must be at least 1", n.name, n.v)}
-			}
-		}
-		return limits.apply(&server.Config{})
+		return limits.apply(&server.Config{}, cmd.Flags())
 	}
-	cmd := &cobra.Command{
+	cmd = &cobra.Command{
 		Use:   "serve [--addr :8080]",
 		Short: "Run the server: admin API, delivery engine, embedded sink, metrics",
 		Long: `Run standin as a server. Subscribe receivers and emit events through the
@@ -111,7 +101,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 				return usageErr(err)
 			}
 			cfg := server.Config{}
-			if err := limits.apply(&cfg); err != nil {
+			if err := limits.apply(&cfg, cmd.Flags()); err != nil {
 				return usageErr(err)
 			}
 			l, err := net.Listen("tcp", addr)
@@ -122,9 +112,8 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 			for id, t := range apiTokens {
 				tokens[id] = *t
 			}
-			cfg.AdminToken, cfg.APITokens, cfg.BodyLimit, cfg.Seed = adminToken, tokens, bodyLimit, seed
+			cfg.AdminToken, cfg.APITokens, cfg.Seed = adminToken, tokens, seed
 			cfg.Version, cfg.Logger, cfg.SelfCheck = buildVersion(), logger, selfCheck
-			cfg.Workers, cfg.Retention = workers, retention
 			srv := server.New(cfg)
 			if file != nil {
 				if err := file.setup(srv, adminToken); err != nil {
@@ -169,10 +158,7 @@ finish for up to --shutdown-timeout, records the rest as failed, and exits 0.`,
 		}
 	}
 	selfCheckFlag(cmd, &selfCheck)
-	f.Int64Var(&bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body accepted, in bytes (413 beyond)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the first emitted event; each emit without ?seed= takes the next")
-	f.IntVar(&workers, "workers", delivery.DefaultWorkers, "deliveries attempted at once, shared by the subscriptions in turn")
-	f.IntVar(&retention, "retention", delivery.DefaultRetention, "deliveries kept in the log (the oldest final ones go first, counted)")
 	addLimitFlags(f, &limits)
 	f.DurationVar(&shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight deliveries may take to finish on SIGTERM")
 	f.StringVar(&logFormat, "log-format", "auto", "log format: text, json, or auto (text on a terminal, JSON otherwise)")

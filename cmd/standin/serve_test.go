@@ -144,7 +144,8 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{env: map[string]string{"STANDIN_SINK_BYTES": "0"}, want: "--sink-bytes 0"},
 		{args: []string{"--header-limit", "lots"}, want: "header-limit"},
 		{args: []string{"--target-inflight", "4"}, want: "--target-inflight 4: must be at least --inflight (8)"},
-		{args: []string{"--inflight", "40"}, want: "--target-inflight 32: must be at least --inflight (40)"},
+		{env: map[string]string{"STANDIN_INFLIGHT": "20", "STANDIN_TARGET_INFLIGHT": "10"}, want: "--target-inflight 10: must be at least --inflight (20)"},
+		{args: []string{"--workers", "0"}, want: "--workers 0: must be at least 1"},
 		{args: []string{"--body-limit", "0"}, want: "--body-limit 0: must be at least 1"},
 	}
 	for _, tt := range tests {

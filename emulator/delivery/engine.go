@@ -1028,17 +1028,28 @@ func (e *Engine) evict(fx *effects) {
 // load every delivery evicts one, so each log record sums up a batch.
 const evictLogEvery = time.Second
 
+// ListOption changes what Deliveries and Wait return of each delivery.
+type ListOption int
+
+// WithAttempts has Deliveries and Wait return each delivery with its
+// attempts, as Delivery does, taken at the moment it is listed.
+const WithAttempts ListOption = 1
+
+// withAttempts reports whether opts hold WithAttempts.
+func withAttempts(opts []ListOption) bool { return slices.Contains(opts, WithAttempts) }
+
 // Deliveries returns the deliveries matching f, oldest first, without their
-// attempts (AttemptCount says how many).
-func (e *Engine) Deliveries(f Filter) []Delivery {
+// attempts (AttemptCount says how many) unless opts hold WithAttempts.
+func (e *Engine) Deliveries(f Filter, opts ...ListOption) []Delivery {
 	c := e.compileFilter(f)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.list(&c)
+	return e.list(&c, withAttempts(opts))
 }
 
-// list returns copies of the deliveries matching c. Call with e.mu held.
-func (e *Engine) list(c *filter) []Delivery {
+// list returns copies of the deliveries matching c, with their attempts
+// when attempts is set. Call with e.mu held.
+func (e *Engine) list(c *filter, attempts bool) []Delivery {
 	n := 0
 	for _, r := range e.store.order {
 		if r != nil && c.match(r) {
@@ -1048,7 +1059,7 @@ func (e *Engine) list(c *filter) []Delivery {
 	out := make([]Delivery, 0, n)
 	for _, r := range e.store.order {
 		if r != nil && c.match(r) {
-			out = append(out, r.copy(false))
+			out = append(out, r.copy(attempts))
 		}
 	}
 	return out
@@ -1065,27 +1076,11 @@ func (e *Engine) Delivery(id string) (Delivery, bool) {
 	return r.copy(true), true
 }
 
-// WithAttempts returns ds, a listing from Deliveries or Wait, with each
-// delivery replaced by its whole self as Delivery returns it, attempts
-// included, all taken at one moment; a delivery gone since (reset,
-// evicted) keeps its listing.
-func (e *Engine) WithAttempts(ds []Delivery) []Delivery {
-	out := make([]Delivery, len(ds))
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i, d := range ds {
-		out[i] = d
-		if r, ok := e.store.byID[d.ID]; ok {
-			out[i] = r.copy(true)
-		}
-	}
-	return out
-}
-
 // Wait blocks until at least n deliveries matching f are final, then
-// returns every matching delivery, final or not (without attempts). When
-// ctx ends first it returns what matched then and ctx.Err().
-func (e *Engine) Wait(ctx context.Context, f Filter, n int) ([]Delivery, error) {
+// returns every matching delivery, final or not (without attempts unless
+// opts hold WithAttempts). When ctx ends first it returns what matched
+// then and ctx.Err().
+func (e *Engine) Wait(ctx context.Context, f Filter, n int, opts ...ListOption) ([]Delivery, error) {
 	c := e.compileFilter(f)
 	e.mu.Lock()
 	final := 0
@@ -1096,7 +1091,7 @@ func (e *Engine) Wait(ctx context.Context, f Filter, n int) ([]Delivery, error) 
 	}
 	if final >= n {
 		defer e.mu.Unlock()
-		return e.list(&c), nil
+		return e.list(&c, withAttempts(opts)), nil
 	}
 	w := &watcher{f: c, n: n, count: final, done: make(chan struct{})}
 	e.watchers[w] = struct{}{}
@@ -1115,7 +1110,7 @@ func (e *Engine) Wait(ctx context.Context, f Filter, n int) ([]Delivery, error) 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.watchers, w)
-	return e.list(&c), err
+	return e.list(&c, withAttempts(opts)), err
 }
 
 // Redeliver sends a final delivery again: it goes back to pending and its

@@ -1197,27 +1197,37 @@ func TestBodyTemplateMissingKeyFails(t *testing.T) {
 	}
 }
 
-func TestWithAttempts(t *testing.T) {
+func TestListingWithAttempts(t *testing.T) {
 	rc := newReceiver(t, status(200))
 	e := newEngine(t, Config{})
 	mustSubscribe(t, e, Subscription{Vendor: "rocketlane", URL: rc.URL})
 	mustEmit(t, e, event("rocketlane", "TASK_CREATED"))
 	mustEmit(t, e, event("rocketlane", "TASK_UPDATED"))
-	listed := waitFinal(t, e, Filter{}, 2)
-	gone := Delivery{ID: "dlv_gone", Status: Pending}
-
-	got := e.WithAttempts(append(listed, gone))
-	if len(got) != 3 || len(listed[0].Attempts) != 0 {
-		t.Fatalf("%d deliveries (listing with %d attempts), want 3 and none", len(got), len(listed[0].Attempts))
+	plain := waitFinal(t, e, Filter{}, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	waited, err := e.Wait(ctx, Filter{}, 2, WithAttempts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, d := range got[:2] {
-		full, _ := e.Delivery(listed[i].ID)
-		if d.ID != listed[i].ID || len(d.Attempts) != 1 || d.Attempts[0].Response == nil || d.Attempts[0].Response.Status != 200 ||
-			!reflect.DeepEqual(d.Attempts, full.Attempts) {
-			t.Errorf("delivery %d: %+v, want the listing's with the attempts Delivery gives: %+v", i, d, full)
+	for _, tc := range []struct {
+		name string
+		ds   []Delivery
+		want int // attempts per delivery
+	}{
+		{"Wait", plain, 0},
+		{"Deliveries", e.Deliveries(Filter{}), 0},
+		{"Wait with attempts", waited, 1},
+		{"Deliveries with attempts", e.Deliveries(Filter{Status: "delivered"}, WithAttempts), 1},
+	} {
+		if len(tc.ds) != 2 {
+			t.Fatalf("%s: %d deliveries, want 2", tc.name, len(tc.ds))
 		}
-	}
-	if got[2].ID != gone.ID || got[2].Status != Pending {
-		t.Errorf("a delivery gone keeps its listing: %+v", got[2])
+		for _, d := range tc.ds {
+			full, _ := e.Delivery(d.ID)
+			if len(d.Attempts) != tc.want || (tc.want > 0 && !reflect.DeepEqual(d, full)) {
+				t.Errorf("%s: %+v, want %d attempts (as Delivery gives: %+v)", tc.name, d, tc.want, full)
+			}
+		}
 	}
 }

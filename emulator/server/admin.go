@@ -432,13 +432,14 @@ func filterOf(c *gin.Context) delivery.Filter {
 	}
 }
 
-// withAttempts is ds with each delivery's attempts when the request asks
-// for them (attempts=true; checkFilter has refused what is not a bool).
-func (s *Server) withAttempts(c *gin.Context, ds []delivery.Delivery) []delivery.Delivery {
+// listOptions are the engine's options for a listing request: its
+// attempts when it asks for them (attempts=true; checkFilter has refused
+// what is not a bool).
+func listOptions(c *gin.Context) []delivery.ListOption {
 	if yes, _ := strconv.ParseBool(c.Query("attempts")); yes {
-		return s.engine.WithAttempts(ds)
+		return []delivery.ListOption{delivery.WithAttempts}
 	}
-	return ds
+	return nil
 }
 
 var statuses = []string{string(delivery.Pending), string(delivery.Retrying), string(delivery.Delivered), string(delivery.Failed)}
@@ -485,7 +486,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 	if !s.checkFilter(c, f) {
 		return
 	}
-	c.JSON(http.StatusOK, s.withAttempts(c, s.engine.Deliveries(f)))
+	c.JSON(http.StatusOK, s.engine.Deliveries(f, listOptions(c)...))
 }
 
 // deliveryDetail answers GET /__admin/deliveries/{id}: the delivery with
@@ -569,8 +570,7 @@ func (s *Server) waitDeliveries(c *gin.Context) {
 	liftDeadline(c, timeout)
 	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
 	defer cancel()
-	ds, err := s.engine.Wait(ctx, f, n)
-	ds = s.withAttempts(c, ds)
+	ds, err := s.engine.Wait(ctx, f, n, listOptions(c)...)
 	if err != nil {
 		final := 0
 		for _, d := range ds {

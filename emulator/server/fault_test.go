@@ -210,6 +210,9 @@ func TestNoSecretIsShown(t *testing.T) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if strings.Contains(p, "attempts=true") && !bytes.Contains(b, []byte(`"attempts":[{`)) {
+			t.Errorf("GET %s shows no attempts: %s", p, b)
+		}
 		for _, s := range secrets {
 			if bytes.Contains(b, []byte(s)) {
 				t.Errorf("GET %s shows the secret %q: %s", p, s, b)
