@@ -342,14 +342,12 @@ func TestListingsFromAnOlderServer(t *testing.T) {
 		}
 	}
 	target, _ := url.Parse(s.URL())
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	direct := proxy.Director
-	proxy.Director = func(r *http.Request) {
-		direct(r)
-		q := r.URL.Query()
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
+		q := r.Out.URL.Query()
 		q.Del("attempts")
-		r.URL.RawQuery = q.Encode()
-	}
+		r.Out.URL.RawQuery = q.Encode()
+	}}
 	old := httptest.NewServer(proxy)
 	t.Cleanup(old.Close)
 	c := NewClient(old.URL, "")

@@ -13,6 +13,7 @@ package emitbench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -119,6 +120,7 @@ func (rc *Receiver) Count() int64 { return rc.count.Load() }
 // requests. Call it between rounds, when none is in flight.
 func (rc *Receiver) arm(n int64) <-chan struct{} {
 	ch := make(chan struct{})
+	rc.target.Store(-1) // a late request of an earlier round closes nothing
 	rc.done.Store(&ch)
 	rc.base.Store(rc.count.Load())
 	rc.target.Store(rc.base.Load() + n)
@@ -140,6 +142,58 @@ func (rc *Receiver) WaitFor(n int64, timeout time.Duration) error {
 
 // Close stops the receiver.
 func (rc *Receiver) Close() { _ = rc.srv.Close() }
+
+// Prepare makes the standin at base ready for a benchmark of paths (see
+// Paths): one subscription per vendor to rc, then one emit of each event,
+// whose payloads it returns by path ("/vendor/slug"), for a relay to send,
+// once rc has received them.
+func Prepare(ctx context.Context, base string, rc *Receiver, paths []string) (map[string][]byte, error) {
+	for _, v := range Vendors(paths) {
+		sub := fmt.Sprintf(`{"vendor":%q,"url":%q}`, v, rc.URL)
+		if _, err := call(ctx, base+"/__admin/subscriptions", sub, http.StatusCreated); err != nil {
+			return nil, fmt.Errorf("subscribe %s: %w", v, err)
+		}
+	}
+	payloads := map[string][]byte{}
+	start := rc.Count()
+	for _, p := range paths {
+		body, err := call(ctx, base+"/__admin/events/"+p, "{}", http.StatusAccepted)
+		if err != nil {
+			return nil, fmt.Errorf("emit %s: %w", p, err)
+		}
+		var answer struct{ Payload json.RawMessage }
+		if err := json.Unmarshal(body, &answer); err != nil || len(answer.Payload) == 0 {
+			return nil, fmt.Errorf("emit %s: no payload in the answer (%v)", p, err)
+		}
+		payloads["/"+p] = answer.Payload
+	}
+	return payloads, rc.WaitFor(start+int64(len(paths)), 10*time.Second)
+}
+
+// call POSTs body to url and returns the answer; an error unless its status
+// is want.
+func call(ctx context.Context, url, body string, want int) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != want {
+		return nil, fmt.Errorf("POST %s: %s: %s", url, resp.Status, bytes.TrimSpace(b))
+	}
+	return b, nil
+}
 
 // NewClient is the load generator's client: one keep-alive connection per
 // concurrent client.
@@ -244,7 +298,7 @@ func NewRelay(l net.Listener, payloads map[string][]byte, target string, workers
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = max(100, 2*workers)
 	t.MaxIdleConnsPerHost = workers
-	rl.client = &http.Client{Transport: t}
+	rl.client = &http.Client{Transport: t, Timeout: 10 * time.Second} // so that Close cannot wait on a hung receiver forever
 	for range workers {
 		rl.wg.Go(func() { rl.deliver(target) })
 	}

@@ -129,7 +129,11 @@ func measure(cfg config) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := run(context.Background(), cfg, os.Stdout)
+	// On SIGINT or SIGTERM the servers are stopped (see start) before this
+	// process exits.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := run(ctx, cfg, os.Stdout)
 	if err != nil {
 		return err
 	}
@@ -194,31 +198,15 @@ func run(ctx context.Context, cfg config, log io.Writer) (*results, error) {
 	standinURL := "http://" + standinAddr
 
 	ps := emitbench.Paths(cfg.vendor)
-	for _, v := range emitbench.Vendors(ps) {
-		sub := fmt.Sprintf(`{"vendor":%q,"url":%q}`, v, rc.URL)
-		if _, err := call(ctx, http.MethodPost, standinURL+"/__admin/subscriptions", sub, http.StatusCreated); err != nil {
-			return nil, fmt.Errorf("subscribe %s: %w", v, err)
-		}
+	made, err := emitbench.Prepare(ctx, standinURL, rc, ps)
+	if err != nil {
+		return nil, err
 	}
-
-	// One payload per event, made by standin, for the bare relay to send.
 	payloads := map[string]json.RawMessage{}
 	size := 0
-	base := rc.Count()
-	for _, p := range ps {
-		body, err := call(ctx, http.MethodPost, standinURL+"/__admin/events/"+p, "{}", http.StatusAccepted)
-		if err != nil {
-			return nil, fmt.Errorf("emit %s: %w", p, err)
-		}
-		var answer struct{ Payload json.RawMessage }
-		if err := json.Unmarshal(body, &answer); err != nil || len(answer.Payload) == 0 {
-			return nil, fmt.Errorf("emit %s: no payload in the answer (%v)", p, err)
-		}
-		payloads["/"+p] = answer.Payload
-		size += len(answer.Payload)
-	}
-	if err := rc.WaitFor(base+int64(len(ps)), 10*time.Second); err != nil {
-		return nil, err
+	for p, b := range made {
+		payloads[p] = b
+		size += len(b)
 	}
 	file := filepath.Join(dir, "payloads.json")
 	raw, err := json.Marshal(payloads)
@@ -349,6 +337,11 @@ func join(xs []float64) string {
 	return strings.Join(parts, " ")
 }
 
+// client is for the benchmark's own calls to the servers (set-up, health,
+// the final checks), never the load: a server that stops answering fails
+// the benchmark rather than hanging it.
+var client = &http.Client{Timeout: 30 * time.Second}
+
 // call sends body (none if empty) to url and returns the answer's body; an
 // error unless the status is want.
 func call(ctx context.Context, method, url, body string, want int) ([]byte, error) {
@@ -363,7 +356,7 @@ func call(ctx context.Context, method, url, body string, want int) ([]byte, erro
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -401,6 +394,9 @@ type process struct {
 func start(ctx context.Context, bin string, args []string, health string) (*process, error) {
 	p := &process{cmd: exec.CommandContext(ctx, bin, args...), exited: make(chan struct{}), stderr: &tail{max: 4096}}
 	p.cmd.Stderr = p.stderr
+	p.cmd.Cancel = func() error { return p.cmd.Process.Signal(os.Interrupt) } // ctx ended: stop it as stop does
+	p.cmd.WaitDelay = 10 * time.Second                                        // then kill it
+	dieWithParent(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -412,7 +408,7 @@ func start(ctx context.Context, bin string, args []string, health string) (*proc
 			return nil, fmt.Errorf("exited before it answered (%v): %s", p.err, p.stderr)
 		default:
 		}
-		if resp, err := http.Get(health); err == nil {
+		if resp, err := client.Get(health); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return p, nil
@@ -471,7 +467,7 @@ func relayMain(args []string) error {
 	file := fs.String("payloads", "", "JSON object of path → payload")
 	target := fs.String("target", "", "receiver URL")
 	mode := fs.String("mode", "bare", "bare or generate")
-	profile := fs.String("cpuprofile", "", "write the relay's CPU profile to `file` (default: $OUTSIDE_RELAY_CPUPROFILE.<bare|generate>, when set)")
+	profile := fs.String("cpuprofile", "", "write the relay's CPU profile to `file` (default: $OUTSIDE_RELAY_CPUPROFILE.relay or .genrelay, when set)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -34,3 +36,9 @@ func processCPU(pid int) time.Duration {
 // selfCPU is the CPU time this process has used, measured as processCPU
 // measures the servers.
 func selfCPU() time.Duration { return processCPU(os.Getpid()) }
+
+// dieWithParent has the child cmd starts killed if this process dies
+// without stopping it (a SIGKILL, a crash).
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
