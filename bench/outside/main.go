@@ -118,17 +118,11 @@ func parseFlags(args []string) (config, error) {
 
 // measure runs the benchmark cfg describes and prints its summary.
 func measure(cfg config) error {
-	if cfg.cpuProfile != "" {
-		f, err := os.Create(cfg.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = f.Close() }()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startProfile(cfg.cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	// On SIGINT or SIGTERM the servers are stopped (see start) before this
 	// process exits.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -501,17 +495,11 @@ func relayMain(args []string) error {
 	if env := os.Getenv("OUTSIDE_RELAY_CPUPROFILE"); *profile == "" && env != "" {
 		*profile = env + "." + map[string]string{"bare": "relay", "generate": "genrelay"}[*mode]
 	}
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = f.Close() }()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	rl := emitbench.NewRelay(l, bodies, *target, emitbench.RelayWorkers, gen)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -530,4 +518,21 @@ func generate(path string, seed uint64) ([]byte, error) {
 		return nil, err
 	}
 	return reg.Generate(fake.New(seed, time.Time{}), e, catalog.Options{})
+}
+
+// startProfile starts a CPU profile written to file (none when file is
+// empty) and returns what stops it.
+func startProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }
